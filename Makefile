@@ -1,0 +1,39 @@
+# rescue-tui: the two README commands, and what they stand on.
+# Every target does its own set-up, idempotently: a re-run with nothing to do takes seconds.
+
+SHELL := /bin/bash
+PYTHON := /usr/bin/python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+EXAMPLE ?= layouts/examples/uefi-gpt-lvm.json
+
+.PHONY: demo test setup host-packages lint bench clean
+
+demo: setup
+	$(VENV)/bin/rescue-tui layout show $(EXAMPLE)
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+setup: host-packages $(STAMP)
+
+host-packages:
+	@bash tools/setup-host
+
+# The venv sees Debian's GI, blockdev, bytesize and parted modules (blivet needs them).
+$(STAMP): requirements/lock.txt pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/lock.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check rescue_tui tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: setup
+	$(VENV)/bin/python -m bench.layout_load
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,81 @@
+"""The one exception hierarchy for errors an operator sees.
+
+The engine raises these and never prints; ``cli.main`` (and the TUI's worker
+error handler) render them once, as one line, and map them to an exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, the same for every command."""
+
+    OK = 0
+    """Success; for ``check`` commands: no difference."""
+    FAILED = 1
+    """The operation ran and failed, or a difference was found."""
+    BAD_INPUT = 2
+    """Bad input or a refusal: nothing was touched."""
+    INTERRUPTED = 130
+    """Interrupted by the operator (Ctrl-C)."""
+
+
+class RescueError(Exception):
+    """Root of every error meant for the operator.
+
+    ``message`` is one line that names where the problem is (file, line or
+    JSON path); ``hint`` optionally says what to do about it.
+    """
+
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        """The lines to show the operator: the message, then the hint."""
+        out = [self.message]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out
+
+
+class BadInputError(RescueError):
+    """Input the operator gave us is wrong; nothing was touched."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class LayoutError(BadInputError):
+    """A saved layout could not be read or is not valid.
+
+    ``problems`` holds one line per problem, each naming its JSON path, so a
+    broken file is reported whole rather than one error at a time.
+    """
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems or [message]
+
+    def lines(self) -> list[str]:
+        out = list(self.problems)
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out
+
+
+class RearImportError(BadInputError):
+    """A ReaR ``disklayout.conf`` could not be converted."""
+
+
+class RefusedError(BadInputError):
+    """A safety rule refused the request; nothing was touched."""
+
+
+class CaptureError(RescueError):
+    """Reading the running system's storage failed."""
