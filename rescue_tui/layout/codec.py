@@ -53,13 +53,13 @@ def _schema_problems(document: dict[str, Any]) -> list[str]:
         if not isinstance(raw, dict):
             continue  # reported by the top-level check
         kind = raw.get("type")
-        label = f" ({raw['id']})" if isinstance(raw.get("id"), str) else ""
-        if kind not in per_type:
+        at = json_path(base) + (f" ({raw['id']})" if isinstance(raw.get("id"), str) else "")
+        if not isinstance(kind, str) or kind not in per_type:
             known = ", ".join(sorted(ITEM_CLASSES))
-            problems.append(f"{json_path([*base, 'type'])}{label}: unknown item type {kind!r} (known: {known})")
+            problems.append(f"{at}.type: unknown item type {kind!r} (known: {known})")
             continue
-        for error in sorted(per_type[kind].iter_errors(raw), key=lambda e: list(e.absolute_path)):
-            problems.append(f"{json_path([*base, *error.absolute_path])}{label}: {error.message}")
+        for error in sorted(per_type[kind].iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
+            problems.append(f"{at}{json_path(error.absolute_path)[1:]}: {error.message}")
     return problems
 
 

@@ -237,7 +237,20 @@ ItemT = TypeVar("ItemT", bound=Item)
 
 ITEM_CLASSES: dict[str, type[Item]] = {
     cls.type: cls
-    for cls in (Disk, PartitionTable, Partition, MdArray, Luks, LvmPv, LvmVg, LvmLv, Filesystem, BtrfsSubvolume, Swap, Mount)
+    for cls in (
+        Disk,
+        PartitionTable,
+        Partition,
+        MdArray,
+        Luks,
+        LvmPv,
+        LvmVg,
+        LvmLv,
+        Filesystem,
+        BtrfsSubvolume,
+        Swap,
+        Mount,
+    )
 }
 """Every item type, keyed by its ``type`` string."""
 

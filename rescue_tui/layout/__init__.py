@@ -1,0 +1,1 @@
+"""The saved layout: model, file format, validation, capture and import."""

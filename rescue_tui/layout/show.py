@@ -1,0 +1,123 @@
+"""A layout as a readable tree: disk -> partitions -> md -> LUKS -> VG -> LVs -> filesystem -> mount.
+
+Plain text with ASCII guides, so it reads the same on a serial console, in a
+log and in a terminal. The TUI builds its own tree widget from ``tree_rows``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rescue_tui.layout.graph import LayoutGraph
+from rescue_tui.layout.model import (
+    BtrfsSubvolume,
+    Disk,
+    Filesystem,
+    Item,
+    Layout,
+    Luks,
+    LvmLv,
+    LvmPv,
+    LvmVg,
+    MdArray,
+    Mount,
+    Partition,
+    PartitionTable,
+    Swap,
+)
+from rescue_tui.layout.sizes import DeviceSizes
+from rescue_tui.units import human_size
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One line of the tree: its depth, the item, and the text describing it."""
+
+    depth: int
+    item: Item
+    text: str
+    repeat: bool = False
+    """True when the item was shown already above (a VG under its second PV, an md under its second member)."""
+
+
+def describe(item: Item, sizes: DeviceSizes) -> str:
+    """One line about one item, sizes human-readable."""
+    size = human_size(sizes.bytes(item.id))
+    if isinstance(item, Disk):
+        ident = ", ".join(x for x in (item.model, item.serial and f"serial {item.serial}") if x)
+        return f"disk {item.path or item.name}  {size}" + (f"  ({ident})" if ident else "")
+    if isinstance(item, PartitionTable):
+        return f"{item.label} partition table"
+    if isinstance(item, Partition):
+        extra = " ".join(
+            x
+            for x in (item.kind if item.kind != "primary" else "", item.name and f'"{item.name}"', ",".join(item.flags))
+            if x
+        )
+        name = item.path or f"partition {item.number}"
+        return f"{name}  #{item.number}  {size}  sectors {item.start}-{item.start + item.size - 1}" + (
+            f"  {extra}" if extra else ""
+        )
+    if isinstance(item, MdArray):
+        members = f"{len(item.members)} members, metadata {item.metadata}"
+        return f"md {item.path or item.name}  {item.level}  {size}  ({members})"
+    if isinstance(item, Luks):
+        return f"LUKS{item.version} {item.name}  {size}" + (f"  {item.cipher}" if item.cipher else "")
+    if isinstance(item, LvmPv):
+        return f"LVM PV  {size}"
+    if isinstance(item, LvmVg):
+        capacity = sizes.vg_capacity(item)
+        return f"VG {item.name}  {human_size(capacity)}  (extent {human_size(item.pe_size)})"
+    if isinstance(item, LvmLv):
+        kind = "" if item.segment_type == "linear" else f"  {item.segment_type}"
+        return f"LV {item.name}  {size}{kind}"
+    if isinstance(item, Filesystem):
+        label = f"  label {item.label}" if item.label else ""
+        return f"{item.fstype}{label}" + (f"  uuid {item.uuid}" if item.uuid else "")
+    if isinstance(item, Swap):
+        return "swap" + (f"  uuid {item.uuid}" if item.uuid else "")
+    if isinstance(item, BtrfsSubvolume):
+        return f"subvolume {item.path}" + ("  (default)" if item.default else "")
+    if isinstance(item, Mount):
+        options = "" if item.options == "defaults" else f"  ({item.options})"
+        return f"mounted at {item.path}{options}"
+    return item.type
+
+
+def tree_rows(layout: Layout) -> list[TreeRow]:
+    """The whole layout as tree rows, roots (disks) first, each item's dependants below it."""
+    graph = LayoutGraph(layout)
+    sizes = DeviceSizes(graph)
+    rows: list[TreeRow] = []
+    shown: set[str] = set()
+
+    def visit(item: Item, depth: int) -> None:
+        repeat = item.id in shown
+        rows.append(TreeRow(depth, item, describe(item, sizes), repeat))
+        if repeat:
+            return
+        shown.add(item.id)
+        for child in graph.children(item.id):
+            # Thin LVs appear under their pool, not again under the VG.
+            if isinstance(child, LvmLv) and child.pool and child.pool != item.id and isinstance(item, LvmVg):
+                continue
+            visit(child, depth + 1)
+
+    for root in graph.roots():
+        visit(root, 0)
+    for item in layout.items:  # anything unreachable (broken references) still shows
+        if item.id not in shown:
+            visit(item, 0)
+    return rows
+
+
+def render_tree(layout: Layout) -> str:
+    """The tree as text, with a header naming the machine."""
+    head = f"{layout.machine.hostname}"
+    if layout.boot:
+        head += f"  ({layout.boot.firmware.upper()} boot)"
+    lines = [head]
+    for row in tree_rows(layout):
+        text = f"{row.text}  (see above)" if row.repeat else row.text
+        lines.append("  " * (row.depth + 1) + ("- " if row.depth else "* ") + text)
+    return "\n".join(lines) + "\n"

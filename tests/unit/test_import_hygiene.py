@@ -1,0 +1,34 @@
+"""The engine knows no screen: importing it must not load Textual or Rich."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import rescue_tui
+from tests.conftest import ROOT
+
+FACES = ("rescue_tui.tui", "rescue_tui.cli", "rescue_tui.__main__")
+
+
+def engine_modules() -> list[str]:
+    names = [m.name for m in pkgutil.walk_packages(rescue_tui.__path__, "rescue_tui.")]
+    return [n for n in names if not n.startswith(FACES)]
+
+
+def test_there_are_engine_modules_to_check() -> None:
+    assert "rescue_tui.layout.validate" in engine_modules()
+
+
+def test_no_engine_module_imports_textual_or_rich() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {engine_modules()!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
