@@ -63,23 +63,31 @@ def _schema_problems(document: dict[str, Any]) -> list[str]:
     return problems
 
 
+@functools.cache
+def _field_targets(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, the dataclass it holds or its plain type hint) per field; resolving hints is slow, so once per class."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        out.append((f.name, next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)), hint)))
+    return tuple(out)
+
+
 def _build(cls: type, data: dict[str, Any]) -> Any:
     """Turn schema-checked JSON into model objects."""
-    hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name, target in _field_targets(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        hint = hints[f.name]
-        target = next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)), hint)
-        if f.name == "items" and cls is Layout:
+        value = data[name]
+        if name == "items" and cls is Layout:
             value = tuple(_build(ITEM_CLASSES[raw["type"]], raw) for raw in value)
         elif isinstance(value, dict) and isinstance(target, type) and dataclasses.is_dataclass(target):
             value = _build(target, value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
 
 

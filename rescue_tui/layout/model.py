@@ -153,7 +153,7 @@ class LvmPv(Item):
     type: ClassVar[str] = "lvm_pv"
     device: str = required("The block device that is the PV.", refs=BLOCK_DEVICE_TYPES)
     uuid: str | None = doc("PV UUID, such as 'm5HZEO-DWBB-ShHr-YZgm-sloR-8V9Q-aRnFm1'.")
-    size: int | None = doc("PV size in bytes as recorded.")
+    size: int | None = doc("Size of the PV's device in bytes (pvs dev_size), not LVM's usable pv_size.")
 
 
 @dataclass(frozen=True, kw_only=True)
