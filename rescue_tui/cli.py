@@ -13,9 +13,13 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rescue_tui import __version__
 from rescue_tui.errors import ExitCode, RescueError
+
+if TYPE_CHECKING:
+    from rescue_tui.inventory.model import Inventory
 
 log = logging.getLogger("rescue_tui")
 
@@ -102,6 +106,44 @@ def _layout_import_rear(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _inventory(spec: str) -> Inventory:
+    """``live`` reads udev; anything else is a simulated inventory file."""
+    if spec == "live":
+        from rescue_tui.inventory.live import live_inventory
+
+        return live_inventory()
+    from rescue_tui.inventory.simulated import read_inventory
+
+    return read_inventory(spec)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from rescue_tui.mapping.propose import parse_map_options, read_mapping_file
+    from rescue_tui.mapping.resize import ResizeOptions
+    from rescue_tui.plan.build import PlanRequest, make_plan
+    from rescue_tui.plan.codec import plan_to_json
+    from rescue_tui.plan.render import render_plan
+
+    overrides = read_mapping_file(args.mapping) if args.mapping else {}
+    for source, target in parse_map_options(args.map or []).items():
+        overrides[source] = target
+    request = PlanRequest(
+        layout_path=args.layout,
+        inventory=_inventory(args.targets),
+        overrides=overrides,
+        resize=ResizeOptions(resize_swap=args.resize_swap, fixed=frozenset(args.fixed or ()), grow=not args.no_grow),
+        target_root=args.target_root,
+    )
+    plan = make_plan(request)
+    text = plan_to_json(plan)
+    if args.output:
+        tmp = args.output.with_name(f".{args.output.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(args.output)
+    sys.stdout.write(text if args.format == "json" else render_plan(plan, commands=args.commands))
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = _Parser(prog="rescue-tui", description="Bare-metal disaster recovery: layouts, plans, restore.")
@@ -140,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(handler=_layout_import_rear)
+
+    p = commands.add_parser("plan", help="compute the recovery plan (dry-run: writes nothing to any disk)")
+    p.add_argument("--layout", type=Path, required=True, help="the saved layout")
+    p.add_argument("--targets", required=True, metavar="live|INVENTORY.json", help="the disks present now")
+    p.add_argument("--map", action="append", metavar="ORIGINAL=TARGET", help="map a disk by hand (repeatable)")
+    p.add_argument("--mapping", type=Path, help="a mapping file (JSON object or 'ORIGINAL TARGET' lines)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--commands", action="store_true", help="with text: show each step's shell command")
+    p.add_argument("-o", "--output", type=Path, help="also save the plan as JSON here")
+    p.add_argument("--resize-swap", action="store_true", help="let swap grow and shrink with the rest")
+    p.add_argument("--fixed", action="append", metavar="ID", help="keep this partition or LV at its size (repeatable)")
+    p.add_argument("--no-grow", action="store_true", help="leave extra space on bigger disks free")
+    p.add_argument("--target-root", default="/mnt/target", help="where the restored system is mounted")
+    p.set_defaults(handler=_plan)
     return parser
 
 
@@ -147,9 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the only place errors become messages and exit codes."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:
+        # blivet warns about sysfs attributes its stand-in disks lack; operators need none of it.
+        logging.getLogger("blivet").setLevel(logging.ERROR)
     handler: Handler = args.handler
     try:
         return int(handler(args))

@@ -32,14 +32,21 @@ class RescueError(Exception):
 
     exit_code: ClassVar[ExitCode] = ExitCode.FAILED
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.problems = problems or [message]
+        """One line per problem, so bad input is reported whole rather than one fault at a time."""
+
+    @classmethod
+    def of(cls, problems: list[str], *, hint: str | None = None) -> RescueError:
+        """One error carrying several problems (the first is its message)."""
+        return cls(problems[0], hint=hint, problems=problems)
 
     def lines(self) -> list[str]:
-        """The lines to show the operator: the message, then the hint."""
-        out = [self.message]
+        """The lines to show the operator: each problem, then the hint."""
+        out = list(self.problems)
         if self.hint:
             out.append(f"hint: {self.hint}")
         return out
@@ -52,21 +59,7 @@ class BadInputError(RescueError):
 
 
 class LayoutError(BadInputError):
-    """A saved layout could not be read or is not valid.
-
-    ``problems`` holds one line per problem, each naming its JSON path, so a
-    broken file is reported whole rather than one error at a time.
-    """
-
-    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.problems = problems or [message]
-
-    def lines(self) -> list[str]:
-        out = list(self.problems)
-        if self.hint:
-            out.append(f"hint: {self.hint}")
-        return out
+    """A saved layout could not be read or is not valid; each problem names its JSON path."""
 
 
 class RearImportError(BadInputError):

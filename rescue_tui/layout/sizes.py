@@ -20,6 +20,21 @@ LUKS_MIN_HEADER = {1: 2 * MIB, 2: 16 * MIB}
 """Default LUKS data offset: the header and keyslots before the data."""
 
 
+def md_reserved_bytes(member_bytes: int, metadata: str) -> int:
+    """Room blivet/libblockdev reserve per md member: the model the plan is computed with.
+
+    Version 1.1/1.2 superblocks sit before the data with headroom for reshapes:
+    128 MiB, halved until it is at most 1/1024 of the member, at least 1 MiB.
+    Versions 0.90/1.0 keep 2 MiB.
+    """
+    if metadata not in ("1.1", "1.2"):
+        return 2 * MIB
+    headroom = 128 * MIB
+    while headroom > MIB and headroom * 1024 > member_bytes:
+        headroom //= 2
+    return headroom
+
+
 def md_data_disks(level: str, members: int, layout: str | None) -> float:
     """How many members' worth of data an array holds."""
     if level in ("raid0", "linear"):

@@ -1,0 +1,1 @@
+"""Which disk of the saved layout goes onto which disk present now, and how sizes adapt."""

@@ -1,0 +1,249 @@
+"""Build the target layout in a blivet device tree: the actions a recovery needs, scheduled, not run.
+
+The same builder serves the plan (over sparse DiskFiles) and, later, apply
+(over the real disks), so what is planned is what is done. It only
+schedules actions in memory; executing them is ``rescue_tui.apply``'s job.
+Each scheduled blivet device is tagged with the layout item it realises.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import blivet
+import parted
+from blivet import partitioning
+from blivet.devices import LUKSDevice
+from blivet.errors import StorageError
+from blivet.formats import get_format
+from blivet.size import Size
+
+from rescue_tui.errors import RefusedError
+from rescue_tui.layout.graph import LayoutGraph
+from rescue_tui.layout.model import (
+    Disk,
+    Filesystem,
+    Item,
+    Layout,
+    Luks,
+    LvmLv,
+    LvmPv,
+    LvmVg,
+    MdArray,
+    Partition,
+    PartitionTable,
+    Swap,
+)
+
+log = logging.getLogger(__name__)
+
+PLANNING_PASSPHRASE = "rescue-tui-planning-only"
+"""blivet wants a LUKS passphrase even to model a container; the real one is asked for at apply."""
+PART_TYPES = {
+    "primary": parted.PARTITION_NORMAL,
+    "extended": parted.PARTITION_EXTENDED,
+    "logical": parted.PARTITION_LOGICAL,
+}
+SUPPORTED_LV_TYPES = ("linear", "thin-pool", "thin")
+
+
+@dataclass
+class BlivetModel:
+    """A blivet tree with the recovery scheduled, and which blivet device realises which layout item."""
+
+    storage: blivet.Blivet
+    devices: dict[str, Any] = field(default_factory=dict)
+    """Layout id -> blivet device (disks, partitions, md, LUKS, LVs, VGs)."""
+    items_of: dict[int, str] = field(default_factory=dict)
+    """blivet device id -> layout id."""
+
+    def tag(self, item_id: str, device: Any) -> Any:
+        self.devices[item_id] = device
+        self.items_of[device.id] = item_id
+        return device
+
+
+class _Builder:
+    def __init__(self, layout: Layout, disks: dict[str, Any], passphrase: str) -> None:
+        self.layout = layout
+        self.graph = LayoutGraph(layout)
+        self.model = BlivetModel(storage=blivet.Blivet())
+        self.disks = disks
+        self.passphrase = passphrase
+
+    # -- formats ------------------------------------------------------------------------------------
+
+    def content(self, item_id: str) -> Item | None:
+        for ref in self.graph.referrers.get(item_id, []):
+            if ref.consuming and ref.source in self.graph.items:
+                return self.graph.items[ref.source]
+        return None
+
+    def format_for(self, item: Item) -> tuple[str | None, dict[str, Any]]:
+        """blivet format type and arguments for what sits directly on ``item``."""
+        content = self.content(item.id)
+        flags = set(item.flags) if isinstance(item, Partition) else set()
+        if isinstance(content, Filesystem):
+            identity = {k: v for k, v in (("uuid", content.uuid), ("label", content.label)) if v}
+            kind = "efi" if content.fstype == "vfat" and "esp" in flags else content.fstype
+            return kind, identity
+        if isinstance(content, Swap):
+            return "swap", {k: v for k, v in (("uuid", content.uuid), ("label", content.label)) if v}
+        if isinstance(content, MdArray):
+            return "mdmember", {}
+        if isinstance(content, LvmPv):
+            return "lvmpv", {}
+        if isinstance(content, Luks):
+            args: dict[str, Any] = {"passphrase": self.passphrase, "luks_version": f"luks{content.version}"}
+            if content.cipher:
+                args["cipher"] = content.cipher
+            if content.key_size:
+                args["key_size"] = content.key_size
+            return "luks", args
+        if isinstance(content, PartitionTable):
+            return None, {}
+        if "bios_grub" in flags:
+            return "biosboot", {}
+        if "prep" in flags:
+            return "prepboot", {}
+        return None, {}
+
+    # -- devices ------------------------------------------------------------------------------------
+
+    def build(self) -> BlivetModel:
+        storage = self.model.storage
+        for disk in self.layout.of_type(Disk):
+            device = self.disks[disk.id]
+            storage.devicetree._add_device(device)
+            self.model.tag(disk.id, device)
+        ordered, _ = self.graph.order()
+        items = [self.graph.items[i] for i in ordered]
+        for item in items:  # partition tables and partitions first: md and LVM sizes follow from them
+            if isinstance(item, PartitionTable):
+                self._table(item)
+            elif isinstance(item, Partition):
+                self._partition(item)
+            elif isinstance(item, Disk):
+                self._whole_disk_format(item)
+        self._allocate()
+        for item in items:
+            if isinstance(item, MdArray):
+                self._md(item)
+            elif isinstance(item, Luks):
+                self._luks(item)
+            elif isinstance(item, LvmVg):
+                self._vg(item)
+            elif isinstance(item, LvmLv):
+                self._lv(item)
+        return self.model
+
+    def _whole_disk_format(self, disk: Disk) -> None:
+        kind, args = self.format_for(disk)
+        if kind is not None:
+            device = self.model.devices[disk.id]
+            self.model.storage.format_device(device, get_format(kind, device=device.path, **args))
+
+    def _table(self, table: PartitionTable) -> None:
+        device = self.model.devices[table.device]
+        label = get_format("disklabel", device=device.path, label_type=table.label)
+        self.model.storage.format_device(device, label)
+
+    def _partition(self, part: Partition) -> None:
+        table = self.graph.items[part.table]
+        assert isinstance(table, PartitionTable)
+        parent = self.model.devices[table.device]
+        kind, args = self.format_for(part)
+        device = self.model.storage.new_partition(
+            start=part.start,
+            end=part.start + part.size - 1,
+            parents=[parent],
+            part_type=PART_TYPES[part.kind],
+            fmt_type=kind,
+            fmt_args=args,
+        )
+        self.model.storage.create_device(device)
+        self.model.tag(part.id, device)
+
+    def _allocate(self) -> None:
+        try:
+            partitioning.do_partitioning(self.model.storage)
+        except (StorageError, parted.PartitionException, parted.IOException) as exc:
+            raise RefusedError(f"the partitions do not fit the target disks: {exc}") from exc
+
+    def _md(self, md: MdArray) -> None:
+        members = [self.model.devices[m] for m in (*md.members, *md.spares)]
+        kind, args = self.format_for(md)
+        name = md.name  # the kernel name ('md0') cannot clash with a VG's; the superblock name is fixed up after
+        extra: dict[str, Any] = {}
+        if md.chunk_kib and md.level not in ("raid1", "linear"):
+            extra["chunk_size"] = Size(f"{md.chunk_kib} KiB")
+        device = self.model.storage.new_mdarray(
+            name=name,
+            level=md.level,
+            parents=members,
+            total_devices=len(members),
+            member_devices=len(md.members),
+            metadata_version=md.metadata,
+            fmt_type=kind,
+            fmt_args=args,
+            **extra,
+        )
+        self.model.storage.create_device(device)
+        self.model.tag(md.id, device)
+
+    def _luks(self, luks: Luks) -> None:
+        parent = self.model.devices[luks.device]
+        device = LUKSDevice(luks.name, parents=[parent])
+        self.model.storage.create_device(device)
+        self.model.tag(luks.id, device)
+        kind, args = self.format_for(luks)
+        if kind is not None:
+            self.model.storage.format_device(device, get_format(kind, device=device.path, **args))
+
+    def _vg(self, vg: LvmVg) -> None:
+        pvs = []
+        for pv_id in vg.pvs:
+            pv = self.graph.items[pv_id]
+            assert isinstance(pv, LvmPv)
+            pvs.append(self.model.devices[pv.device])
+        device = self.model.storage.new_vg(parents=pvs, name=vg.name, pe_size=Size(vg.pe_size))
+        self.model.storage.create_device(device)
+        self.model.tag(vg.id, device)
+
+    def _lv(self, lv: LvmLv) -> None:
+        if lv.segment_type not in SUPPORTED_LV_TYPES:
+            supported = ", ".join(SUPPORTED_LV_TYPES)
+            raise RefusedError(f"LV {lv.name}: {lv.segment_type} LVs are not recreated yet (supported: {supported})")
+        kind, args = self.format_for(lv)
+        options: dict[str, Any] = {"name": lv.name, "size": Size(lv.size), "fmt_type": kind, "fmt_args": args}
+        if lv.segment_type == "thin-pool":
+            options["thin_pool"] = True
+            if lv.metadata_size:
+                options["metadata_size"] = Size(lv.metadata_size)
+            if lv.chunk_size:
+                options["chunk_size"] = Size(lv.chunk_size)
+            parents = [self.model.devices[lv.vg]]
+        elif lv.segment_type == "thin":
+            options["thin_volume"] = True
+            parents = [self.model.devices[lv.pool or ""]]
+        else:
+            parents = [self.model.devices[lv.vg]]
+        try:
+            device = self.model.storage.new_lv(parents=parents, **options)
+            self.model.storage.create_device(device)
+        except (StorageError, ValueError) as exc:
+            raise RefusedError(f"LV {lv.name}: blivet cannot create it on the targets: {exc}") from exc
+        self.model.tag(lv.id, device)
+
+
+def build_blivet_model(layout: Layout, disks: dict[str, Any], *, passphrase: str = PLANNING_PASSPHRASE) -> BlivetModel:
+    """Schedule every action that recreates ``layout`` on ``disks`` (layout disk id -> blivet disk device)."""
+    try:
+        return _Builder(layout, disks, passphrase).build()
+    except RefusedError:
+        raise
+    except (StorageError, ValueError) as exc:
+        log.debug("blivet refused the model", exc_info=True)
+        raise RefusedError(f"blivet cannot model this recovery: {exc}") from exc

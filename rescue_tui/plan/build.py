@@ -1,0 +1,92 @@
+"""Make a plan: layout + disks present (+ operator choices) -> Plan. Reads disks' metadata only; writes nothing.
+
+The order: validate the layout, propose and check the mapping, fit sizes
+(resize policy), model the result in blivet over sparse stand-ins of the
+targets, turn its actions into ordered steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.model import Layout, LvmVg
+from rescue_tui.layout.validate import load_valid_layout
+from rescue_tui.mapping.model import Mapping
+from rescue_tui.mapping.propose import propose_mapping
+from rescue_tui.mapping.resize import ResizeOptions, disk_needs, resize_for_targets
+from rescue_tui.plan.blivet_model import BlivetModel, build_blivet_model
+from rescue_tui.plan.disk_files import disk_files
+from rescue_tui.plan.model import Plan, PlannedDisk
+from rescue_tui.plan.steps import build_steps
+from rescue_tui.units import human_size
+
+DEFAULT_TARGET_ROOT = "/mnt/target"
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the operator asked for."""
+
+    layout_path: Path
+    inventory: Inventory
+    overrides: dict[str, str] = field(default_factory=dict)
+    resize: ResizeOptions = field(default_factory=ResizeOptions)
+    target_root: str = DEFAULT_TARGET_ROOT
+
+
+def layout_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_plan(request: PlanRequest) -> Plan:
+    """The full plan for a request; RescueError (exit 2) with one line per problem when it cannot be made."""
+    layout = load_valid_layout(request.layout_path)
+    mapping = propose_mapping(layout, request.inventory, disk_needs(layout, request.resize), request.overrides)
+    return plan_for_mapping(layout, mapping, request, sha256=layout_sha256(request.layout_path))
+
+
+def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, sha256: str) -> Plan:
+    """The plan for a mapping already decided (the TUI's remap screen calls this directly)."""
+    targets = {d.name: d for d in request.inventory.disks}
+    resized = resize_for_targets(layout, mapping, targets, request.resize)
+    mapped = [targets[p.target] for p in mapping.pairs]
+    with disk_files(mapped) as files:
+        model = build_blivet_model(resized.layout, {p.source: files[p.target] for p in mapping.pairs})
+        steps = build_steps(resized.layout, model, targets, target_root=request.target_root)
+        notes = _notes(resized.layout, model)
+    disks = tuple(
+        PlannedDisk(
+            name=t.name, path=t.path, size=t.size, serial=t.serial, by_path=t.by_path,
+            source=p.source, source_name=p.source_name, reason=p.reason,
+        )
+        for p in mapping.pairs
+        for t in [targets[p.target]]
+    )  # fmt: skip
+    return Plan(
+        hostname=layout.machine.hostname,
+        layout_sha256=sha256,
+        layout_source=str(request.layout_path),
+        inventory_source=request.inventory.source,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        disks=disks,
+        changes=resized.changes,
+        steps=tuple(steps),
+        notes=tuple(notes),
+    )
+
+
+def _notes(layout: Layout, model: BlivetModel) -> list[str]:
+    notes = []
+    if layout.of_type(LvmVg):
+        notes.append(
+            "LVM PV, VG and LV UUIDs will be new: LVM finds volumes by name, fstab refers to filesystem UUIDs."
+        )
+    for vg in layout.of_type(LvmVg):
+        device = model.devices.get(vg.id)
+        if device is not None and int(device.free_space) > 0:
+            notes.append(f"VG {vg.name}: {human_size(int(device.free_space))} left free after recovery")
+    return notes

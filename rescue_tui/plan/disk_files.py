@@ -1,0 +1,65 @@
+"""Stand-ins for the target disks: sparse files of the same size, wrapped as blivet DiskFiles.
+
+blivet then computes partition geometry, md and LVM sizes exactly as it
+would on the real disks, while the real disks are never opened. The files
+take no space (they stay sparse: nothing is ever written to them) and are
+removed on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import blivet.devices.partition
+import blivet.partitioning
+from blivet.devices import DiskFile
+
+from rescue_tui.inventory.model import TargetDisk
+
+_PREFIX = "rescue-tui-plan-"
+_SHM = "/dev/shm"
+"""tmpfs holds sparse files of any size (ext4 stops at 16 TiB), and nothing is written to them."""
+_lock = threading.Lock()
+_original_path_to_name = blivet.partitioning.device_path_to_name
+
+
+def _path_to_name(path: str | None) -> str | None:
+    """Device-style names ('vdb2') for partitions of our files, whatever folder holds them.
+
+    blivet derives partition names from parted's paths: '/dev/shm/<dir>/vdb2' would
+    become 'shm/<dir>/vdb2', and an extended partition's '<dir>/vdb2' (parted drops
+    the first 5 characters) is no valid name at all.
+    """
+    if path and _PREFIX in path:
+        return path.rsplit("/", 1)[-1]
+    name: str | None = _original_path_to_name(path)
+    return name
+
+
+# Both modules imported the function by name; only paths of our plan files are affected.
+blivet.partitioning.device_path_to_name = _path_to_name
+blivet.devices.partition.device_path_to_name = _path_to_name
+
+
+@contextmanager
+def disk_files(targets: list[TargetDisk]) -> Iterator[dict[str, Any]]:
+    """DiskFile devices named like the targets, backed by sparse files; removed afterwards."""
+    with _lock:
+        base = _SHM if os.access(_SHM, os.W_OK) else None
+        folder = tempfile.mkdtemp(prefix=_PREFIX, dir=base)
+    try:
+        devices: dict[str, Any] = {}
+        for target in targets:
+            path = os.path.join(folder, target.name)
+            with open(path, "wb") as handle:
+                handle.truncate(target.size)
+            devices[target.name] = DiskFile(path)
+        yield devices
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
