@@ -65,7 +65,7 @@ def _schema_problems(document: dict[str, Any]) -> list[str]:
 
 @functools.cache
 def _field_targets(cls: type) -> tuple[tuple[str, Any], ...]:
-    """(field name, the dataclass it holds or its plain type hint) per field; resolving hints is slow, so once per class."""
+    """(field name, the dataclass it holds or its plain hint) per field: resolving hints is slow, so once per class."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):

@@ -142,6 +142,7 @@ class Luks(Item):
     hash: str | None = doc("Hash of the keyslot's key derivation, such as 'sha256'.")
     pbkdf: str | None = doc("Key derivation function, such as 'argon2id' or 'pbkdf2'.")
     sector_size: int | None = doc("Encryption sector size in bytes (LUKS2).")
+    keyfile: str | None = doc("Path of the key file crypttab names, if any; never its contents.")
     size: int | None = doc("Size of the opened container in bytes as recorded.")
     path: str | None = doc("Device node of the opened container, such as '/dev/mapper/cryptroot'.")
 
@@ -195,7 +196,10 @@ class Filesystem(Item):
     uuid: str | None = doc("Filesystem UUID ('XXXX-XXXX' for vfat).")
     label: str | None = doc("Filesystem label.")
     block_size: int | None = doc("Block size in bytes.")
-    mkfs_options: tuple[str, ...] = doc("Further mkfs options needed to recreate it faithfully.", default=())
+    mkfs_options: tuple[str, ...] = doc(
+        "Further mkfs arguments, one argv token each (such as '-i', '16384'), needed to recreate it faithfully.",
+        default=(),
+    )
     used: int | None = doc("Bytes in use when captured: the floor for any shrink.")
 
 
@@ -261,7 +265,7 @@ class Machine:
 
     hostname: str = required("Host name; the operator types it to confirm a recovery.")
     architecture: str = doc("CPU architecture, such as 'x86_64'.", default="x86_64")
-    captured_at: str | None = doc("When the layout was saved, ISO 8601 with time zone.")
+    captured_at: str | None = doc("When the layout was saved, ISO 8601 (with the time zone when known).")
     captured_by: str | None = doc("What saved it, such as 'rescue-tui 0.1.0' or 'rear-import'.")
 
 
@@ -272,7 +276,11 @@ class Boot:
     firmware: Firmware = required("'bios' or 'uefi'.")
     loader: Literal["grub2", "none"] = doc("Boot loader.", default="grub2")
     disks: tuple[str, ...] = doc("Disks that carry boot code (every RAID1 member).", default=(), refs=("disk",))
-    esps: tuple[str, ...] = doc("EFI system partitions (UEFI).", default=(), refs=("partition", "md_array"))
+    esps: tuple[str, ...] = doc(
+        "EFI system partitions (UEFI); one without a filesystem item gets an empty FAT at finalize.",
+        default=(),
+        refs=("partition", "md_array"),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

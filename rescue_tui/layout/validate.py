@@ -154,7 +154,8 @@ def boot_references(ctx: Context) -> Iterator[Problem]:
             yield Problem(f"$.boot.esps[{index}]", f"{esp_id!r} is not a partition or md array in the layout")
             continue
         fs = [c for c in ctx.graph.children(esp_id) if isinstance(c, Filesystem)]
-        if not fs or fs[0].fstype != "vfat":
+        unformatted_esp = not fs and isinstance(esp, Partition) and "esp" in esp.flags
+        if not unformatted_esp and (not fs or fs[0].fstype != "vfat"):
             yield Problem(f"$.boot.esps[{index}]", f"{esp_id!r} holds no vfat filesystem; an ESP must be FAT")
     if boot.firmware == "uefi" and not boot.esps and boot.loader != "none":
         yield Problem("$.boot.esps", "UEFI boot needs at least one EFI system partition")
@@ -420,9 +421,20 @@ def formats(ctx: Context) -> Iterator[Problem]:
             yield Problem(g.path(sub.id, "path"), f"{sub.path!r} must be a relative path inside the filesystem")
 
 
+def _esp_filesystems(ctx: Context) -> set[str]:
+    """Filesystems on ESP-flagged partitions: mirrored ESPs are often dd copies sharing id and label."""
+    out = set()
+    for fs in ctx.layout.of_type(Filesystem):
+        device = ctx.graph.items.get(fs.device)
+        if fs.fstype == "vfat" and isinstance(device, Partition) and "esp" in device.flags:
+            out.add(fs.id)
+    return out
+
+
 @rule
 def identities_unique(ctx: Context) -> Iterator[Problem]:
     g = ctx.graph
+    esp_copies = _esp_filesystems(ctx)
     groups: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for item in ctx.layout.items:
         if isinstance(item, Filesystem | Swap | Luks):
@@ -439,6 +451,8 @@ def identities_unique(ctx: Context) -> Iterator[Problem]:
     for key, holders in groups.items():
         first = holders[0][0]
         for holder, field, _ in holders[1:]:
+            if holder in esp_copies and first in esp_copies:
+                continue
             yield Problem(g.path(holder, field), f"duplicate {key}: also on {first!r}")
 
 

@@ -66,6 +66,8 @@ FS_FLOOR = {
     "vfat": 33 * MIB,
 }
 """The smallest filesystem mkfs makes (xfs refuses below 300 MiB since xfsprogs 5.19)."""
+SWAP_FLOOR = 64 * MIB
+"""The least swap the policy leaves when the operator lets swap shrink."""
 USED_MARGIN = 0.10
 USED_SLACK = 64 * MIB
 METADATA_TRIM = 0.01
@@ -154,6 +156,8 @@ class Minimums:
         return min(original, need) if original else need
 
     def _content_need(self, content: Item | None, original: int) -> int:
+        if isinstance(content, Swap) and self.options.resize_swap:
+            return SWAP_FLOOR
         if content is None or isinstance(content, Swap | PartitionTable):
             return original  # nothing known to shrink into
         if isinstance(content, Filesystem):

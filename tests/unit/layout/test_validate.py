@@ -277,3 +277,27 @@ def test_fixture_items_are_what_the_indexes_above_assume(minimal: Layout) -> Non
     assert ids[:4] == ["disk-vda", "pt-vda", "vda1", "vda2"]
     assert ids[10:13] == ["fs-root", "mnt-root", "swap"]
     assert isinstance(minimal.items[4], Filesystem)
+
+
+def test_mirrored_esps_may_share_volume_id_and_label(minimal: Layout) -> None:
+    layout = add(
+        minimal,
+        Disk(id="disk-b", name="vdb", size=GiB),
+        PartitionTable(id="pt-b", device="disk-b", label="gpt"),
+        Partition(id="vdb1", table="pt-b", number=1, start=2048, size=204800, flags=("esp",)),
+        Filesystem(id="fs-esp2", device="vdb1", fstype="vfat", uuid="1A2B-3C4D", label="EFI"),
+    )
+    assert problems(layout) == []
+    clash = change(layout, "fs-root", uuid=None, label="EFI")
+    assert problems(clash) == ["$.items[10] (fs-root).label: duplicate label EFI: also on 'fs-esp'"]
+
+
+def test_an_esp_without_a_filesystem_item_may_be_listed(minimal: Layout) -> None:
+    layout = add(
+        minimal,
+        Disk(id="disk-b", name="vdb", size=GiB),
+        PartitionTable(id="pt-b", device="disk-b", label="gpt"),
+        Partition(id="vdb1", table="pt-b", number=1, start=2048, size=204800, flags=("esp",)),
+    )
+    layout = dataclasses.replace(layout, boot=dataclasses.replace(layout.boot, esps=("vda1", "vdb1")))  # type: ignore[arg-type]
+    assert problems(layout) == []

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rescue_tui.plan.codec import PlanFileError, plan_from_json, plan_to_json
+from rescue_tui.plan.render import render_plan
+from tests.unit.plan.conftest import plan_for
+
+
+def test_a_plan_survives_json_exactly() -> None:
+    plan = plan_for("luks-lvm-thin")
+    text = plan_to_json(plan)
+    again = plan_from_json(text, where="p.json")
+    assert again == plan
+    assert plan_to_json(again) == text
+
+
+def test_an_unknown_step_kind_is_refused_with_its_path() -> None:
+    document = json.loads(plan_to_json(plan_for("uefi-gpt-lvm")))
+    document["steps"][3]["kind"] = "format-everything"
+    with pytest.raises(PlanFileError, match=r"p.json: \$.steps\[3\].kind: unknown step kind 'format-everything'"):
+        plan_from_json(json.dumps(document), where="p.json")
+
+
+def test_a_wrong_type_or_extra_field_is_refused() -> None:
+    document = json.loads(plan_to_json(plan_for("uefi-gpt-lvm")))
+    document["steps"][2]["start"] = "2048"
+    with pytest.raises(PlanFileError, match=r"\$.steps\[2\].start: expected int"):
+        plan_from_json(json.dumps(document), where="p.json")
+    document["steps"][2]["start"] = 2048
+    document["steps"][2]["force"] = True
+    with pytest.raises(PlanFileError, match=r"\$.steps\[2\].force: unknown field"):
+        plan_from_json(json.dumps(document), where="p.json")
+
+
+def test_a_step_after_a_later_step_is_refused() -> None:
+    document = json.loads(plan_to_json(plan_for("uefi-gpt-lvm")))
+    document["steps"][1]["after"] = [document["steps"][5]["id"]]
+    with pytest.raises(PlanFileError, match=r"\$.steps\[1\].after: s\d+ is not an earlier step"):
+        plan_from_json(json.dumps(document), where="p.json")
+
+
+def test_the_text_rendering_is_ascii_and_lists_every_step_and_command() -> None:
+    plan = plan_for("raid1-lvm")
+    text = render_plan(plan, commands=True)
+    text.encode("ascii")
+    for step in plan.steps:
+        assert f"  {step.id}  {step.summary()}" in text
+        assert f"$ {step.command}" in text
