@@ -5,12 +5,15 @@ SHELL := /bin/bash
 PYTHON := /usr/bin/python3
 VENV := .venv
 STAMP := $(VENV)/.installed
-EXAMPLE ?= layouts/examples/uefi-gpt-lvm.json
+EXAMPLE ?= layouts/examples/raid1-lvm.json
+TARGETS ?= layouts/examples/targets/demo-rescue-vm.json
 
 .PHONY: demo test setup host-packages lint bench clean
 
+# Until the TUI lands: the saved layout, then the dry-run plan against simulated disks. No disk is touched.
 demo: setup
 	$(VENV)/bin/rescue-tui layout show $(EXAMPLE)
+	$(VENV)/bin/rescue-tui plan --layout $(EXAMPLE) --targets $(TARGETS) --commands
 
 test: setup
 	$(VENV)/bin/python -m pytest
@@ -34,6 +37,7 @@ lint: setup
 
 bench: setup
 	$(VENV)/bin/python -m bench.layout_load
+	$(VENV)/bin/python -m bench.plan_scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache
