@@ -16,6 +16,7 @@ demo: setup
 	$(VENV)/bin/rescue-tui plan --layout $(EXAMPLE) --targets $(TARGETS) --commands
 
 test: setup
+	@bash tools/start-services
 	$(VENV)/bin/python -m pytest
 
 setup: host-packages $(STAMP)
