@@ -119,6 +119,7 @@ class StepBuilder:
         index = {id(a): i for i, a in enumerate(actions)}
         edges = action_edges(actions)
         step_of_action: dict[int, list[str]] = {}
+        built: list[Step] = []
         for action in ordered:
             i = index[id(action)]
             inherited = sorted({s for j in edges[i] for s in step_of_action.get(j, [])})
@@ -126,7 +127,12 @@ class StepBuilder:
             step = self._from_action(action, after)
             step_of_action[i] = [step.id] if step is not None else list(after)
             if step is not None:
-                self._fixups_after(action, step)
+                built.append(step)
+        # Identities are fixed once blivet is done: parted rewrites a GPT from its own copy whenever
+        # blivet touches a partition, and an md array can only be renamed while nothing sits on it.
+        barrier = self.out.steps[-1].id
+        for step in built:
+            self._fixups_after(step, barrier)
         self._subvolumes()
         self._mounts()
         return self._ordered()
@@ -350,9 +356,12 @@ class StepBuilder:
 
     # -- what blivet does not do -------------------------------------------------------------------
 
-    def _fixups_after(self, action: Any, step: Step) -> None:
+    def _fixups_after(self, step: Step, barrier: str) -> None:
         item = self.graph.items.get(step.item or "")
-        fix = self._fixup
+
+        def fix(step: Step, field: str, value: str, command: str) -> None:
+            self._fixup(step, field, value, command, barrier)
+
         if isinstance(step, CreatePartition) and isinstance(item, Partition):
             table = self._table_of(item)
             if table.label == "gpt" and item.name:
@@ -365,7 +374,7 @@ class StepBuilder:
                     q("sgdisk", f"--partition-guid={step.number}:{item.partuuid}", step.disk),
                 )
             if self._last_partition_of(item):
-                self._table_fixups(table, step)
+                self._table_fixups(table, step, barrier)
         elif isinstance(step, CreateMd) and isinstance(item, MdArray):
             if item.uuid:
                 fix(
@@ -400,13 +409,13 @@ class StepBuilder:
         elif isinstance(step, MakeFilesystem) and isinstance(item, Filesystem) and item.fstype == "btrfs" and item.uuid:
             fix(step, "btrfs-uuid", item.uuid, q("btrfstune", "-f", "-U", item.uuid, step.device))
 
-    def _fixup(self, step: Step, field: str, value: str, command: str) -> None:
+    def _fixup(self, step: Step, field: str, value: str, command: str, barrier: str) -> None:
         previous = self.out.last_for_item.get(step.item or "", step.id)
         self.out.add(
             SetIdentity,
             item=step.item,
             device=step.device,
-            after=(previous,),
+            after=tuple(sorted({previous, barrier})),
             field=field,
             value=value,
             command=command,
@@ -414,13 +423,20 @@ class StepBuilder:
 
     def _last_partition_of(self, part: Partition) -> bool:
         siblings = [p for p in self.layout.of_type(Partition) if p.table == part.table]
-        created = {p.id for p in siblings if p.id in self.out.last_for_item}
-        return created == {p.id for p in siblings}
+        numbers = [p.number for p in siblings]
+        return part.number == max(numbers)
 
-    def _table_fixups(self, table: PartitionTable, last: CreatePartition) -> None:
+    def _table_fixups(self, table: PartitionTable, last: CreatePartition, barrier: str) -> None:
         if not table.disk_guid:
             return
-        after = tuple(self.out.last_for_item[p.id] for p in self.layout.of_type(Partition) if p.table == table.id)
+        after = tuple(
+            sorted(
+                {
+                    barrier,
+                    *(self.out.last_for_item[p.id] for p in self.layout.of_type(Partition) if p.table == table.id),
+                }
+            )
+        )
         if table.label == "gpt":
             cmd = q("sgdisk", f"--disk-guid={table.disk_guid}", last.disk)
             field = "disk-guid"
