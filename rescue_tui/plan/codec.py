@@ -12,12 +12,16 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from rescue_tui.errors import BadInputError
+from rescue_tui.errors import BadInputError, LayoutError
+from rescue_tui.layout.codec import dump_layout, parse_layout
+from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import SizeChange
 from rescue_tui.plan.model import PLAN_FORMAT_VERSION, STEP_KINDS, Plan, PlannedDisk, Step
 
 
 def _plain(obj: Any) -> Any:
+    if isinstance(obj, Layout):
+        return json.loads(dump_layout(obj))
     if isinstance(obj, Step):
         return {"kind": obj.kind, **{f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -75,6 +79,11 @@ def _build(cls: type, data: Any, where: str) -> Any:
             kwargs[name] = tuple(_step(raw, f"{where}.steps[{i}]") for i, raw in enumerate(data[name]))
         elif name == "disks":
             kwargs[name] = tuple(_build(PlannedDisk, raw, f"{where}.disks[{i}]") for i, raw in enumerate(data[name]))
+        elif name == "layout":
+            try:
+                kwargs[name] = parse_layout(json.dumps(data[name]), where=f"{where}.layout")
+            except LayoutError as exc:
+                raise PlanFileError(exc.problems[0]) from exc
         elif name == "changes":
             kwargs[name] = tuple(_build(SizeChange, raw, f"{where}.changes[{i}]") for i, raw in enumerate(data[name]))
         else:

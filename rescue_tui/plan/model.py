@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
+from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import SizeChange
 
 PLAN_FORMAT_VERSION = 1
@@ -250,6 +251,8 @@ class Plan:
     inventory_source: str
     created_at: str
     disks: tuple[PlannedDisk, ...]
+    layout: Layout
+    """The layout as it will be on the targets: after mapping and resize. Apply rebuilds from it."""
     changes: tuple[SizeChange, ...] = ()
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()

@@ -15,10 +15,8 @@ import dataclasses
 import json
 import os
 import platform
-import shlex
 import shutil
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,15 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rescue_tui import command
 from rescue_tui.errors import CaptureError
 from rescue_tui.layout.capture import tree
 from rescue_tui.layout.capture.parse import crypttab, fstab, key_values
 
-TIMEOUT = 60.0
+TIMEOUT = command.TIMEOUT
 """Seconds any one tool may take; a hung tool (a dead disk) must not hang capture."""
-
-TOOL_ENV = {"LC_ALL": "C", "LVM_SUPPRESS_FD_WARNINGS": "1"}
-"""Stable, untranslated output; LVM quiet about inherited descriptors."""
 
 LVM_COLUMNS = {
     "pvs": "pv_name,pv_uuid,pv_size,dev_size,pe_start,vg_name,vg_uuid",
@@ -96,40 +92,14 @@ class ProbeSet:
         return cls(**json.loads(text))
 
 
-def command_line(argv: Sequence[str]) -> str:
-    return shlex.join(argv)
+command_line = command.command_line
 
 
 def run(
     argv: Sequence[str], *, ok: tuple[int, ...] = (0,), quiet_ok: tuple[int, ...] = (), timeout: float = TIMEOUT
 ) -> str:
-    """Run one tool and return its stdout; any failure is a CaptureError naming the command.
-
-    ``quiet_ok`` exit codes count as success only when the tool printed no error: blkid exits 2 both
-    for "no signature" and for "Operation not permitted".
-    """
-    cmd = command_line(argv)
-    try:
-        done = subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env={**os.environ, **TOOL_ENV},
-            stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError as exc:
-        raise CaptureError(f"{cmd}: {argv[0]} is not installed", hint="install the storage tools") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise CaptureError(f"{cmd}: no answer within {timeout:g} s") from exc
-    except OSError as exc:
-        raise CaptureError(f"{cmd}: cannot run: {exc.strerror or exc}") from exc
-    if done.returncode not in ok and not (done.returncode in quiet_ok and not done.stderr.strip()):
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        why = lines[-1] if lines else "no message"
-        raise CaptureError(f"{cmd}: failed with exit code {done.returncode}: {why}")
-    return done.stdout
+    """Run one tool and return its stdout; any failure is a CaptureError naming the command."""
+    return command.run(argv, error=CaptureError, ok=ok, quiet_ok=quiet_ok, timeout=timeout)
 
 
 def run_json(argv: Sequence[str], *, timeout: float = TIMEOUT) -> Any:
