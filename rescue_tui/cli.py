@@ -19,6 +19,7 @@ from rescue_tui import __version__
 from rescue_tui.errors import ExitCode, RescueError
 
 if TYPE_CHECKING:
+    from rescue_tui.apply.executor import Prepared
     from rescue_tui.inventory.model import Inventory
 
 log = logging.getLogger("rescue_tui")
@@ -144,6 +145,85 @@ def _plan(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _read_secret(path: Path | None) -> str | None:
+    """A passphrase from a file (first line), never from the command line."""
+    from rescue_tui.errors import BadInputError
+
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
+    except (OSError, IndexError) as exc:
+        raise BadInputError(f"{path}: cannot read the passphrase file") from exc
+
+
+def _confirm(prepared: Prepared) -> None:
+    """The operator types the layout's host name, or the apply is refused (nothing written)."""
+    from rescue_tui.errors import RefusedError
+    from rescue_tui.units import human_size
+
+    plan = prepared.plan
+    print(f"This destroys everything on these disks to rebuild {plan.hostname}:", file=sys.stderr)
+    for disk in plan.disks:
+        found = prepared.inventory.find(disk.path)
+        holds = ", ".join(found.signatures) if found and found.signatures else "no known signatures"
+        print(f"  {disk.path}  {human_size(disk.size)}  {disk.serial or ''}  (now holds: {holds})", file=sys.stderr)
+    if not sys.stdin.isatty():
+        raise RefusedError("not confirmed: no terminal to ask on", hint="unattended runs pass --yes")
+    answer = input(f"Type the host name ({plan.hostname}) to go on: ").strip()
+    if answer != plan.hostname:
+        raise RefusedError(f"not confirmed: {answer!r} is not {plan.hostname!r}; nothing was written")
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from rescue_tui.apply.events import ApplyEvent, Notice, StepFailed, StepFinished, StepStarted
+    from rescue_tui.apply.executor import ApplyOptions, execute, prepare
+    from rescue_tui.plan.codec import read_plan
+
+    plan = read_plan(args.plan)
+    options = ApplyOptions(
+        passphrase=_read_secret(args.passphrase_file),
+        target_root=args.target_root,
+        resume=args.resume,
+        journal_dir=args.journal_dir,
+        mirrors=[Path(m) for m in args.journal_copy or []],
+    )
+    prepared = prepare(plan, options)
+    if prepared.destructive and not args.yes:
+        _confirm(prepared)
+
+    def show(event: ApplyEvent) -> None:
+        if isinstance(event, StepStarted):
+            print(f"[{event.index}/{event.total}] {event.step} {event.summary}", file=sys.stderr, flush=True)
+        elif isinstance(event, StepFinished) and event.skipped:
+            print(f"        {event.step} done before (journal)", file=sys.stderr)
+        elif isinstance(event, StepFailed):
+            print(f"        {event.step} FAILED: {event.message}", file=sys.stderr)
+        elif isinstance(event, Notice):
+            print(f"        {event.message}", file=sys.stderr)
+
+    journal = execute(prepared, show)
+    print(f"applied {len(plan.steps)} steps; target tree at {args.target_root}; journal {journal.path}")
+    return ExitCode.OK
+
+
+def _mount(args: argparse.Namespace) -> int:
+    from rescue_tui.apply.mounts import mount_tree
+    from rescue_tui.plan.codec import read_plan
+
+    for line in mount_tree(read_plan(args.plan), args.target_root):
+        print(f"mounted {line}")
+    return ExitCode.OK
+
+
+def _umount(args: argparse.Namespace) -> int:
+    from rescue_tui.apply.mounts import umount_tree
+
+    for target in umount_tree(args.target_root):
+        print(f"unmounted {target}")
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = _Parser(prog="rescue-tui", description="Bare-metal disaster recovery: layouts, plans, restore.")
@@ -196,6 +276,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-grow", action="store_true", help="leave extra space on bigger disks free")
     p.add_argument("--target-root", default="/mnt/target", help="where the restored system is mounted")
     p.set_defaults(handler=_plan)
+
+    p = commands.add_parser("apply", help="apply a plan to the disks: DESTROYS what is on them (asks first)")
+    p.add_argument("plan", type=Path, help="a plan saved with 'rescue-tui plan -o'")
+    p.add_argument("--yes", action="store_true", help="do not ask for the host name (unattended)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted apply from its journal")
+    p.add_argument("--passphrase-file", type=Path, help="LUKS passphrase for new containers (first line)")
+    p.add_argument("--target-root", default="/mnt/target")
+    p.add_argument("--journal-dir", type=Path, default=Path("/run/rescue-tui"))
+    p.add_argument("--journal-copy", action="append", metavar="FILE", help="also keep the journal here (repeatable)")
+    p.set_defaults(handler=_apply)
+
+    p = commands.add_parser("mount", help="mount a plan's filesystems under the target root")
+    p.add_argument("plan", type=Path)
+    p.add_argument("--target-root", default="/mnt/target")
+    p.set_defaults(handler=_mount)
+
+    p = commands.add_parser("umount", help="unmount everything under the target root")
+    p.add_argument("--target-root", default="/mnt/target")
+    p.set_defaults(handler=_umount)
     return parser
 
 

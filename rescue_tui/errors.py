@@ -72,3 +72,7 @@ class RefusedError(BadInputError):
 
 class CaptureError(RescueError):
     """Reading the running system's storage failed."""
+
+
+class ApplyError(RescueError):
+    """A step of apply failed; the journal says how far it got and ``--resume`` continues."""

@@ -70,10 +70,11 @@ class BlivetModel:
 
 
 class _Builder:
-    def __init__(self, layout: Layout, disks: dict[str, Any], passphrase: str) -> None:
+    def __init__(self, layout: Layout, disks: dict[str, Any], passphrase: str, storage: blivet.Blivet | None) -> None:
         self.layout = layout
         self.graph = LayoutGraph(layout)
-        self.model = BlivetModel(storage=blivet.Blivet())
+        self.populated = storage is not None
+        self.model = BlivetModel(storage=storage or blivet.Blivet())
         self.disks = disks
         self.passphrase = passphrase
 
@@ -120,7 +121,8 @@ class _Builder:
         storage = self.model.storage
         for disk in self.layout.of_type(Disk):
             device = self.disks[disk.id]
-            storage.devicetree._add_device(device)
+            if not self.populated:  # stand-ins join the tree; real disks are in it since populate
+                storage.devicetree._add_device(device)
             self.model.tag(disk.id, device)
         ordered, _ = self.graph.order()
         items = [self.graph.items[i] for i in ordered]
@@ -283,10 +285,20 @@ def _bulk_lvs(storage: blivet.Blivet) -> Iterator[None]:
         blivet.util.natural_sort_key = original_key
 
 
-def build_blivet_model(layout: Layout, disks: dict[str, Any], *, passphrase: str = PLANNING_PASSPHRASE) -> BlivetModel:
-    """Schedule every action that recreates ``layout`` on ``disks`` (layout disk id -> blivet disk device)."""
+def build_blivet_model(
+    layout: Layout,
+    disks: dict[str, Any],
+    *,
+    passphrase: str = PLANNING_PASSPHRASE,
+    storage: blivet.Blivet | None = None,
+) -> BlivetModel:
+    """Schedule every action that recreates ``layout`` on ``disks`` (layout disk id -> blivet disk device).
+
+    Planning passes stand-in disks and gets a fresh tree; apply passes the real disks of a
+    tree it populated (``storage``).
+    """
     try:
-        return _Builder(layout, disks, passphrase).build()
+        return _Builder(layout, disks, passphrase, storage).build()
     except RefusedError:
         raise
     except (StorageError, ValueError) as exc:

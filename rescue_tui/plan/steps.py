@@ -87,6 +87,9 @@ class StepBuilder:
         self.targets = targets
         self.target_root = target_root.rstrip("/") or "/"
         self.out = _Collector()
+        self.actions_of: dict[str, list[Any]] = {}
+        """Step id -> the blivet actions apply executes for it; actions with no step of their own
+        (a format that is only a partition flag, destroying nothing) ride with the step before them."""
         self.disk_target = {
             item_id: targets[device.name]  # the sparse files are named like their targets
             for item_id, device in model.devices.items()
@@ -120,16 +123,30 @@ class StepBuilder:
         edges = action_edges(actions)
         step_of_action: dict[int, list[str]] = {}
         built: list[Step] = []
+        riders: list[Any] = []
+        carrier = ""
         for action in ordered:
             i = index[id(action)]
             inherited = sorted({s for j in edges[i] for s in step_of_action.get(j, [])})
             after = tuple(inherited) or tuple(w.id for w in wipes if self._on_disk_of(action.device, w.item))
             step = self._from_action(action, after)
             step_of_action[i] = [step.id] if step is not None else list(after)
-            if step is not None:
+            if step is None and not carrier:
+                riders.append(action)
+            elif step is None:
+                self.actions_of.setdefault(carrier, []).append(action)
+            else:
+                carrier = step.id
+                self.actions_of[step.id] = [*riders, action]
+                riders = []
+            if isinstance(step, CreateMd):
+                self._fixups_after(step, step.id)  # what is built on the array waits for its identity
+                step_of_action[i] = [self.out.last_for_item[step.item or ""]]
+            elif step is not None:
                 built.append(step)
         # Identities are fixed once blivet is done: parted rewrites a GPT from its own copy whenever
-        # blivet touches a partition, and an md array can only be renamed while nothing sits on it.
+        # blivet touches a partition. md arrays are the exception: one can only be renamed while
+        # nothing sits on it, so its fix-ups follow its creation (apply runs them in between).
         barrier = self.out.steps[-1].id
         for step in built:
             self._fixups_after(step, barrier)

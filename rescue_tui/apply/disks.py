@@ -1,0 +1,135 @@
+"""Make target disks blank: take down what sits on them, then remove every old signature.
+
+Old metadata is dangerous: an md superblock at the end of a partition (0.90,
+1.0) or an LVM label survives a new partition table and can be assembled or
+activated under the new layout. So besides ``wipefs`` on every node, the
+first and last MiB of each old partition, of each partition the plan will
+create, and of the disk itself are zeroed. Only the plan's own target disks
+are ever written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rescue_tui.command import run
+from rescue_tui.errors import ApplyError
+from rescue_tui.plan.model import CreatePartition, Plan
+
+log = logging.getLogger(__name__)
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Node:
+    """One block device in a disk's lsblk tree."""
+
+    path: str
+    kind: str
+    """lsblk TYPE: disk, part, raid1, lvm, crypt, ..."""
+    mountpoints: tuple[str, ...]
+    children: tuple[Node, ...]
+    size: int
+    start: int
+    """Offset in bytes on its disk (partitions), else 0."""
+
+
+def _node(raw: dict[str, Any]) -> Node:
+    start = raw.get("start")
+    return Node(
+        path=str(raw["path"]),
+        kind=str(raw["type"]),
+        mountpoints=tuple(p for p in raw.get("mountpoints") or [] if isinstance(p, str)),
+        children=tuple(_node(c) for c in raw.get("children") or []),
+        size=int(raw.get("size") or 0),
+        start=int(start) * 512 if start is not None and str(start).isdigit() else 0,  # lsblk counts 512-byte sectors
+    )
+
+
+def tree(disk: str) -> Node:
+    """The disk and everything on it, as the kernel sees it now."""
+    text = run(["lsblk", "--json", "--bytes", "--output", "PATH,TYPE,MOUNTPOINTS,SIZE,START", disk], error=ApplyError)
+    return _node(json.loads(text)["blockdevices"][0])
+
+
+def _walk(node: Node) -> Iterable[Node]:
+    for child in node.children:
+        yield from _walk(child)
+    yield node
+
+
+def holders_of(disks: Iterable[str]) -> list[str]:
+    """Active devices built on the disks (md, dm), top first."""
+    out: list[str] = []
+    for disk in disks:
+        for node in _walk(tree(disk)):
+            if node.kind not in ("disk", "part", "loop") and node.path not in out:
+                out.append(node.path)
+    return out
+
+
+def teardown(disks: Iterable[str]) -> list[str]:
+    """Unmount, swapoff, deactivate and stop whatever sits on the disks; what was done, one line each."""
+    done: list[str] = []
+    for disk in disks:
+        for node in _walk(tree(disk)):  # leaves first
+            for point in node.mountpoints:
+                if point == "[SWAP]":
+                    run(["swapoff", node.path], error=ApplyError)
+                else:
+                    run(["umount", "--lazy", point], error=ApplyError)
+                done.append(f"unmounted {point} ({node.path})")
+            if node.kind == "lvm":
+                run(["dmsetup", "remove", "--retry", node.path], error=ApplyError)
+                done.append(f"deactivated {node.path}")
+            elif node.kind == "crypt":
+                run(["cryptsetup", "close", node.path], error=ApplyError)
+                done.append(f"closed {node.path}")
+            elif node.kind.startswith("raid") or node.kind == "md":
+                run(["mdadm", "--stop", node.path], error=ApplyError)
+                done.append(f"stopped {node.path}")
+    return done
+
+
+def _zero(device: str, offset: int, length: int) -> None:
+    """Write zeros over ``length`` bytes at ``offset`` (clipped to the device)."""
+    with open(device, "r+b", buffering=0) as handle:
+        end = handle.seek(0, os.SEEK_END)
+        offset = max(0, min(offset, end))
+        length = max(0, min(length, end - offset))
+        handle.seek(offset)
+        handle.write(b"\0" * length)
+        os.fsync(handle.fileno())
+
+
+def wipe(disk: str, planned: Iterable[tuple[int, int]]) -> list[str]:
+    """Remove every signature from a disk and its partitions; ``planned`` are (offset, length) of new partitions."""
+    node = tree(disk)
+    done = []
+    for part in [n for n in node.children if n.kind == "part"]:
+        run(["wipefs", "--all", "--force", part.path], error=ApplyError)
+        run(["mdadm", "--zero-superblock", "--force", part.path], error=ApplyError, ok=(0, 1, 2))
+        done.append(f"wiped {part.path}")
+    regions = [(0, node.size)] + [(p.start, p.size) for p in node.children if p.kind == "part"] + list(planned)
+    run(["wipefs", "--all", "--force", disk], error=ApplyError)
+    for offset, length in regions:
+        _zero(disk, offset, min(MIB, length))
+        _zero(disk, offset + max(0, length - MIB), min(MIB, length))
+    run(["blockdev", "--rereadpt", disk], error=ApplyError, ok=(0, 1))
+    run(["udevadm", "settle", "--timeout=60"], error=ApplyError, ok=(0, 1))
+    done.append(f"wiped {disk} (signatures, first and last MiB of old and new partitions)")
+    return done
+
+
+def planned_regions(plan: Plan, disk_path: str) -> list[tuple[int, int]]:
+    """(offset, length) in bytes of each partition the plan creates on a disk."""
+    return [
+        (s.start * s.sector_size, (s.end - s.start + 1) * s.sector_size)
+        for s in plan.steps
+        if isinstance(s, CreatePartition) and s.disk == disk_path
+    ]

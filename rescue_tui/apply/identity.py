@@ -1,0 +1,83 @@
+"""Identity fix-ups blivet cannot make at creation, and bringing an applied stack back up.
+
+Each fix-up is idempotent: setting a name or UUID to the value it already
+has changes nothing, so ``--resume`` may run one again safely.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rescue_tui.command import run
+from rescue_tui.errors import ApplyError
+from rescue_tui.plan.model import CreateLv, CreateMd, CreatePartition, OpenLuks, Plan, SetIdentity
+
+
+def _partition(plan: Plan, item: str | None) -> CreatePartition:
+    return next(s for s in plan.steps if isinstance(s, CreatePartition) and s.item == item)
+
+
+def _md(plan: Plan, item: str | None) -> CreateMd:
+    return next(s for s in plan.steps if isinstance(s, CreateMd) and s.item == item)
+
+
+def _settle() -> None:
+    run(["udevadm", "settle", "--timeout=60"], error=ApplyError, ok=(0, 1))
+
+
+def _reassemble(md: CreateMd, *update: str) -> None:
+    """Stop a just-made array and assemble it again with updated superblocks (nothing sits on it yet)."""
+    _settle()
+    run(["mdadm", "--stop", md.device], error=ApplyError)
+    _settle()
+    run(["mdadm", "--assemble", md.device, *update, *md.members], error=ApplyError)
+    _settle()
+
+
+def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> None:
+    """Apply one identity fix-up."""
+    value = step.value
+    if step.field in ("gpt-name", "partuuid"):
+        part = _partition(plan, step.item)
+        option = "--change-name" if step.field == "gpt-name" else "--partition-guid"
+        run(["sgdisk", f"{option}={part.number}:{value}", part.disk], error=ApplyError)
+    elif step.field == "disk-guid":
+        run(["sgdisk", f"--disk-guid={value}", step.device], error=ApplyError)
+    elif step.field == "disk-id":
+        run(["sfdisk", "--disk-id", step.device, value], error=ApplyError)
+    elif step.field == "md-uuid":
+        _reassemble(_md(plan, step.item), "--update=uuid", f"--uuid={value}")
+        if blivet_device is not None:
+            blivet_device.uuid = value  # blivet sets the array up again by UUID if it must
+    elif step.field == "md-name":
+        _reassemble(_md(plan, step.item), "--update=name", f"--name={value}")
+    elif step.field == "luks-uuid":
+        run(["cryptsetup", "luksUUID", "--batch-mode", "--uuid", value, step.device], error=ApplyError)
+    elif step.field == "luks-label":
+        run(["cryptsetup", "config", "--label", value, step.device], error=ApplyError)
+    elif step.field == "btrfs-uuid":
+        run(["btrfstune", "-f", "-U", value, step.device], error=ApplyError, stdin="y\n")
+    else:
+        raise ApplyError(f"{step.id}: unknown identity field {step.field!r}")
+    _settle()
+
+
+def activate(plan: Plan, passphrase: str | None) -> list[str]:
+    """Assemble, open and activate what the plan built (after a reboot during apply); idempotent."""
+    done = []
+    for step in plan.steps:
+        if isinstance(step, CreateMd) and not os.path.exists(step.device):
+            run(["mdadm", "--assemble", step.device, *step.members], error=ApplyError, ok=(0, 2))
+            done.append(f"assembled {step.device}")
+        elif isinstance(step, OpenLuks) and not os.path.exists(step.device):
+            if passphrase is None:
+                raise ApplyError(f"{step.source}: a passphrase is needed to open it again")
+            run(["cryptsetup", "open", "--key-file=-", step.source, step.name], error=ApplyError, stdin=passphrase)
+            done.append(f"opened {step.device}")
+    vgs = sorted({s.vg for s in plan.steps if isinstance(s, CreateLv)})
+    if vgs:
+        run(["lvm", "vgchange", "--activate", "y", *vgs], error=ApplyError)
+        done.append(f"activated VG {', '.join(vgs)}")
+    _settle()
+    return done
