@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,10 @@ from tests.integration.conftest import Loops, sh
 
 MiB = 1024 * 1024
 pytestmark = pytest.mark.root
+
+
+def digest(device: str) -> str:
+    return hashlib.sha256(Path(device).read_bytes()).hexdigest()
 
 
 def signatures(device: str) -> str:
@@ -35,9 +40,9 @@ def test_wipe_removes_filesystem_and_table_signatures_and_zeroes_the_planned_reg
 def test_wipe_writes_only_to_its_target(loops: Loops) -> None:
     target, other = loops.disk("t", 32 * MiB), loops.disk("o", 32 * MiB)
     sh("mkfs.ext4", "-q", other)
-    before = hashlib.sha256(open(other, "rb").read()).hexdigest()
+    before = digest(other)
     disks.wipe(target, [])
-    assert hashlib.sha256(open(other, "rb").read()).hexdigest() == before
+    assert digest(other) == before
 
 
 def test_teardown_unmounts_what_sits_on_a_target(loops: Loops) -> None:
@@ -47,4 +52,4 @@ def test_teardown_unmounts_what_sits_on_a_target(loops: Loops) -> None:
     done = disks.teardown([target])
     loops.mounts.remove(where)
     assert done == [f"unmounted {where} ({target})"]
-    assert str(where) not in open("/proc/self/mounts").read()
+    assert str(where) not in Path("/proc/self/mounts").read_text()
