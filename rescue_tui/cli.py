@@ -82,7 +82,8 @@ def _layout_check(args: argparse.Namespace) -> int:
     if not differences:
         print(f"{args.file}: storage matches the saved layout")
         return ExitCode.OK
-    print(f"{args.file}: storage drifted from the saved layout ({len(differences)} differences):")
+    count = f"{len(differences)} difference{'s' if len(differences) != 1 else ''}"
+    print(f"{args.file}: storage drifted from the saved layout ({count}):")
     for line in differences:
         print(f"  {line}")
     return ExitCode.FAILED

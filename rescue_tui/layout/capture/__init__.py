@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rescue_tui import __version__
-from rescue_tui.errors import CaptureError
+from rescue_tui.errors import CaptureError, RefusedError
 from rescue_tui.layout.capture.build import build_layout
 from rescue_tui.layout.capture.probes import ProbeSet, collect_probes
 from rescue_tui.layout.model import Layout
@@ -37,7 +37,7 @@ def capture_system(
     mount points and container names the layout records.
     """
     if os.geteuid() != 0:
-        raise CaptureError(
+        raise RefusedError(
             "layout capture needs root (it reads partition tables, LUKS headers and LVM metadata)",
             hint="run it with sudo",
         )
