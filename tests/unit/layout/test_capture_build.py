@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rescue_tui.errors import CaptureError
+from rescue_tui.errors import CaptureError, RefusedError
 from rescue_tui.layout import capture
 from rescue_tui.layout.capture import parse, tree
 from rescue_tui.layout.capture import probes as probes_module
@@ -439,7 +439,7 @@ def test_a_device_list_takes_loop_devices_and_refuses_partitions_and_unknown_nam
 
 def test_capture_refuses_to_run_without_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.geteuid", lambda: 1000)
-    with pytest.raises(CaptureError, match=r"^layout capture needs root"):
+    with pytest.raises(RefusedError, match=r"^layout capture needs root"):
         capture.capture_system()
 
 
