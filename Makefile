@@ -10,10 +10,9 @@ TARGETS ?= layouts/examples/targets/demo-rescue-vm.json
 
 .PHONY: demo test setup host-packages lint bench clean
 
-# Until the TUI lands: the saved layout, then the dry-run plan against simulated disks. No disk is touched.
+# The console in dry-run on an example layout and a simulated set of disks: no disk is touched.
 demo: setup
-	$(VENV)/bin/rescue-tui layout show $(EXAMPLE)
-	$(VENV)/bin/rescue-tui plan --layout $(EXAMPLE) --targets $(TARGETS) --commands
+	$(VENV)/bin/rescue-tui tui --dry-run --layout $(EXAMPLE) --targets $(TARGETS)
 
 test: setup
 	@bash tools/start-services
@@ -39,6 +38,7 @@ lint: setup
 bench: setup
 	$(VENV)/bin/python -m bench.layout_load
 	$(VENV)/bin/python -m bench.plan_scale
+	$(VENV)/bin/python -m bench.serial
 
 clean:
 	rm -rf $(VENV) .pytest_cache

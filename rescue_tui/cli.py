@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from rescue_tui import __version__
 from rescue_tui.errors import ExitCode, RescueError
+from rescue_tui.tui.command import add_tui_parser
 
 if TYPE_CHECKING:
     from rescue_tui.apply.executor import Prepared
@@ -296,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("umount", help="unmount everything under the target root")
     p.add_argument("--target-root", default="/mnt/target")
     p.set_defaults(handler=_umount)
+
+    add_tui_parser(commands)
     return parser
 
 

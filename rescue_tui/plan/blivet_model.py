@@ -9,6 +9,7 @@ Each scheduled blivet device is tagged with the layout item it realises.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from rescue_tui.units import human_size
 
 log = logging.getLogger(__name__)
 
+_MODEL_LOCK = threading.Lock()
 PLANNING_PASSPHRASE = "rescue-tui-planning-only"
 """blivet wants a LUKS passphrase even to model a container; the real one is asked for at apply."""
 PART_TYPES = {
@@ -297,10 +299,11 @@ def build_blivet_model(
     Planning passes stand-in disks and gets a fresh tree; apply passes the real disks of a
     tree it populated (``storage``).
     """
-    try:
-        return _Builder(layout, disks, passphrase, storage).build()
-    except RefusedError:
-        raise
-    except (StorageError, ValueError) as exc:
-        log.debug("blivet refused the model", exc_info=True)
-        raise RefusedError(f"blivet cannot model this recovery: {exc}") from exc
+    with _MODEL_LOCK:  # blivet is not thread-safe, and _bulk_lvs swaps a module-level function
+        try:
+            return _Builder(layout, disks, passphrase, storage).build()
+        except RefusedError:
+            raise
+        except (StorageError, ValueError) as exc:
+            log.debug("blivet refused the model", exc_info=True)
+            raise RefusedError(f"blivet cannot model this recovery: {exc}") from exc

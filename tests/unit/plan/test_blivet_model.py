@@ -48,3 +48,15 @@ def test_lvs_that_overfill_their_vg_are_still_refused() -> None:
     ))  # fmt: skip
     with pytest.raises(RefusedError, match=r"^VG nova-vg: its LVs need .* more than the VG holds on the targets$"):
         actions_of(bigger)
+
+
+def test_plans_made_at_once_in_threads_equal_plans_made_one_by_one() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.unit.plan.conftest import plan_for
+
+    names = ["raid1-lvm", "uefi-gpt-lvm", "luks-lvm-thin", "raid1-lvm"]
+    alone = {name: [s.summary() for s in plan_for(name).steps] for name in set(names)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda n: [s.summary() for s in plan_for(n).steps], names))
+    assert together == [alone[n] for n in names]

@@ -1,0 +1,226 @@
+"""The rescue-tui application: screens in order, one error renderer, glyph modes, console rules.
+
+Small on purpose: each step is a screen (``screens/``), each question a
+dialog (``dialogs/``), engine calls run in workers that only post messages.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.widgets import Header
+from textual.worker import Worker, WorkerState
+
+from rescue_tui.errors import RescueError
+from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
+from rescue_tui.tui.screens.small import TooSmallScreen
+from rescue_tui.tui.screens.welcome import WelcomeScreen
+from rescue_tui.tui.session import Session, TuiOptions
+from rescue_tui.tui.terminal.console import MIN_COLS, MIN_ROWS
+from rescue_tui.tui.terminal.driver import LeanDriver
+from rescue_tui.tui.theme import THEME, THEME_NAME, AsciiScrollBarRender, Glyphs
+
+KEY_NAMES = {
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "question_mark": "?",
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "space": "Space",
+    "backspace": "Bksp",
+    "delete": "Del",
+}
+"""Key names as the footer and help show them: plain ASCII words, never glyphs."""
+
+
+def key_name(key: str) -> str:
+    """``ctrl+l`` -> ``^L``, ``question_mark`` -> ``?``, ``enter`` -> ``Enter``."""
+    if key.startswith("ctrl+"):
+        return "^" + key_name(key[5:]).upper()
+    if key.startswith("f") and key[1:].isdigit():
+        return key.upper()
+    return KEY_NAMES.get(key, key)
+
+
+class RescueApp(App[int]):
+    """The operator console over the engine: welcome -> layout -> mapping -> plan -> confirm.
+
+    | Key | Action |
+    | :- | :- |
+    | ?, f1 | help for this screen |
+    | g | switch ASCII / Unicode glyphs |
+    | ctrl+l | redraw the whole screen |
+    | q, ctrl+c | quit (asks first) |
+    """
+
+    TITLE = "rescue-tui"
+    CSS_PATH = "rescue.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="What this screen is for, and its keys."),
+        Binding("g", "toggle_glyphs", "ASCII/Unicode", show=False, id="app.glyphs",
+                tooltip="Switch between ASCII-only output (serial, Linux console) and Unicode glyphs."),
+        Binding("ctrl+l", "redraw", "Redraw", show=False, id="app.redraw",
+                tooltip="Draw the whole screen again (after line noise on a serial console)."),
+        Binding("q", "quit_app", "Quit", id="app.quit", tooltip="Leave rescue-tui (asks first)."),
+        Binding("ctrl+c", "quit_app", "Quit", show=False, priority=True, id="app.interrupt",
+                tooltip="Leave rescue-tui (asks first)."),
+    ]  # fmt: skip
+
+    ascii_mode: reactive[bool] = reactive(True, init=False)
+    """ASCII-only output (True) or Unicode glyphs; the CSS class ``-ascii`` follows it."""
+
+    def __init__(self, options: TuiOptions, *, ascii_mode: bool | None = None) -> None:
+        super().__init__(driver_class=LeanDriver)
+        self.options = options
+        self.session = Session(options=options, dry_run=True)
+        self.animation_level = "none"
+        self.set_reactive(RescueApp.ascii_mode, options.console.glyphs == "ascii" if ascii_mode is None else ascii_mode)
+        self.register_theme(THEME)
+        self.theme = THEME_NAME
+
+    @property
+    def glyphs(self) -> Glyphs:
+        return Glyphs(self.ascii_mode)
+
+    def on_mount(self) -> None:
+        self._apply_glyphs()
+        self.push_screen(WelcomeScreen())
+        self._check_size(self.size.width, self.size.height)
+
+    # -- console ------------------------------------------------------------
+
+    def watch_ascii_mode(self) -> None:
+        self._apply_glyphs()
+
+    def _apply_glyphs(self) -> None:
+        self.set_class(self.ascii_mode, "-ascii")
+        ScrollBar.renderer = AsciiScrollBarRender if self.ascii_mode else ScrollBarRender
+        for header in self.query(Header):
+            header.icon = self.glyphs.header_icon
+        for screen in self.screen_stack:
+            for header in screen.query(Header):
+                header.icon = self.glyphs.header_icon
+            refresh = getattr(screen, "glyphs_changed", None)
+            if callable(refresh):
+                refresh(self.glyphs)
+        self.refresh(layout=True, repaint=True)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header line, ASCII: ``rescue-tui: plan  (dry run: nothing is written)``."""
+        return Content(f"{title}  ({sub_title})" if sub_title else title)
+
+    def get_key_display(self, binding: Binding) -> str:
+        if binding.key_display:
+            return binding.key_display
+        return key_name(binding.key.split(",")[0])
+
+    def on_resize(self, event: Resize) -> None:
+        if isinstance(self._driver, LeanDriver):
+            self._driver.resized(event.size.width, event.size.height)
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_COLS or height < MIN_ROWS
+        on_top = isinstance(self.screen, TooSmallScreen)
+        if small and not on_top:
+            self.push_screen(TooSmallScreen())
+        elif not small and on_top:
+            self.pop_screen()
+
+    # -- actions --------------------------------------------------------------
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpDialog):
+            return
+        title = getattr(screen, "HELP_TITLE", screen.__class__.__name__)
+        text = getattr(screen, "HELP", "")
+        self.push_screen(HelpDialog(title, text, self.keys_of(screen)))
+
+    def keys_of(self, node: Any) -> list[tuple[str, str]]:
+        """(keys, what they do) for a screen's bindings, then the app's: what the help shows."""
+        rows: list[tuple[str, str]] = []
+        for source in (node, self):
+            for binding in getattr(source, "BINDINGS", []):
+                if isinstance(binding, Binding):
+                    keys = "/".join(key_name(k.strip()) for k in binding.key.split(","))
+                    rows.append((keys, binding.tooltip or binding.description))
+        return rows
+
+    def action_toggle_glyphs(self) -> None:
+        self.ascii_mode = not self.ascii_mode
+
+    def action_redraw(self) -> None:
+        if isinstance(self._driver, LeanDriver):
+            self._driver.repaint()
+        self.refresh(repaint=True, layout=True)
+        self.screen.refresh(repaint=True, layout=True)
+
+    def action_quit_app(self) -> None:
+        if isinstance(self.screen, ConfirmDialog):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmDialog("Leave rescue-tui? Nothing has been written."), answered)
+
+    def action_shell(self) -> None:
+        """A root shell on this console; rescue-tui comes back when it exits."""
+        shell = os.environ.get("SHELL") or "/bin/sh"
+        try:
+            with self.suspend():
+                print("Shell: type exit to come back to rescue-tui.", flush=True)
+                subprocess.run([shell], check=False)
+        except SuspendNotSupported:
+            self.show_error("No shell here", ["This console cannot hand over to a shell; quit instead (q)."])
+        except OSError as exc:
+            self.show_error("No shell", [f"{shell}: {exc.strerror}"])
+        self.action_redraw()
+
+    # -- errors: the one renderer -------------------------------------------
+
+    def show_error(self, title: str, lines: Sequence[str]) -> None:
+        """Show an error once, as a dialog."""
+        self.push_screen(ErrorDialog(title, lines))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, RescueError):
+            self.show_error("Error", error.lines())
+        else:
+            self.log.error(f"worker {event.worker.name} failed", error)
+            self.show_error("Internal error", [f"{type(error).__name__}: {error}", "Please report this."])
+
+
+def make_app(
+    *,
+    layout: Path | None = None,
+    targets: str = "live",
+    dry_run: bool = False,
+    ascii_mode: bool = True,
+    **options: Any,
+) -> RescueApp:
+    """An app with options set directly (tests, snapshots, the bench)."""
+    return RescueApp(TuiOptions(layout=layout, targets=targets, dry_run=dry_run, **options), ascii_mode=ascii_mode)

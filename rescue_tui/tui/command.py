@@ -1,0 +1,93 @@
+"""``rescue-tui tui``: the operator console, registered into the CLI's command tree.
+
+``add_tui_parser`` is all ``cli.py`` needs. The handler prepares the console
+(size, glyphs, colours, escape delay) *before* importing Textual, which reads
+its environment once at import; errors before the screen starts are
+RescueErrors, which ``cli.main`` prints as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rescue_tui.errors import BadInputError, ExitCode, RescueError
+
+
+def add_tui_parser(subparsers: Any) -> None:
+    """Register ``tui`` on the subparsers of ``rescue-tui`` (what ``add_subparsers`` returned)."""
+    p = subparsers.add_parser(
+        "tui",
+        help="the operator console: layout, disk mapping, plan (keyboard only, 80x24, serial-safe)",
+        description="The operator console. Nothing is written to any disk in this version; "
+        "--dry-run also hides the recover choice.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="walk to the plan; write nothing (no recover choice)")
+    p.add_argument("--layout", type=Path, metavar="FILE", help="a saved layout to offer first")
+    p.add_argument(
+        "--targets", default="live", metavar="live|INVENTORY.json",
+        help="the disks present: live (udev, the default) or a simulated inventory file",
+    )  # fmt: skip
+    glyphs = p.add_mutually_exclusive_group()
+    glyphs.add_argument("--ascii", dest="glyphs", action="store_const", const="ascii",
+                        help="ASCII-only output (the default on serial and TERM=linux/vt100)")  # fmt: skip
+    glyphs.add_argument("--unicode", dest="glyphs", action="store_const", const="unicode",
+                        help="Unicode borders and tree lines (the default elsewhere)")  # fmt: skip
+    p.set_defaults(handler=run_tui, glyphs="auto")
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """Check the arguments, prepare the console, run the app; its exit code."""
+    if args.targets != "live":
+        from rescue_tui.inventory.simulated import read_inventory
+
+        read_inventory(args.targets)  # a bad file is one line on stderr, before any screen
+    if args.layout is not None and not args.layout.is_file():
+        raise BadInputError(f"{args.layout}: no such file")
+    if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
+        raise RescueError("tui needs a terminal on stdin and stderr (Textual draws on stderr: never redirect it)")
+
+    from rescue_tui.tui.terminal.console import prepare_console
+
+    console = prepare_console(args.glyphs)
+    # Textual is imported only now, with its environment set.
+    from rescue_tui.tui.app import RescueApp
+    from rescue_tui.tui.engine import checkout_examples
+    from rescue_tui.tui.session import TuiOptions
+
+    options = TuiOptions(
+        dry_run=args.dry_run,
+        layout=args.layout,
+        targets=args.targets,
+        glyphs=args.glyphs,
+        console=console,
+        examples_dir=checkout_examples(),
+    )
+    app = RescueApp(options)
+    size = (console.cols, console.rows) if console.size_fixed else None
+    result = app.run(size=size, mouse=False)
+    if app.return_code not in (None, 0):
+        return int(app.return_code or ExitCode.FAILED)
+    return int(result or 0) if isinstance(result, int) else int(ExitCode.OK)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rescue_tui.tui.command``: the same command without the CLI wiring (bench, tests)."""
+    from rescue_tui.cli import _Parser
+
+    parser = _Parser(prog="rescue-tui tui")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_tui_parser(sub)
+    args = parser.parse_args(["tui", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.handler(args))
+    except RescueError as exc:
+        for line in exc.lines():
+            print(f"rescue-tui: {line}", file=sys.stderr)
+        return int(exc.exit_code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

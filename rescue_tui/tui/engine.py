@@ -1,0 +1,105 @@
+"""The engine calls the TUI makes, each one blocking: workers run them and post what they return.
+
+No Textual here, and no logic of the engine's own: this only finds the
+layout files to offer and adapts the engine's answers to what a screen shows.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rescue_tui.errors import BadInputError, RescueError
+from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.model import Layout
+from rescue_tui.mapping.model import Mapping
+from rescue_tui.plan.model import Plan
+from rescue_tui.tui.session import LayoutChoice, TuiOptions
+
+
+def find_layouts(options: TuiOptions) -> list[LayoutChoice]:
+    """Layout files to offer, in this order: --layout, embedded, the checkout's examples; each once."""
+    found: list[LayoutChoice] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, source: str) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(LayoutChoice(path=path, source=source))  # type: ignore[arg-type]
+
+    if options.layout is not None:
+        add(options.layout, "command line")
+    if options.embedded_dir.is_dir():
+        for path in sorted(options.embedded_dir.glob("*.json")):
+            if path.name != "image.json":
+                add(path, "embedded")
+    if options.examples_dir is not None and options.examples_dir.is_dir():
+        for path in sorted(options.examples_dir.glob("*.json")):
+            add(path, "example")
+    return found
+
+
+def checkout_examples() -> Path | None:
+    """layouts/examples when rescue_tui runs from a source checkout, else None."""
+    top = Path(__file__).resolve().parents[2]
+    examples = top / "layouts" / "examples"
+    return examples if (top / "pyproject.toml").is_file() and examples.is_dir() else None
+
+
+def check_layout(choice: LayoutChoice) -> LayoutChoice:
+    """Read and validate a layout file; problems come back as lines, never as an exception."""
+    from rescue_tui.layout.validate import load_valid_layout
+
+    try:
+        layout = load_valid_layout(choice.path)
+    except RescueError as exc:
+        return LayoutChoice(path=choice.path, source=choice.source, problems=tuple(exc.lines()))
+    return LayoutChoice(path=choice.path, source=choice.source, layout=layout)
+
+
+def read_targets(spec: str) -> Inventory:
+    """The disks present now: udev for 'live', else a simulated inventory file."""
+    if spec == "live":
+        from rescue_tui.inventory.live import live_inventory
+
+        return live_inventory()
+    from rescue_tui.inventory.simulated import read_inventory
+
+    return read_inventory(spec)
+
+
+def propose(layout: Layout, inventory: Inventory, overrides: dict[str, str]) -> Mapping:
+    """The engine's proposal with the operator's choices; RefusedError (with reasons) when impossible."""
+    from rescue_tui.mapping.propose import propose_mapping
+    from rescue_tui.mapping.resize import ResizeOptions, disk_needs
+
+    return propose_mapping(layout, inventory, disk_needs(layout, ResizeOptions()), dict(overrides))
+
+
+def compute_plan(path: Path, layout: Layout, inventory: Inventory, mapping: Mapping) -> Plan:
+    """The plan for a decided mapping (blivet, in memory over sparse stand-ins: 0.1-1.5 s)."""
+    from rescue_tui.plan.build import PlanRequest, layout_sha256, plan_for_mapping
+
+    return plan_for_mapping(
+        layout, mapping, PlanRequest(layout_path=path, inventory=inventory), sha256=layout_sha256(path)
+    )
+
+
+def save_plan(plan: Plan, path: Path) -> Path:
+    """Write the plan as JSON, atomically (a temporary file renamed over the target)."""
+    from rescue_tui.plan.codec import plan_to_json
+
+    path = path.expanduser()
+    if path.is_dir():
+        raise BadInputError(f"{path}: is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise BadInputError(f"{path.parent}: no such directory")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(plan_to_json(plan), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RescueError(f"{path}: cannot write: {exc.strerror}") from exc
+    return path

@@ -1,0 +1,44 @@
+"""What every step screen has: the header, the footer, its help, the session."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from rescue_tui.tui.session import Session
+from rescue_tui.tui.theme import Glyphs
+
+if TYPE_CHECKING:
+    from rescue_tui.tui.app import RescueApp
+
+
+class StepScreen(Screen[None]):
+    """A step of the recovery; subclasses set ``HELP_TITLE``, ``HELP`` and ``STEP``."""
+
+    HELP_TITLE: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    STEP: ClassVar[str] = ""
+    """Shown in the header: 'Layout', 'Mapping', ..."""
+
+    @property
+    def rescue(self) -> RescueApp:
+        return cast("RescueApp", self.app)
+
+    @property
+    def session(self) -> Session:
+        return self.rescue.session
+
+    def header(self) -> Header:
+        return Header(icon=self.rescue.glyphs.header_icon)
+
+    def footer(self) -> Footer:
+        return Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        self.title = f"rescue-tui: {self.STEP}" if self.STEP else "rescue-tui"
+        self.sub_title = "dry run: nothing is written" if self.session.dry_run else "RECOVERY"
+
+    def glyphs_changed(self, glyphs: Glyphs) -> None:
+        """The glyph mode changed: redraw what is drawn in Python (tree guides)."""

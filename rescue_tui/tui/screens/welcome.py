@@ -1,0 +1,123 @@
+"""Welcome: the machine, the layouts found, the consoles; dry run, recover, or a shell."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from rescue_tui import __version__
+from rescue_tui.tui.engine import find_layouts
+from rescue_tui.tui.facts import read_facts
+from rescue_tui.tui.screens.base import StepScreen
+
+
+def _field(label: str, text: str) -> str:
+    return f"{label:<9} {text}"
+
+
+class WelcomeScreen(StepScreen):
+    """The first screen: what this machine is and what was found; the choice of what to do.
+
+    | Key | Action |
+    | :- | :- |
+    | up/down, enter | choose |
+    | d | dry run |
+    | r | recover |
+    | s | shell |
+    """
+
+    STEP = "welcome"
+    HELP_TITLE = "Welcome"
+    HELP = """
+rescue-tui recreates a machine's disks from a saved layout: partitions, RAID,
+LUKS, LVM and filesystems, then (in a later version) restores the backup.
+
+Dry run walks through every step (layout, disk mapping, plan) and writes
+nothing to any disk: use it to rehearse, or to check a layout.
+Recover takes the same steps; its last screen asks you to type the host name.
+Shell opens a root shell on this console; type exit to come back.
+
+The lines above the choices say what rescue-tui found: the machine, the
+saved layouts and where they came from, the consoles and the network.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "choose('dry')", "Dry run", id="welcome.dry", tooltip="Walk to the plan; write nothing."),
+        Binding("r", "choose('recover')", "Recover", id="welcome.recover",
+                tooltip="Recover this machine from a saved layout."),
+        Binding("s", "choose('shell')", "Shell", id="welcome.shell",
+                tooltip="A root shell on this console; exit it to come back."),
+    ]  # fmt: skip
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        yield Static(self._facts(), id="facts", classes="note", markup=False)
+        yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        choices.border_title = "What do you want to do?"
+        choices.highlighted = 0
+        choices.focus()
+
+    def _facts(self) -> str:
+        options = self.session.options
+        facts = read_facts(options.root)
+        layouts = find_layouts(options)
+        where: dict[str, int] = {}
+        for choice in layouts:
+            where[choice.source] = where.get(choice.source, 0) + 1
+        found = ", ".join(f"{n} {source}{'s' if n > 1 and source == 'example' else ''}" for source, n in where.items())
+        found = found or "none"
+        embedded = options.embedded_dir
+        if not any(c.source == "embedded" for c in layouts):
+            found += f" (none embedded in {embedded})"
+        console = options.console
+        targets = "udev (live)" if options.targets == "live" else f"simulated: {options.targets}"
+        lines = [
+            f"rescue-tui {__version__}: bare-metal recovery from a saved layout",
+            "",
+            _field("Machine", facts.summary()),
+            _field("", f"kernel {facts.kernel}"),
+            _field("Layouts", found),
+            _field("Disks", targets),
+            _field("Consoles", f"{' '.join(facts.consoles) or '?'}; this one {console.describe()}"),
+            _field("Network", ", ".join(facts.network) or "no interfaces"),
+        ]
+        if options.dry_run:
+            lines.append(_field("Mode", "started with --dry-run: nothing will be written to any disk"))
+        return "\n".join(lines)
+
+    def _choices(self) -> list[Option]:
+        recover = "Recover this machine from a saved layout"
+        if self.session.options.dry_run:
+            recover += "  (not with --dry-run)"
+        return [
+            Option("Dry run: walk from layout to plan, write nothing", id="dry"),
+            Option(recover, id="recover", disabled=self.session.options.dry_run),
+            Option("Shell: a root shell on this console", id="shell"),
+            Option(Content("Quit"), id="quit"),
+        ]
+
+    @on(OptionList.OptionSelected, "#choices")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_choose(event.option.id or "")
+
+    def action_choose(self, choice: str) -> None:
+        from rescue_tui.tui.screens.layout import LayoutScreen
+
+        if choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
+            self.session.dry_run = choice == "dry"
+            self.app.push_screen(LayoutScreen())
+        elif choice == "recover":
+            self.rescue.show_error("Not with --dry-run", ["rescue-tui was started with --dry-run: choose Dry run."])
+        elif choice == "shell":
+            self.rescue.action_shell()
+        elif choice == "quit":
+            self.rescue.action_quit_app()

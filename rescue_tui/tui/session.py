@@ -1,0 +1,92 @@
+"""What the operator chose and what the engine answered, as plain data the screens share.
+
+No Textual here: the screens read and update one ``Session``; workers never
+touch it (they post messages, and the ``@on`` handlers store the answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.model import Layout
+from rescue_tui.mapping.model import Mapping
+from rescue_tui.plan.model import Plan
+from rescue_tui.tui.terminal.console import ConsoleInfo, GlyphRequest
+
+LayoutSource = Literal["embedded", "command line", "example", "opened"]
+EMBEDDED_DIR = Path("/etc/rescue-tui")
+"""Where the rescue image puts its embedded layout (``layout.json``; every ``*.json`` but ``image.json``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuiOptions:
+    """How the TUI was started (``rescue-tui tui ...``), plus where it looks for things (tests point elsewhere)."""
+
+    dry_run: bool = False
+    """Started with --dry-run: the recover choice is not offered; nothing is ever written."""
+    layout: Path | None = None
+    """--layout FILE."""
+    targets: str = "live"
+    """'live' (udev) or the path of a simulated inventory JSON file."""
+    glyphs: GlyphRequest = "auto"
+    console: ConsoleInfo = field(default_factory=ConsoleInfo)
+    embedded_dir: Path = EMBEDDED_DIR
+    examples_dir: Path | None = None
+    """layouts/examples of a checkout, when run from one."""
+    root: Path = Path("/")
+    """Where /sys and /proc are read from for the welcome screen's facts."""
+    watch_disks: bool = True
+    """With live targets: follow disks plugged in and removed (udev)."""
+
+    @property
+    def simulated(self) -> bool:
+        return self.targets != "live"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayoutChoice:
+    """A layout file the TUI found, where it found it, and (once read) what it holds."""
+
+    path: Path
+    source: LayoutSource
+    layout: Layout | None = None
+    """The layout when it is valid."""
+    problems: tuple[str, ...] = ()
+    """Why it cannot be used: one line per problem (validation, unreadable file)."""
+
+    @property
+    def checked(self) -> bool:
+        return self.layout is not None or bool(self.problems)
+
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class Session:
+    """The recovery being prepared: one per app run."""
+
+    options: TuiOptions
+    dry_run: bool = True
+    """This walk writes nothing (the welcome screen's dry-run choice, or --dry-run)."""
+    layouts: list[LayoutChoice] = field(default_factory=list)
+    layout: LayoutChoice | None = None
+    inventory: Inventory | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    """Operator's choices: original disk name -> target disk name."""
+    mapping: Mapping | None = None
+    refusal: tuple[str, ...] = ()
+    """Why no mapping could be proposed (one line per problem), when none could."""
+    plan: Plan | None = None
+    saved_to: Path | None = None
+
+    def choose_layout(self, choice: LayoutChoice) -> None:
+        """A new layout: forget the mapping and plan made for the previous one."""
+        if self.layout is None or self.layout.path != choice.path:
+            self.overrides.clear()
+            self.mapping, self.refusal, self.plan = None, (), None
+        self.layout = choice
