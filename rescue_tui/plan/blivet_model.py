@@ -21,8 +21,10 @@ import parted
 from blivet import partitioning
 from blivet.devices import LUKSDevice, LVMLogicalVolumeDevice
 from blivet.errors import StorageError
+from blivet.devicelibs import crypto
 from blivet.formats import get_format
-from blivet.size import Size
+from blivet.formats.luks import LUKS2PBKDFArgs
+from blivet.size import KiB, Size
 
 from rescue_tui.errors import RefusedError
 from rescue_tui.layout.graph import LayoutGraph
@@ -108,6 +110,10 @@ class _Builder:
                 args["cipher"] = content.cipher
             if content.key_size:
                 args["key_size"] = content.key_size
+            if content.version == 2 and content.pbkdf:
+                args["pbkdf_args"] = _pbkdf_args(content.pbkdf)
+            if content.version == 2 and content.sector_size:
+                args["luks_sector_size"] = content.sector_size
             return "luks", args
         if isinstance(content, PartitionTable):
             return None, {}
@@ -260,6 +266,18 @@ class _Builder:
         except (StorageError, ValueError) as exc:
             raise RefusedError(f"LV {lv.name}: blivet cannot create it on the targets: {exc}") from exc
         self.model.tag(lv.id, device)
+
+
+def _pbkdf_args(kind: str) -> LUKS2PBKDFArgs:
+    """The original's key derivation function, its memory cost capped to what this machine has.
+
+    An argon2 cost chosen on a 256 GiB server cannot run in a rescue system with 1 GiB:
+    blivet's own cap (a share of the RAM) applies, as it would with no pbkdf given.
+    """
+    if kind == "pbkdf2":
+        return LUKS2PBKDFArgs(type=kind)
+    cap = crypto.calculate_luks2_max_memory()
+    return LUKS2PBKDFArgs(type=kind, max_memory_kb=int(cap.convert_to(KiB)) if cap else 0)
 
 
 @contextmanager

@@ -67,3 +67,16 @@ def test_the_generator_makes_a_valid_layout_of_any_size_asked_for() -> None:
     layout = load_generator().build(300)
     assert len(layout.of_type(LvmLv)) == 300
     assert validate_layout(layout) == []
+
+
+def test_the_vm_round_trip_layouts_are_valid_and_reproducible(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    vm_dir = ROOT / "tests" / "data" / "layouts" / "vm"
+    before = {p.name: p.read_text() for p in sorted(vm_dir.glob("*.json"))}
+    assert len(before) == 5
+    for name in before:
+        assert validate_layout(read_layout(vm_dir / name)) == [], name
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_vm_layouts.py")], check=True, cwd=ROOT)
+    assert {p.name: p.read_text() for p in sorted(vm_dir.glob("*.json"))} == before

@@ -61,7 +61,16 @@ def test_a_whole_plan_runs_with_every_blivet_writer_disabled(monkeypatch: pytest
     assert len(plan.steps) > 20
 
 
-def test_the_stand_in_files_are_removed_after_planning(tmp_path: Path) -> None:
-    before = set(Path("/dev/shm").glob("rescue-tui-plan-*"))
+def test_the_stand_in_files_are_removed_after_planning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rescue_tui.plan import disk_files
+
+    made: list[str] = []
+    real = disk_files.tempfile.mkdtemp
+
+    def spy(*args: object, **kwargs: object) -> str:
+        made.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(disk_files.tempfile, "mkdtemp", spy)
     plan_for("raid1-lvm")
-    assert set(Path("/dev/shm").glob("rescue-tui-plan-*")) == before
+    assert made and not any(Path(folder).exists() for folder in made)
