@@ -19,9 +19,9 @@ import blivet
 import blivet.util
 import parted
 from blivet import partitioning
+from blivet.devicelibs import crypto
 from blivet.devices import LUKSDevice, LVMLogicalVolumeDevice
 from blivet.errors import StorageError
-from blivet.devicelibs import crypto
 from blivet.formats import get_format
 from blivet.formats.luks import LUKS2PBKDFArgs
 from blivet.size import KiB, Size
