@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from rescue_tui import __version__
 from rescue_tui.errors import ExitCode, RescueError
+from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.tui.command import add_tui_parser
 
 if TYPE_CHECKING:
@@ -298,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-root", default="/mnt/target")
     p.set_defaults(handler=_umount)
 
+    add_finalize_parser(commands)
     add_tui_parser(commands)
     return parser
 

@@ -107,8 +107,9 @@ class _Runner:
             self.journal.record("failed", step=step.id, message=exc.message)
             self.emit(StepFailed(step.id, exc.message))
             raise
-        self.journal.record("done", step=step.id)
-        self.emit(StepFinished(step.id, time.monotonic() - started))
+        seconds = time.monotonic() - started
+        self.journal.record("done", step=step.id, seconds=round(seconds, 3))
+        self.emit(StepFinished(step.id, seconds))
 
     def targets(self) -> dict[str, TargetDisk]:
         found = {d.name: d for d in self.p.inventory.disks}
