@@ -35,6 +35,24 @@ def _reassemble(md: CreateMd, *update: str) -> None:
     _settle()
 
 
+def _refresh_blivet_md(device: Any) -> None:
+    """Tell blivet's model of a just-reassembled array where it is now and what UUID it has.
+
+    The kernel may give the array another md node on reassembly; blivet would read a stale
+    sysfs path, think the array stopped, and fail to start it again ("busy").
+    """
+    if device is None:
+        return
+    from blivet import udev
+
+    device.sysfs_path = ""
+    device.update_sysfs_path()
+    info = udev.get_device(device.sysfs_path)
+    uuid = udev.device_get_md_uuid(info) if info else None
+    if uuid:
+        device.uuid = uuid
+
+
 def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> None:
     """Apply one identity fix-up."""
     value = step.value
@@ -48,10 +66,10 @@ def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> No
         run(["sfdisk", "--disk-id", step.device, value], error=ApplyError)
     elif step.field == "md-uuid":
         _reassemble(_md(plan, step.item), "--update=uuid", f"--uuid={value}")
-        if blivet_device is not None:
-            blivet_device.uuid = value  # blivet sets the array up again by UUID if it must
+        _refresh_blivet_md(blivet_device)
     elif step.field == "md-name":
         _reassemble(_md(plan, step.item), "--update=name", f"--name={value}")
+        _refresh_blivet_md(blivet_device)
     elif step.field == "luks-uuid":
         run(["cryptsetup", "luksUUID", "--batch-mode", "--uuid", value, step.device], error=ApplyError)
     elif step.field == "luks-label":
