@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from rescue_tui import __version__
 from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
+from rescue_tui.restore.commands import add_restore_parsers
 from rescue_tui.tui.command import add_tui_parser
 
 if TYPE_CHECKING:
@@ -299,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-root", default="/mnt/target")
     p.set_defaults(handler=_umount)
 
+    add_restore_parsers(commands)
     add_finalize_parser(commands)
     add_tui_parser(commands)
     return parser
@@ -326,3 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rescue-tui: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # the reader went away (| head): not an error of ours; keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)

@@ -1,0 +1,152 @@
+"""The one interface every restore backend implements, and the registry that finds them.
+
+A backend is built from a parsed :class:`BackendSpec` and the operator's
+:class:`Credentials`. Its steps, in the order the CLI and the TUI call them:
+
+``fields(spec)``
+    what the TUI form asks for (name, label, secret?, required?).
+``required_tools()``
+    checked with :func:`rescue_tui.tools.require` before anything runs.
+``preflight(target, ...)``
+    reachable, credentials work, the archive or snapshot exists and lists,
+    nothing in it escapes the target, the estimate fits every target
+    filesystem, integrity where the tool offers it. Writes nothing.
+``restore(target, progress, cancel)``
+    the data into the target root, with progress; cancel stops the tools.
+``verify(target, progress, cancel)``
+    the restored tree against the backup (our checksum manifest, or the
+    tool's own check).
+``backup(source, excludes, progress, cancel)``
+    the live-system side: write the backup (``rescue-tui backup``).
+
+One module per backend (``tar``, ``rsync``, ``restic``, ``borg``) registers
+its class with :func:`register` under its spec kind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Protocol, TypeVar
+
+from rescue_tui.restore.errors import CredentialsError, PreflightError, RestoreRefusedError, UnsafeArchiveError
+from rescue_tui.restore.model import (
+    Artifact,
+    BackendSpec,
+    CheckStatus,
+    Credentials,
+    Field,
+    PreflightReport,
+    ProgressCallback,
+    RestoreResult,
+    VerifyReport,
+)
+from rescue_tui.restore.spec import parse_spec
+
+BACKEND_MODULES = ("tar", "rsync", "restic", "borg")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupResult:
+    files: int | None
+    bytes: int | None
+    archive: Artifact | None = None
+    file_checksums: Artifact | None = None
+    snapshot: str | None = None
+    warnings: tuple[str, ...] = ()
+    manifest_path: Path | None = None
+    """Where the manifest goes by default (beside a local backup), or None when it has no natural place."""
+
+
+class Backend(Protocol):
+    """A place backups live, and the tool that reads and writes it."""
+
+    kind: ClassVar[str]
+    spec: BackendSpec
+    credentials: Credentials
+
+    @classmethod
+    def fields(cls, spec: BackendSpec) -> tuple[Field, ...]: ...
+
+    def required_tools(self) -> tuple[str, ...]: ...
+
+    def preflight(
+        self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
+    ) -> PreflightReport: ...
+
+    def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult: ...
+
+    def verify(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> VerifyReport: ...
+
+    def backup(
+        self, source: Path, excludes: Sequence[str], progress: ProgressCallback, cancel: threading.Event
+    ) -> BackupResult: ...
+
+    def tool_names(self) -> tuple[str, ...]:
+        """Tools whose versions go in the backup manifest."""
+        ...
+
+
+BackendClass = type[Backend]
+_REGISTRY: dict[str, BackendClass] = {}
+B = TypeVar("B", bound=type)
+
+
+def register(cls: B) -> B:
+    """Class decorator: make a backend findable by its ``kind``."""
+    kind: str = cls.kind  # type: ignore[attr-defined]
+    if kind in _REGISTRY:
+        raise ValueError(f"backend {kind!r} registered twice")
+    _REGISTRY[kind] = cls
+    return cls
+
+
+def backend_class(kind: str) -> BackendClass:
+    if kind not in _REGISTRY and kind in BACKEND_MODULES:
+        importlib.import_module(f"rescue_tui.restore.{kind}")
+    return _REGISTRY[kind]
+
+
+def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None) -> Backend:
+    """The backend for a spec (parsed here when given as text; SpecError on a bad one)."""
+    parsed = parse_spec(spec) if isinstance(spec, str) else spec
+    cls = backend_class(parsed.kind)
+    return cls(parsed, credentials or Credentials())  # type: ignore[call-arg]
+
+
+def fields_for(spec: str | BackendSpec) -> tuple[Field, ...]:
+    parsed = parse_spec(spec) if isinstance(spec, str) else spec
+    return backend_class(parsed.kind).fields(parsed)
+
+
+PREFLIGHT_PRIORITY = {name: i for i, name in enumerate(
+    ("safe", "credentials", "reachable", "lists", "integrity", "target", "fits")
+)}  # fmt: skip
+"""Which failed check names the error when several failed: escapes first, then access, then content, then room."""
+
+
+def raise_for_preflight(report: PreflightReport) -> None:
+    """Turn failed checks into one error: escapes, credentials and refusals (target, room) exit 2, the rest 1."""
+    failures = report.failures
+    if not failures:
+        return
+    first = min(failures, key=lambda c: PREFLIGHT_PRIORITY.get(c.name, len(PREFLIGHT_PRIORITY)))
+    others = [c.name for c in failures if c is not first]
+    message = f"preflight: {first.name}: {first.detail}" + (f" (also failed: {', '.join(others)})" if others else "")
+    hint = None
+    if first.name == "safe":
+        raise UnsafeArchiveError(message, hint=hint)
+    if first.name == "credentials":
+        raise CredentialsError(message, hint=hint)
+    if first.name in ("target", "fits"):
+        raise RestoreRefusedError(message, hint=hint)
+    raise PreflightError(message, hint=hint)
+
+
+def status_symbol(status: CheckStatus) -> str:
+    return {CheckStatus.OK: "ok", CheckStatus.WARN: "WARN", CheckStatus.FAIL: "FAIL", CheckStatus.SKIPPED: "skip"}[
+        status
+    ]

@@ -1,0 +1,613 @@
+"""tar backend: GNU tar archives on a mounted medium or over HTTP(S).
+
+Specs: ``tar:/ABS/PATH/NAME.tar[.gz|.zst|.xz|.bz2]``,
+``tar+http://HOST[:PORT]/PATH``, ``tar+https://HOST[:PORT]/PATH``.
+
+Compression comes from the name (``.tar.zst``/``.tzst``, ``.tar.gz``/``.tgz``,
+``.tar.xz``/``.txz``, ``.tar.bz2``/``.tbz2``, ``.tar``), else from the magic
+bytes of a local file; decompression uses the fastest tool present (``zstd``,
+``pigz`` before ``gzip``, ``xz -T0``). Restore runs
+``[curl |] decompressor | tar --extract`` in one process group with GNU tar's
+fidelity flags (numeric owners, xattrs of every namespace, ACLs, SELinux
+labels; sparse files, hard links, devices, fifos and times come with tar).
+
+Preflight streams the archive once: its sha256 against ``NAME.sha256``, every
+member name through :class:`rescue_tui.restore.safety.MemberCheck`, sizes
+per target filesystem (over HTTP that is a full download before the
+restore's own: the price of knowing the archive is whole and safe before the
+target is touched). Verify hashes the restored files against
+``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
+(``http_user``/``http_password``) and the URL itself reach curl in a 0600
+``--config`` file, never argv.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, ClassVar
+
+from rescue_tui import tools
+from rescue_tui.errors import BadInputError
+from rescue_tui.restore import codes
+from rescue_tui.restore.access import SecretDir
+from rescue_tui.restore.backend import BackupResult, register
+from rescue_tui.restore.checks import SpaceEstimate, target_check
+from rescue_tui.restore.errors import BackendError, CancelledError
+from rescue_tui.restore.manifest import (
+    CHUNK,
+    FILES_SUFFIX,
+    SHA256_SUFFIX,
+    HashingReader,
+    file_digests,
+    member_data_size,
+    parse_sha256_line,
+    read_digests,
+    sha256_line,
+    verify_file_digests,
+)
+from rescue_tui.restore.model import (
+    Artifact,
+    BackendSpec,
+    CheckResult,
+    CheckStatus,
+    Credentials,
+    Field,
+    Phase,
+    PreflightReport,
+    ProgressCallback,
+    RestoreResult,
+    VerifyReport,
+)
+from rescue_tui.restore.progress import Tracker
+from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
+from rescue_tui.restore.safety import MemberCheck, normalise
+from rescue_tui.units import human_size
+
+SUFFIXES: tuple[tuple[str, str], ...] = (
+    (".tar.zst", "zstd"), (".tzst", "zstd"), (".tar.gz", "gzip"), (".tgz", "gzip"), (".tar.xz", "xz"),
+    (".txz", "xz"), (".tar.bz2", "bzip2"), (".tbz2", "bzip2"), (".tbz", "bzip2"), (".tar", "none"),
+)  # fmt: skip
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x28\xb5\x2f\xfd", "zstd"), (b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bzip2"),
+)  # fmt: skip
+
+FIDELITY = ("--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls", "--selinux")
+"""GNU tar flags for a faithful copy: numeric owners, every xattr namespace, ACLs, SELinux labels."""
+
+
+def compression_from_name(name: str) -> str | None:
+    lower = name.lower()
+    for suffix, comp in SUFFIXES:
+        if lower.endswith(suffix):
+            return comp
+    return None
+
+
+def compression_from_magic(head: bytes) -> str:
+    for magic, comp in MAGIC:
+        if head.startswith(magic):
+            return comp
+    return "none"
+
+
+def decompressor(comp: str) -> tuple[list[str], codes.ReturnCodes] | None:
+    """The fastest decompression command present for ``comp`` (None for plain tar)."""
+    if comp == "none":
+        return None
+    if comp == "zstd":
+        return [tools.path("zstd"), "-d", "-c", "-q", "-T0"], codes.ZSTD
+    if comp == "gzip":
+        if tools.available("pigz"):
+            return [tools.path("pigz"), "-d", "-c"], codes.PIGZ
+        return [tools.path("gzip"), "-d", "-c"], codes.GZIP
+    if comp == "xz":
+        return [tools.path("xz"), "-d", "-c", "-T0"], codes.XZ
+    if comp == "bzip2":
+        return [tools.path("bzip2"), "-d", "-c"], codes.BZIP2
+    raise ValueError(comp)
+
+
+def compressor(comp: str) -> tuple[list[str], codes.ReturnCodes] | None:
+    """The fastest compression command present for ``comp`` (None for plain tar)."""
+    if comp == "none":
+        return None
+    if comp == "zstd":
+        return [tools.path("zstd"), "-c", "-q", "-T0", "-3"], codes.ZSTD
+    if comp == "gzip":
+        if tools.available("pigz"):
+            return [tools.path("pigz"), "-c"], codes.PIGZ
+        return [tools.path("gzip"), "-c"], codes.GZIP
+    if comp == "xz":
+        return [tools.path("xz"), "-c", "-T0"], codes.XZ
+    if comp == "bzip2":
+        return [tools.path("bzip2"), "-c"], codes.BZIP2
+    raise ValueError(comp)
+
+
+def extract_argv(target: Path, *, verbose: bool = True) -> list[str]:
+    """GNU tar reading an archive on stdin into ``target``, keeping everything it can."""
+    argv = [tools.path("tar"), "--extract", "--file=-", f"--directory={target}", *FIDELITY,
+            "--same-owner", "--preserve-permissions"]  # fmt: skip
+    if verbose:
+        argv.append("--verbose")
+    return argv
+
+
+def create_argv(source: Path, excludes: Sequence[str]) -> list[str]:
+    """GNU tar writing ``source`` to stdout: sparse-aware, numeric owners, xattrs, ACLs, SELinux labels."""
+    argv = [tools.path("tar"), "--create", "--file=-", f"--directory={source}", "--format=posix", "--sparse",
+            *FIDELITY, "--exclude-caches", "--anchored", "--wildcards"]  # fmt: skip
+    argv += [f"--exclude=./{pattern}" for pattern in excludes]
+    argv.append(".")
+    return argv
+
+
+@register
+class TarBackend:
+    """GNU tar archives: local files or HTTP(S) downloads."""
+
+    kind: ClassVar[str] = "tar"
+
+    def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
+        self.spec = spec
+        self.credentials = credentials
+        self._remote_size: int | None = None
+
+    @classmethod
+    def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
+        if spec.transport in ("http", "https"):
+            return (
+                Field(name="http_user", label="HTTP user", env="RESCUE_TUI_HTTP_USER"),
+                Field(name="http_password", label="HTTP password", secret=True, env="RESCUE_TUI_HTTP_PASSWORD"),
+            )
+        return ()
+
+    # -- where the bytes come from -------------------------------------------------------------------------------
+
+    @property
+    def compression(self) -> str:
+        comp = compression_from_name(self.spec.path)
+        if comp is not None:
+            return comp
+        if self.spec.is_local:
+            try:
+                with open(self.spec.path, "rb") as f:
+                    return compression_from_magic(f.read(8))
+            except OSError:
+                return "none"
+        raise BadInputError(
+            f"backend spec {self.spec.text!r}: cannot tell the compression from the name",
+            hint="name the archive .tar, .tar.gz, .tar.zst, .tar.xz or .tar.bz2",
+        )
+
+    def required_tools(self) -> tuple[str, ...]:
+        needed = ["tar"]
+        comp = compression_from_name(self.spec.path) or "none"
+        if comp == "gzip":
+            needed.append("pigz" if tools.available("pigz") else "gzip")
+        elif comp != "none":
+            needed.append(comp)
+        if not self.spec.is_local:
+            needed.append("curl")
+        return tuple(needed)
+
+    def tool_names(self) -> tuple[str, ...]:
+        return self.required_tools()
+
+    def _secrets(self) -> list[str]:
+        return self.credentials.all_secrets()
+
+    def _curl(self, secrets: SecretDir, url: str, *, head: bool = False, name: str = "curl.conf") -> Command:
+        """curl reading its URL and credentials from a 0600 config file."""
+        lines = [f'url = "{_curl_quote(url)}"', "fail", "silent", "show-error", "location",
+                 'proto = "=http,https"', 'proto-redir = "=http,https"', "connect-timeout = 20"]  # fmt: skip
+        if head:
+            lines += ["head", "include"]
+        user = self.credentials.options.get("http_user")
+        password = self.credentials.secrets.get("http_password")
+        if user or password:
+            creds = f"{user or ''}:{password.reveal() if password else ''}"
+            lines.append(f'user = "{_curl_quote(creds)}"')
+        conf = secrets.write(name, "\n".join(lines) + "\n")
+        return Command(argv=[tools.path("curl"), "--config", str(conf)], codes=codes.CURL)
+
+    def _fetch_small(self, suffix: str, secrets: SecretDir) -> str | None:
+        """A sidecar file's text (``.sha256``, ``.files.jsonl``), or None when absent."""
+        if self.spec.is_local:
+            try:
+                return Path(self.spec.path + suffix).read_text()
+            except OSError:
+                return None
+        assert self.spec.url is not None
+        cmd = self._curl(secrets, self.spec.url + suffix, name=f"curl{suffix}.conf")
+        try:
+            return run(cmd.argv, cmd.codes, secrets=self._secrets(), timeout=600).stdout
+        except BackendError:
+            return None
+
+    def _head(self, secrets: SecretDir) -> int | None:
+        assert self.spec.url is not None
+        cmd = self._curl(secrets, self.spec.url, head=True, name="curl-head.conf")
+        out = run(cmd.argv, cmd.codes, secrets=self._secrets(), timeout=120).stdout
+        size = None
+        for line in out.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "content-length" and value.strip().isdigit():
+                size = int(value.strip())  # the last response after redirects wins
+        return size
+
+    def _source_size(self, secrets: SecretDir) -> int | None:
+        if self.spec.is_local:
+            return os.stat(self.spec.path).st_size
+        if self._remote_size is None:
+            self._remote_size = self._head(secrets)
+        return self._remote_size
+
+    # -- preflight ----------------------------------------------------------------------------------------------
+
+    def preflight(
+        self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
+    ) -> PreflightReport:
+        checks: list[CheckResult] = [target_check(target)]
+        with SecretDir() as secrets:
+            try:
+                size = self._source_size(secrets)
+                where = self.spec.path if self.spec.is_local else self.spec.url
+                checks.append(
+                    CheckResult(name="reachable", status=CheckStatus.OK, detail=f"{where}: {human_size(size)}")
+                )
+            except (OSError, BackendError) as exc:
+                detail = exc.strerror if isinstance(exc, OSError) else exc.message
+                checks.append(
+                    CheckResult(name="reachable", status=CheckStatus.FAIL, detail=f"{self.spec.path}: {detail}")
+                )
+                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
+            expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
+            estimate = SpaceEstimate(target) if target.is_dir() else None
+            member_check = MemberCheck()
+            tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
+            try:
+                digest, members = self._scan(secrets, member_check, estimate, tracker, cancel)
+            except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
+                detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
+                checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
+                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
+            tracker.finish(message="listed")
+            checks.append(CheckResult(name="lists", status=CheckStatus.OK, detail=f"{members} members"))
+            if member_check.problems:
+                shown = member_check.problems[0]
+                n = len(member_check.problems)
+                checks.append(
+                    CheckResult(
+                        name="safe",
+                        status=CheckStatus.FAIL,
+                        detail=f"{n} member(s) would land outside the target, first {shown}",
+                    )
+                )
+            else:
+                checks.append(CheckResult(name="safe", status=CheckStatus.OK, detail="every member stays inside"))
+            if expected is None:
+                checks.append(
+                    CheckResult(
+                        name="integrity",
+                        status=CheckStatus.WARN,
+                        detail=f"no {SHA256_SUFFIX} beside the archive; sha256 {digest}",
+                    )
+                )
+            elif expected == digest:
+                checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail=f"sha256 {digest} matches"))
+            else:
+                checks.append(
+                    CheckResult(
+                        name="integrity",
+                        status=CheckStatus.FAIL,
+                        detail=f"sha256 {digest} differs from {expected} in {SHA256_SUFFIX}",
+                    )
+                )
+            if estimate is not None:
+                checks.append(estimate.check())
+        return PreflightReport(
+            spec=self.spec.text,
+            checks=tuple(checks),
+            estimated_bytes=estimate.total_bytes if estimate else None,
+            estimated_files=estimate.total_files if estimate else None,
+        )
+
+    def _scan(
+        self,
+        secrets: SecretDir,
+        member_check: MemberCheck,
+        estimate: SpaceEstimate | None,
+        tracker: Tracker,
+        cancel: threading.Event | None,
+    ) -> tuple[str, int]:
+        """One streaming pass: sha256 of the archive bytes, member safety, sizes. Returns (sha256, members)."""
+        members = 0
+
+        def on_tar(tar: tarfile.TarFile) -> None:
+            nonlocal members
+            for member in tar:
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError("preflight: cancelled")
+                members += 1
+                member_check.check(
+                    member.name, symlink=member.issym(), hardlink=member.islnk(), linkname=member.linkname
+                )
+                if estimate is not None:
+                    estimate.add(normalise(member.name), member_data_size(member))
+
+        digest = self._stream(secrets, on_tar, tracker, cancel)
+        return digest, members
+
+    def _stream(
+        self,
+        secrets: SecretDir,
+        consume: Callable[[tarfile.TarFile], None],
+        tracker: Tracker,
+        cancel: threading.Event | None,
+    ) -> str:
+        """Read the archive once through Python: hash, decompress, hand a stream-mode TarFile to ``consume``."""
+        with contextlib.ExitStack() as stack:
+            if self.spec.is_local:
+                raw: IO[bytes] = stack.enter_context(open(self.spec.path, "rb"))
+                source_pipe: Pipeline | None = None
+            else:
+                assert self.spec.url is not None
+                source_pipe = stack.enter_context(
+                    Pipeline(
+                        [self._curl(secrets, self.spec.url, name="curl-scan.conf")],
+                        stdout="pipe",
+                        secrets=self._secrets(),
+                    )
+                )
+                assert source_pipe.procs[-1].stdout is not None
+                raw = source_pipe.procs[-1].stdout
+            hashing = HashingReader(raw)
+            dec = decompressor(self.compression)
+            if dec is None:
+                with tarfile.open(fileobj=hashing, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
+                    consume(tar)
+                hashing.drain()
+                tracker.update(hashing.count)
+            else:
+                pipe = stack.enter_context(
+                    Pipeline(
+                        [Command(argv=dec[0], codes=dec[1])],
+                        stdin=subprocess.PIPE,
+                        stdout="pipe",
+                        secrets=self._secrets(),
+                    )
+                )
+                feeder_error: list[BaseException] = []
+
+                def feed() -> None:
+                    dst = pipe.procs[0].stdin
+                    assert dst is not None
+                    try:
+                        for chunk in iter(lambda: hashing.read(CHUNK), b""):
+                            dst.write(chunk)
+                            tracker.update(hashing.count)
+                    except BrokenPipeError:
+                        pass
+                    except BaseException as exc:  # pragma: no cover - reported below
+                        feeder_error.append(exc)
+                    finally:
+                        with contextlib.suppress(OSError):
+                            dst.close()
+
+                feeder = threading.Thread(target=feed, daemon=True)
+                feeder.start()
+                out = pipe.procs[-1].stdout
+                assert out is not None
+                try:
+                    with tarfile.open(fileobj=out, mode="r|", bufsize=CHUNK) as tar:
+                        consume(tar)
+                finally:
+                    while out.read(CHUNK):
+                        pass
+                    feeder.join()
+                pipe.wait(cancel=cancel)
+                if feeder_error:
+                    raise BackendError(f"reading {self.spec.path}: {feeder_error[0]}")
+            if source_pipe is not None:
+                source_pipe.wait(cancel=cancel)
+            return hashing.hash.hexdigest()
+
+    # -- restore ------------------------------------------------------------------------------------------------
+
+    def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
+        files = 0
+        lock = threading.Lock()
+
+        def on_line(_line: str) -> None:
+            nonlocal files
+            with lock:
+                files += 1
+
+        with SecretDir() as secrets, contextlib.ExitStack() as stack:
+            total = self._source_size(secrets)
+            commands: list[Command] = []
+            stdin: int | IO[bytes] | None
+            if self.spec.is_local:
+                stdin = stack.enter_context(open(self.spec.path, "rb"))
+            else:
+                assert self.spec.url is not None
+                commands.append(self._curl(secrets, self.spec.url, name="curl-restore.conf"))
+                stdin = subprocess.DEVNULL
+            dec = decompressor(self.compression)
+            if dec is not None:
+                commands.append(Command(argv=dec[0], codes=dec[1]))
+            commands.append(Command(argv=extract_argv(target), codes=codes.TAR_EXTRACT))
+            tracker = Tracker(Phase.RESTORE, progress, bytes_total=total)
+            tracker.update(0, 0, force=True)
+            pipeline = stack.enter_context(
+                Pipeline(commands, stdin=stdin, stdout="lines", on_line=on_line, secrets=self._secrets())
+            )
+            first = pipeline.procs[0].pid
+
+            def probe() -> None:
+                done = proc_read_bytes(first, 0) if self.spec.is_local else proc_written_bytes(first)
+                tracker.update(done, files)
+
+            start = time.monotonic()
+            result = pipeline.wait(cancel=cancel, probe=probe)
+            done = total or 0
+        tracker.finish(bytes_done=done, files_done=files, message="restored")
+        return RestoreResult(bytes=done, files=files, seconds=time.monotonic() - start, warnings=result.warnings)
+
+    # -- verify -------------------------------------------------------------------------------------------------
+
+    def verify(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> VerifyReport:
+        with SecretDir() as secrets:
+            listing = self._fetch_small(FILES_SUFFIX, secrets)
+            if listing is not None:
+                entries = list(read_digests(listing.splitlines()))
+                total = sum(int(str(e["size"])) for e in entries)
+                return verify_file_digests(
+                    target, entries, progress=progress, cancel=cancel, bytes_total=total, files_total=len(entries)
+                )
+            return self._compare(target, secrets, progress, cancel)
+
+    def _compare(
+        self, target: Path, secrets: SecretDir, progress: ProgressCallback, cancel: threading.Event
+    ) -> VerifyReport:
+        """``tar --compare``: contents, modes, owners, times and link targets, against the archive itself."""
+        differences: list[str] = []
+        commands: list[Command] = []
+        with contextlib.ExitStack() as stack:
+            stdin: int | IO[bytes] | None
+            if self.spec.is_local:
+                stdin = stack.enter_context(open(self.spec.path, "rb"))
+            else:
+                assert self.spec.url is not None
+                commands.append(self._curl(secrets, self.spec.url, name="curl-compare.conf"))
+                stdin = subprocess.DEVNULL
+            dec = decompressor(self.compression)
+            if dec is not None:
+                commands.append(Command(argv=dec[0], codes=dec[1]))
+            argv = [tools.path("tar"), "--compare", "--file=-", f"--directory={target}", "--numeric-owner"]
+            commands.append(Command(argv=argv, codes=codes.TAR_COMPARE))
+            tracker = Tracker(Phase.VERIFY, progress, bytes_total=self._source_size(secrets))
+            pipeline = stack.enter_context(
+                Pipeline(commands, stdin=stdin, stdout="lines", on_line=differences.append, secrets=self._secrets())
+            )
+            first = pipeline.procs[0].pid
+
+            def probe() -> None:
+                tracker.update(proc_read_bytes(first, 0) if self.spec.is_local else proc_written_bytes(first))
+
+            result = pipeline.wait(cancel=cancel, probe=probe)
+        tracker.finish(message="compared")
+        tail = [line for lines in result.stderr[-1:] for line in lines if "differs" in line or "Warning" in line]
+        mismatches = tuple((differences + tail)[:200])
+        return VerifyReport(
+            method="tar --compare", checked=0, mismatches=mismatches, detail=f"{len(mismatches)} differences"
+        )
+
+    # -- backup -------------------------------------------------------------------------------------------------
+
+    def backup(
+        self, source: Path, excludes: Sequence[str], progress: ProgressCallback, cancel: threading.Event
+    ) -> BackupResult:
+        if not self.spec.is_local:
+            raise BadInputError(
+                f"backend spec {self.spec.text!r}: backups are written to a local path only",
+                hint="write to tar:/PATH and serve that directory over HTTP",
+            )
+        archive = Path(self.spec.path)
+        if not archive.parent.is_dir():
+            raise BadInputError(f"{archive.parent}: no such directory for the archive")
+        comp = compression_from_name(archive.name)
+        if comp is None:
+            raise BadInputError(
+                f"backend spec {self.spec.text!r}: cannot tell the compression from the name",
+                hint="name the archive .tar, .tar.gz, .tar.zst, .tar.xz or .tar.bz2",
+            )
+        commands = [Command(argv=create_argv(source, excludes), codes=codes.TAR_CREATE)]
+        comp_cmd = compressor(comp)
+        if comp_cmd is not None:
+            commands.append(Command(argv=comp_cmd[0], codes=comp_cmd[1]))
+        tracker = Tracker(Phase.BACKUP, progress)
+        partial = archive.with_name(archive.name + ".partial")
+        hashing_out = _HashingWriter(partial)
+        try:
+            with Pipeline(commands, stdout="pipe") as pipeline:
+                out = pipeline.procs[-1].stdout
+                assert out is not None
+                copier = threading.Thread(target=hashing_out.copy_from, args=(out, tracker), daemon=True)
+                copier.start()
+                result = pipeline.wait(cancel=cancel)
+                copier.join()
+            if hashing_out.error is not None:
+                raise BackendError(f"writing {partial}: {hashing_out.error}")
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, archive)
+        digest = hashing_out.hash.hexdigest()
+        Path(str(archive) + SHA256_SUFFIX).write_text(sha256_line(digest, archive.name))
+        # Per-file checksums come from the archive itself, so they match what a restore writes.
+        listing_path = Path(str(archive) + FILES_SUFFIX)
+        files, data = 0, 0
+        with listing_path.open("w") as listing, SecretDir() as secrets:
+            import json
+
+            def consume(tar: tarfile.TarFile) -> None:
+                nonlocal files, data
+                for entry in file_digests(tar):
+                    files += 1
+                    data += int(str(entry["size"]))
+                    listing.write(json.dumps(entry, sort_keys=True) + "\n")
+
+            self._stream(secrets, consume, Tracker(Phase.BACKUP, progress, bytes_total=hashing_out.count), cancel)
+        tracker.finish(bytes_done=hashing_out.count, files_done=files, message="archive written")
+        listing_digest = _sha256(listing_path)
+        return BackupResult(
+            files=files,
+            bytes=data,
+            archive=Artifact(path=str(archive), size=hashing_out.count, sha256=digest),
+            file_checksums=Artifact(path=str(listing_path), size=listing_path.stat().st_size, sha256=listing_digest),
+            warnings=result.warnings,
+            manifest_path=Path(str(archive) + ".manifest.json"),
+        )
+
+
+class _HashingWriter:
+    def __init__(self, path: Path) -> None:
+        import hashlib
+
+        self.path = path
+        self.hash = hashlib.sha256()
+        self.count = 0
+        self.error: BaseException | None = None
+
+    def copy_from(self, stream: IO[bytes], tracker: Tracker) -> None:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: stream.read(CHUNK), b""):
+                    self.hash.update(chunk)
+                    out.write(chunk)
+                    self.count += len(chunk)
+                    tracker.update(self.count)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException as exc:
+            self.error = exc
+
+
+def _sha256(path: Path) -> str:
+    from rescue_tui.restore.manifest import sha256_file
+
+    return sha256_file(path)
+
+
+def _curl_quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')

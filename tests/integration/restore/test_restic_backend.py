@@ -1,0 +1,104 @@
+"""restic backend: a snapshot made by restic itself, restored from a local repository and over sftp."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.restore.backend import open_backend
+from rescue_tui.restore.model import CheckStatus, Credentials, ProgressEvent, Secret
+from rescue_tui.restore.progress import no_progress
+
+from .conftest import SourceTree, Sshd
+from .helpers import error_lines, run_cli
+from .tree import differences, manifest
+
+pytestmark = pytest.mark.root
+
+PASSWORD = "correct horse battery staple"
+RESTIC_014_GAPS = frozenset({"sparse"})
+"""restic 0.14 (Debian 12) writes sparse files in full; ``restore --sparse`` arrived in 0.15."""
+
+
+@pytest.fixture(scope="module")
+def restic_repo(source_tree: SourceTree, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A repository and the password file, with one snapshot of the tree made by ``restic backup .``."""
+    d = tmp_path_factory.mktemp("restic")
+    password_file = d / "password"
+    password_file.write_text(PASSWORD)
+    os.chmod(password_file, 0o600)
+    repo = d / "repo"
+    env = {**os.environ, "RESTIC_PASSWORD_FILE": str(password_file), "RESTIC_REPOSITORY": str(repo)}
+    subprocess.run(["restic", "init", "-q"], env=env, check=True)
+    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source_tree.path, check=True)
+    return repo, password_file
+
+
+def test_a_local_restic_snapshot_restores_every_special_file_faithfully(
+    source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path
+) -> None:
+    repo, password_file = restic_repo
+    result = run_cli("restore", "--backend", f"restic:{repo}#latest", "--target", str(target), "--yes",
+                     "--password-file", str(password_file))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verified (restic check + tree compare)" in result.stdout
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+def test_restic_over_sftp_restores_with_the_password_in_an_env_var(
+    source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path, sshd: Sshd
+) -> None:
+    repo, _ = restic_repo
+    spec = f"restic+sftp://{sshd.user}@127.0.0.1:{sshd.port}{repo}"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--password-env", "REPO_PW",
+                     "--ssh-key", str(sshd.key), "--known-hosts", str(sshd.known_hosts),
+                     env={"REPO_PW": PASSWORD})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+def test_a_wrong_password_fails_preflight_as_credentials_without_echoing_it(
+    restic_repo: tuple[Path, Path], target: Path
+) -> None:
+    repo, _ = restic_repo
+    result = run_cli("restore", "--backend", f"restic:{repo}", "--target", str(target), "--yes",
+                     env={"RESCUE_TUI_PASSWORD": "wrong-canary-password"})  # fmt: skip
+    assert result.returncode == 2
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1 and "preflight: credentials" in errors[0]
+    assert "wrong-canary-password" not in result.stdout + result.stderr
+    assert os.listdir(target) == []
+
+
+def test_a_missing_snapshot_fails_preflight_as_not_listing(restic_repo: tuple[Path, Path], target: Path) -> None:
+    repo, password_file = restic_repo
+    backend = open_backend(f"restic:{repo}#deadbeef", Credentials(password_file=password_file))
+    report = backend.preflight(target, no_progress)
+    assert {c.name: c.status for c in report.checks}["lists"] is CheckStatus.FAIL
+
+
+def test_progress_reports_bytes_against_the_listed_total(restic_repo: tuple[Path, Path], target: Path) -> None:
+    repo, _ = restic_repo
+    events: list[ProgressEvent] = []
+    backend = open_backend(f"restic:{repo}", Credentials(password=Secret(PASSWORD)))
+    assert backend.preflight(target, events.append).ok
+    backend.restore(target, events.append, threading.Event())
+    final = [e for e in events if e.phase.value == "restore"][-1]
+    assert final.final and final.bytes_total and final.bytes_done == final.bytes_total
+
+
+def test_our_restic_backup_with_init_then_restore_round_trips_the_tree(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    env = {"RESCUE_TUI_PASSWORD": PASSWORD}
+    made = run_cli("backup", "--backend", f"restic:{repo}", "--source", str(source_tree.path), "--init", env=env)
+    assert made.returncode == 0, made.stderr
+    assert Path(f"{repo}.manifest.json").exists()
+    restored = run_cli("restore", "--backend", f"restic:{repo}", "--target", str(target), "--yes", env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []

@@ -1,0 +1,82 @@
+"""rsync backend: a tree copied by rsync itself, restored locally and over ssh to an sshd on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.restore.backend import open_backend
+from rescue_tui.restore.model import CheckStatus, Credentials
+from rescue_tui.restore.progress import no_progress
+
+from .conftest import SourceTree, Sshd
+from .helpers import error_lines, run_cli
+from .tree import differences, manifest
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture(scope="module")
+def rsync_copy(source_tree: SourceTree, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy an operator makes with rsync's own fidelity flags."""
+    dest = tmp_path_factory.mktemp("rsync") / "host1"
+    subprocess.run(["rsync", "-aHAXS", "--numeric-ids", f"{source_tree.path}/", f"{dest}/"], check=True)
+    return dest
+
+
+def test_a_local_rsync_copy_restores_every_special_file_faithfully(
+    source_tree: SourceTree, rsync_copy: Path, target: Path
+) -> None:
+    result = run_cli("restore", "--backend", f"rsync:{rsync_copy}/", "--target", str(target), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "verified (rsync --dry-run --checksum --itemize-changes)" in result.stdout
+    assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_rsync_over_ssh_restores_with_a_throwaway_key_and_our_known_hosts(
+    source_tree: SourceTree, rsync_copy: Path, target: Path, sshd: Sshd
+) -> None:
+    spec = f"rsync+ssh://{sshd.user}@127.0.0.1:{sshd.port}{rsync_copy}"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                     "--ssh-key", str(sshd.key), "--known-hosts", str(sshd.known_hosts))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_an_unknown_host_key_fails_preflight_instead_of_prompting(
+    rsync_copy: Path, target: Path, sshd: Sshd, tmp_path: Path
+) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    spec = f"rsync+ssh://{sshd.user}@127.0.0.1:{sshd.port}{rsync_copy}"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                     "--ssh-key", str(sshd.key), "--known-hosts", str(empty))  # fmt: skip
+    assert result.returncode == 2
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1 and "preflight: credentials" in errors[0] and "Host key verification failed" in errors[0]
+
+
+def test_verify_names_a_file_that_differs_after_the_restore(rsync_copy: Path, target: Path) -> None:
+    backend = open_backend(f"rsync:{rsync_copy}/", Credentials())
+    report = backend.preflight(target, no_progress)
+    assert report.ok and {c.name: c.status for c in report.checks}["fits"] is CheckStatus.OK
+    backend.restore(target, no_progress, threading.Event())
+    (target / "etc" / "hostname").write_text("tampered\n")
+    verified = backend.verify(target, no_progress, threading.Event())
+    assert not verified.ok
+    assert any(line.endswith("etc/hostname") for line in verified.mismatches)
+
+
+def test_our_rsync_backup_then_restore_round_trips_the_tree(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "copy"
+    made = run_cli("backup", "--backend", f"rsync:{dest}/", "--source", str(source_tree.path))
+    assert made.returncode == 0, made.stderr
+    assert Path(f"{dest}.manifest.json").exists()
+    restored = run_cli("restore", "--backend", f"rsync:{dest}/", "--target", str(target), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert differences(source_tree.manifest, manifest(target)) == []

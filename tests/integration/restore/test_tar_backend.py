@@ -1,0 +1,183 @@
+"""tar backend against GNU tar and curl: archives made by the real tool, restored through ours."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.restore.backend import open_backend
+from rescue_tui.restore.errors import CancelledError
+from rescue_tui.restore.model import CheckStatus, ProgressEvent
+from rescue_tui.restore.progress import no_progress
+
+from .conftest import HttpServer, SourceTree
+from .helpers import error_lines, run_cli
+from .tree import differences, manifest
+
+pytestmark = pytest.mark.root
+
+COMPRESS = {"tar": [], "tar.gz": ["--gzip"], "tar.zst": ["--zstd"], "tar.xz": ["--xz"], "tar.bz2": ["--bzip2"]}
+
+
+def gnu_tar_backup(source: Path, archive: Path) -> None:
+    """What an operator would type: GNU tar with its own fidelity flags."""
+    suffix = archive.name.split(".", 1)[1]
+    subprocess.run(
+        ["tar", "--create", "--format=posix", "--sparse", "--numeric-owner", "--xattrs", "--xattrs-include=*",
+         "--acls", "--selinux", *COMPRESS[suffix], f"--file={archive}", f"--directory={source}", "."],
+        check=True,
+    )  # fmt: skip
+
+
+def restore_and_verify(spec: str, target: Path) -> list[ProgressEvent]:
+    events: list[ProgressEvent] = []
+    backend = open_backend(spec)
+    report = backend.preflight(target, events.append)
+    assert report.ok, report.failures
+    backend.restore(target, events.append, threading.Event())
+    verified = backend.verify(target, events.append, threading.Event())
+    assert verified.ok, verified.mismatches
+    return events
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_an_archive_made_by_gnu_tar_restores_every_special_file_faithfully(
+    suffix: str, source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / f"backup.{suffix}"
+    gnu_tar_backup(source_tree.path, archive)
+    events = restore_and_verify(f"tar:{archive}", target)
+    assert differences(source_tree.manifest, manifest(target)) == []
+    restore_events = [e for e in events if e.phase.value == "restore"]
+    assert restore_events[-1].final and restore_events[-1].files_done == len(source_tree.manifest) + 1
+
+
+def test_an_archive_served_over_http_streams_through_curl_and_verifies(
+    source_tree: SourceTree, target: Path, http_server: HttpServer
+) -> None:
+    gnu_tar_backup(source_tree.path, http_server.root / "host.tar.zst")
+    events = restore_and_verify("tar+" + http_server.url("host.tar.zst"), target)
+    assert differences(source_tree.manifest, manifest(target)) == []
+    assert any(e.bytes_total for e in events)
+
+
+def test_our_backup_command_writes_checksums_and_a_manifest_that_restore_then_verifies(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "out" / "host.tar.zst"
+    archive.parent.mkdir()
+    made = run_cli("backup", "--backend", f"tar:{archive}", "--source", str(source_tree.path))
+    assert made.returncode == 0, made.stderr
+    manifest_file = Path(str(archive) + ".manifest.json")
+    data = json.loads(manifest_file.read_text())
+    assert data["archive"]["sha256"] == Path(str(archive) + ".sha256").read_text().split()[0]
+    assert data["tools"]["tar"].startswith("tar (GNU tar)")
+    assert data["files"] == sum(1 for e in source_tree.manifest.values() if "sha256" in e and not e["hardlinks"]) + 1
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+
+    restored = run_cli("restore", "--backend", f"tar:{archive}", "--target", str(target), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "verified (checksum manifest)" in restored.stdout
+    assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_backup_leaves_out_its_own_archive_when_it_is_written_inside_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "keep").mkdir(parents=True)
+    (source / "keep" / "file").write_text("x")
+    archive = source / "host.tar.gz"
+    made = run_cli("backup", "--backend", f"tar:{archive}", "--source", str(source))
+    assert made.returncode == 0, made.stderr
+    names = subprocess.run(["tar", "-tzf", str(archive)], capture_output=True, text=True, check=True).stdout
+    assert "./keep/file" in names
+    assert "host.tar" not in names
+
+
+def test_preflight_fails_when_the_archive_does_not_match_its_checksum(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "backup.tar.gz"
+    gnu_tar_backup(source_tree.path, archive)
+    Path(str(archive) + ".sha256").write_text("0" * 64 + "  backup.tar.gz\n")
+    report = open_backend(f"tar:{archive}").preflight(target, no_progress)
+    assert {c.name: c.status for c in report.checks}["integrity"] is CheckStatus.FAIL
+    result = run_cli("restore", "--backend", f"tar:{archive}", "--target", str(target), "--yes")
+    assert result.returncode == 1
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1 and "integrity" in errors[0]
+    assert os.listdir(target) == []
+
+
+def test_a_truncated_archive_fails_preflight_without_writing_anything(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "backup.tar.zst"
+    gnu_tar_backup(source_tree.path, archive)
+    with open(archive, "r+b") as f:
+        f.truncate(archive.stat().st_size // 2)
+    result = run_cli("restore", "--backend", f"tar:{archive}", "--target", str(target), "--yes")
+    assert result.returncode == 1
+    assert "preflight: lists" in result.stderr
+    assert os.listdir(target) == []
+
+
+def test_cancel_stops_every_process_of_the_pipeline(source_tree: SourceTree, target: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "backup.tar.gz"
+    gnu_tar_backup(source_tree.path, archive)
+    fifo = tmp_path / "slow.tar.gz"
+    os.mkfifo(fifo)
+    cancel, finished = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:  # half the archive, then nothing until cancelled: the restore stays busy
+        with open(fifo, "wb") as out:
+            data = archive.read_bytes()
+            out.write(data[: len(data) // 2])
+            out.flush()
+            finished.wait(30)
+
+    writer = threading.Thread(target=slow_writer, daemon=True)
+    writer.start()
+    seen: list[int] = []
+
+    def progress(event: ProgressEvent) -> None:
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if f"--directory={target}".encode() in cmd or cmd.startswith(
+                (b"/usr/bin/pigz\x00-d", b"/usr/bin/gzip\x00-d")
+            ):
+                seen.append(int(entry))
+        if len(seen) >= 2:
+            cancel.set()
+
+    start = time.monotonic()
+    with pytest.raises(CancelledError):
+        open_backend(f"tar:{fifo}").restore(target, progress, cancel)
+    finished.set()
+    assert time.monotonic() - start < 15
+    assert len(seen) >= 2, "the decompressor and tar were not both seen running"
+    for pid in seen:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} survived the cancel"
+    writer.join(5)
+
+
+def test_restore_tree_runs_preflight_restore_and_verify_in_one_call(
+    source_tree: SourceTree, target: Path, tmp_path: Path
+) -> None:
+    from rescue_tui.restore.flow import restore_tree
+
+    archive = tmp_path / "backup.tar.xz"
+    gnu_tar_backup(source_tree.path, archive)
+    events: list[ProgressEvent] = []
+    outcome = restore_tree(f"tar:{archive}", target, progress=events.append, cancel=threading.Event())
+    assert outcome.preflight.ok and outcome.verify is not None and outcome.verify.method == "tar --compare"
+    assert {e.phase.value for e in events} == {"preflight", "restore", "verify"}
+    assert differences(source_tree.manifest, manifest(target)) == []
