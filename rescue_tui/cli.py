@@ -314,8 +314,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:
-        # blivet warns about sysfs attributes its stand-in disks lack; operators need none of it.
-        logging.getLogger("blivet").setLevel(logging.ERROR)
+        # blivet warns about sysfs attributes its stand-in disks lack and logs every sysfs read it
+        # makes ("testdata") and every program it runs: the operator needs none of it on screen.
+        for name in ("blivet", "program", "testdata"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     handler: Handler = args.handler
     try:
         return int(handler(args))

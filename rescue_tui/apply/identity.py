@@ -11,6 +11,7 @@ from typing import Any
 
 from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
+from rescue_tui.layout.model import Filesystem
 from rescue_tui.plan.model import CreateLv, CreateMd, CreatePartition, OpenLuks, Plan, SetIdentity
 
 
@@ -75,7 +76,11 @@ def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> No
     elif step.field == "luks-label":
         run(["cryptsetup", "config", "--label", value, step.device], error=ApplyError)
     elif step.field == "btrfs-uuid":
-        run(["btrfstune", "-f", "-U", value, step.device], error=ApplyError, stdin="y\n")
+        # The filesystem was made a moment ago and holds nothing: making it again with the UUID is
+        # simpler and surer than btrfstune, which cannot open a filesystem the kernel has just seen.
+        fs = next((i for i in plan.layout.of_type(Filesystem) if i.id == step.item), None)
+        label = ["-L", fs.label] if fs is not None and fs.label else []
+        run(["mkfs.btrfs", "--force", "--uuid", value, *label, step.device], error=ApplyError)
     else:
         raise ApplyError(f"{step.id}: unknown identity field {step.field!r}")
     _settle()

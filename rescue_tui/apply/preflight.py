@@ -41,7 +41,6 @@ for _name, _package, _purpose in (
     ("mkfs.xfs", "xfsprogs", "xfs filesystems"),
     ("mkfs.btrfs", "btrfs-progs", "btrfs filesystems"),
     ("btrfs", "btrfs-progs", "btrfs subvolumes"),
-    ("btrfstune", "btrfs-progs", "btrfs UUIDs"),
     ("mkfs.vfat", "dosfstools", "FAT filesystems (ESP)"),
     ("mkswap", "util-linux", "swap areas"),
     ("dmsetup", "dmsetup", "device-mapper teardown"),
@@ -51,7 +50,7 @@ for _name, _package, _purpose in (
 
 IDENTITY_TOOLS = {
     "disk-id": "sfdisk",
-    "btrfs-uuid": "btrfstune",
+    "btrfs-uuid": "mkfs.btrfs",
     "luks-uuid": "cryptsetup",
     "luks-label": "cryptsetup",
     "md-uuid": "mdadm",

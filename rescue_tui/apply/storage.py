@@ -41,15 +41,16 @@ class StorageRun:
         """Run the blivet actions of one step (none for steps blivet does not do)."""
         actions = self.actions_of.get(step.id, [])
         devices = self.storage.devices
+        pending = self.storage.devicetree.actions._actions
         for action in actions:
+            if action not in pending:
+                continue  # pruned by blivet's pre-processing (destroying a format that never existed)
             try:
                 _execute(action, devices)
             except (StorageError, OSError) as exc:
                 raise ApplyError(f"{step.id} ({step.summary()}): {exc}") from exc
-            action_list = self.storage.devicetree.actions
-            if action in action_list._actions:
-                action_list._actions.remove(action)
-            action_list._completed_actions.append(action)
+            pending.remove(action)
+            self.storage.devicetree.actions._completed_actions.append(action)
 
     def finish(self) -> None:
         """blivet's bookkeeping after the last action (parted copies of the new tables)."""

@@ -424,7 +424,8 @@ class StepBuilder:
             if item.label:
                 fix(step, "luks-label", item.label, q("cryptsetup", "config", "--label", item.label, step.device))
         elif isinstance(step, MakeFilesystem) and isinstance(item, Filesystem) and item.fstype == "btrfs" and item.uuid:
-            fix(step, "btrfs-uuid", item.uuid, q("btrfstune", "-f", "-U", item.uuid, step.device))
+            label = ["-L", item.label] if item.label else []
+            fix(step, "btrfs-uuid", item.uuid, q("mkfs.btrfs", "--force", "--uuid", item.uuid, *label, step.device))
 
     def _fixup(self, step: Step, field: str, value: str, command: str, barrier: str) -> None:
         previous = self.out.last_for_item.get(step.item or "", step.id)
