@@ -62,8 +62,10 @@ def identities(layout: Layout, target_of: dict[str, str]) -> dict[str, Any]:
         table = items[part.table]
         assert isinstance(table, PartitionTable)
         key = f"partition {disk_name.get(table.device)}#{part.number}"
+        # an msdos PARTUUID is the disk id and the number: the table's disk id covers it
+        partuuid = (part.partuuid or "").lower() if table.label == "gpt" else ""
         out[key] = (part.start, part.size, part.kind, (part.gpt_type or "").lower(), _hex(part.mbr_type),
-                    part.name, (part.partuuid or "").lower())  # fmt: skip
+                    part.name, partuuid)  # fmt: skip
     for md in layout.of_type(MdArray):
         out[f"md {md.uuid}"] = (md.level, md.metadata, md.array_name, len(md.members))
     for luks in layout.of_type(Luks):
