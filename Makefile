@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 EXAMPLE ?= layouts/examples/raid1-lvm.json
 TARGETS ?= layouts/examples/targets/demo-rescue-vm.json
 
-.PHONY: demo test setup host-packages lint bench clean
+.PHONY: demo test test-fast setup host-packages lint bench bench-vm iso clean
+LAYOUT ?=
+ISO_OUT ?= iso/out
 
 # The console in dry-run on an example layout and a simulated set of disks: no disk is touched.
 demo: setup
@@ -17,6 +19,21 @@ demo: setup
 test: setup
 	@bash tools/start-services
 	$(VENV)/bin/python -m pytest
+
+# Everything but the VM tests (which boot the rescue image in QEMU).
+test-fast: setup
+	@bash tools/start-services
+	RESCUE_VM_TESTS=0 $(VENV)/bin/python -m pytest
+
+# The rescue image: hybrid BIOS/UEFI ISO + vmlinuz, initrd.img, filesystem.squashfs (network boot) in
+# $(ISO_OUT); LAYOUT=saved.json embeds a layout. Root. Cached in /var/cache/rescue-tui (a code change repacks in seconds).
+iso: setup
+	iso/build --out $(ISO_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
+
+# Size and boot-to-first-screen time of the image under QEMU TCG, BIOS and UEFI; and apply in the guest.
+bench-vm: setup
+	$(VENV)/bin/python -m bench.vm_boot
+	$(VENV)/bin/python -m bench.apply
 
 setup: host-packages $(STAMP)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rescue_tui import __version__
+from rescue_tui.boot.entry import add_boot_parser
 from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.restore.commands import add_restore_parsers
@@ -301,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-root", default="/mnt/target")
     p.set_defaults(handler=_umount)
 
+    add_boot_parser(commands)
     add_restore_parsers(commands)
     add_finalize_parser(commands)
     add_tui_parser(commands)

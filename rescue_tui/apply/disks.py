@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -73,9 +75,47 @@ def holders_of(disks: Iterable[str]) -> list[str]:
     return out
 
 
+def _holders_of_nodes(paths: set[str]) -> dict[int, str]:
+    """Processes with one of the device nodes open: pid -> node (from /proc/*/fd)."""
+    wanted = {os.path.realpath(p) for p in paths}
+    found: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            for fd in os.listdir(f"/proc/{entry}/fd"):
+                target = os.readlink(f"/proc/{entry}/fd/{fd}")
+                if target in wanted:
+                    found[int(entry)] = target
+                    break
+        except OSError:
+            continue  # gone, or not ours to read
+    return found
+
+
+def stop_users(disks: Iterable[str]) -> list[str]:
+    """Kill processes still writing to devices on the targets: an interrupted apply leaves its tools running.
+
+    Only the nodes of the plan's own target disks (and what sits on them) are looked at.
+    """
+    nodes = {n.path for disk in disks for n in _walk(tree(disk))}
+    done = []
+    for pid, node in _holders_of_nodes(nodes).items():
+        try:
+            os.kill(pid, signal.SIGKILL)
+            done.append(f"stopped process {pid} still using {node}")
+        except ProcessLookupError:
+            continue
+    deadline = time.monotonic() + 30
+    while _holders_of_nodes(nodes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return done
+
+
 def teardown(disks: Iterable[str]) -> list[str]:
     """Unmount, swapoff, deactivate and stop whatever sits on the disks; what was done, one line each."""
-    done: list[str] = []
+    disks = list(disks)
+    done: list[str] = stop_users(disks)
     for disk in disks:
         for node in _walk(tree(disk)):  # leaves first
             for point in node.mountpoints:

@@ -189,8 +189,8 @@ def kill_apply_when(vm: Machine, pattern: str) -> None:
         " >/root/apply.log 2>&1 & echo $! > /root/apply.pid)"
     )
     vm.check(
-        f"for i in $(seq 1 3000); do grep -qE '{pattern}' /run/rescue-tui/*.jsonl 2>/dev/null && break; sleep 0.1; done;"
-        " kill -9 $(cat /root/apply.pid); sleep 1; ! kill -0 $(cat /root/apply.pid) 2>/dev/null",
+        f"for i in $(seq 1 3000); do grep -qE '{pattern}' /run/rescue-tui/*.jsonl 2>/dev/null && break;"
+        " sleep 0.1; done; kill -9 $(cat /root/apply.pid); sleep 1; ! kill -0 $(cat /root/apply.pid) 2>/dev/null",
         timeout=900,
     )
 

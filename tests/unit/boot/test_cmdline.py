@@ -1,0 +1,197 @@
+"""The rescue.* kernel options: one test per option and per bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.boot.cmdline import BootOptions, parse_cmdline, read_cmdline, split_cmdline
+
+DEBIAN = "BOOT_IMAGE=/live/vmlinuz boot=live noeject quiet console=tty1 console=ttyS0,115200n8"
+
+
+def test_a_command_line_without_rescue_options_gives_the_defaults() -> None:
+    assert parse_cmdline(DEBIAN) == BootOptions()
+
+
+def test_an_empty_command_line_gives_the_defaults() -> None:
+    assert parse_cmdline("") == BootOptions()
+
+
+def test_parameters_split_on_spaces_but_not_inside_double_quotes() -> None:
+    assert split_cmdline('a=1  b="two words" c\n') == ["a=1", "b=two words", "c"]
+
+
+def test_an_unclosed_quote_runs_to_the_end_of_the_line() -> None:
+    assert split_cmdline('a b="c d') == ["a", "b=c d"]
+
+
+def test_layout_takes_an_absolute_path() -> None:
+    options = parse_cmdline(f"{DEBIAN} rescue.layout=/media/usb/web01.json")
+    assert options.layout == "/media/usb/web01.json"
+    assert not options.layout_is_url
+    assert options.problems == ()
+
+
+def test_layout_takes_a_quoted_path_with_spaces() -> None:
+    assert parse_cmdline('rescue.layout="/media/my disk/l.json"').layout == "/media/my disk/l.json"
+
+
+def test_layout_takes_an_https_url() -> None:
+    options = parse_cmdline("rescue.layout=https://backup.example.org/web01/layout.json")
+    assert options.layout == "https://backup.example.org/web01/layout.json"
+    assert options.layout_is_url
+    assert options.problems == ()
+
+
+def test_layout_takes_an_http_url() -> None:
+    assert parse_cmdline("rescue.layout=http://10.0.0.5:8080/l.json").layout_is_url
+
+
+def test_layout_with_a_relative_path_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.layout=layout.json")
+    assert options.layout is None
+    assert options.problems == ("rescue.layout=layout.json: not an absolute path nor an http(s) URL; ignored",)
+
+
+def test_layout_with_another_url_scheme_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.layout=ftp://host/l.json")
+    assert options.layout is None
+    assert options.problems == (
+        "rescue.layout=ftp://host/l.json: only http:// and https:// URLs can be fetched; ignored",
+    )
+
+
+def test_layout_with_a_url_without_host_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.layout=https:///l.json")
+    assert options.layout is None
+    assert options.problems == ("rescue.layout=https:///l.json: the URL names no host; ignored",)
+
+
+@pytest.mark.parametrize("param", ["rescue.layout", "rescue.layout="])
+def test_layout_without_a_value_is_a_problem_and_ignored(param: str) -> None:
+    options = parse_cmdline(param)
+    assert options.layout is None
+    assert options.problems == ("rescue.layout: needs an absolute path or an http(s) URL; ignored",)
+
+
+@pytest.mark.parametrize("name", ["restic", "borg", "rsync", "tar"])
+def test_backend_takes_a_known_backend(name: str) -> None:
+    assert parse_cmdline(f"rescue.backend={name}") == BootOptions(backend=name)
+
+
+def test_backend_ignores_case() -> None:
+    assert parse_cmdline("rescue.backend=Restic").backend == "restic"
+
+
+def test_backend_unknown_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.backend=bacula")
+    assert options.backend is None
+    assert options.problems == ("rescue.backend=bacula: expected one of restic, borg, rsync, tar; ignored",)
+
+
+def test_backend_without_a_value_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.backend")
+    assert options.backend is None
+    assert options.problems == ("rescue.backend: expected one of restic, borg, rsync, tar; ignored",)
+
+
+@pytest.mark.parametrize("param", ["rescue.unattended", "rescue.unattended=yes", "rescue.unattended=1"])
+def test_unattended_is_on_when_given_bare_or_yes(param: str) -> None:
+    assert parse_cmdline(param) == BootOptions(unattended=True)
+
+
+def test_unattended_is_off_when_given_no() -> None:
+    assert parse_cmdline("rescue.unattended=no") == BootOptions(unattended=False)
+
+
+def test_unattended_with_a_bad_value_is_a_problem_and_stays_off() -> None:
+    options = parse_cmdline("rescue.unattended=maybe")
+    assert options.unattended is False
+    assert options.problems == ("rescue.unattended=maybe: expected no value, yes or no; using no",)
+
+
+@pytest.mark.parametrize("param", ["rescue.dryrun", "rescue.dryrun=on", "rescue.dryrun=TRUE"])
+def test_dryrun_is_on_when_given_bare_or_yes(param: str) -> None:
+    assert parse_cmdline(param) == BootOptions(dryrun=True)
+
+
+def test_dryrun_is_off_when_given_no() -> None:
+    assert parse_cmdline("rescue.dryrun=off") == BootOptions(dryrun=False)
+
+
+def test_dryrun_with_a_bad_value_is_a_problem_and_turns_on_so_nothing_is_written() -> None:
+    options = parse_cmdline("rescue.dryrun=ture")
+    assert options.dryrun is True
+    assert options.problems == ("rescue.dryrun=ture: expected no value, yes or no; using yes",)
+
+
+@pytest.mark.parametrize("mode", ["ascii", "unicode", "auto"])
+def test_console_takes_a_glyph_mode(mode: str) -> None:
+    assert parse_cmdline(f"rescue.console={mode}") == BootOptions(console=mode)  # type: ignore[arg-type]
+
+
+def test_console_with_a_bad_value_is_a_problem_and_uses_auto() -> None:
+    options = parse_cmdline("rescue.console=fancy")
+    assert options.console == "auto"
+    assert options.problems == ("rescue.console=fancy: expected ascii, unicode or auto; using auto",)
+
+
+def test_console_without_a_value_is_a_problem_and_uses_auto() -> None:
+    options = parse_cmdline("rescue.console")
+    assert options.problems == ("rescue.console: expected ascii, unicode or auto; using auto",)
+
+
+def test_an_unknown_rescue_option_is_a_problem_and_ignored() -> None:
+    options = parse_cmdline("rescue.colour=blue")
+    assert options == BootOptions(problems=(options.problems[0],))
+    assert options.problems[0].startswith("rescue.colour: unknown option (known: rescue.layout,")
+
+
+def test_the_last_of_a_repeated_option_wins() -> None:
+    assert parse_cmdline("rescue.backend=borg rescue.backend=restic").backend == "restic"
+
+
+def test_every_option_at_once() -> None:
+    options = parse_cmdline(
+        f"{DEBIAN} rescue.layout=/l.json rescue.backend=borg rescue.unattended rescue.dryrun rescue.console=ascii"
+    )
+    assert options == BootOptions(layout="/l.json", backend="borg", unattended=True, dryrun=True, console="ascii")
+
+
+def test_several_problems_are_all_reported_one_line_each() -> None:
+    options = parse_cmdline("rescue.console=x rescue.backend=y rescue.layout=z")
+    assert len(options.problems) == 3
+    assert all("\n" not in line for line in options.problems)
+
+
+def test_the_summary_is_one_line_with_every_option() -> None:
+    summary = BootOptions(layout="/l.json", dryrun=True).summary()
+    assert summary == "layout=/l.json backend=- unattended=no dryrun=yes console=auto"
+
+
+def test_reading_the_command_line_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "cmdline"
+    path.write_text(f"{DEBIAN} rescue.backend=tar\n")
+    assert read_cmdline(path) == BootOptions(backend="tar")
+
+
+def test_an_unreadable_command_line_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    options = read_cmdline(tmp_path / "missing")
+    assert options.layout is None
+    assert len(options.problems) == 1
+    assert "cannot read the kernel command line" in options.problems[0]
+
+
+def test_garbage_never_raises() -> None:
+    for text in [
+        '"',
+        "rescue.",
+        "rescue.=",
+        "=",
+        "rescue.layout==",
+        "\x00\xff rescue.console=\u00e9",
+        "rescue.layout=://",
+    ]:
+        assert isinstance(parse_cmdline(text), BootOptions)

@@ -1,0 +1,232 @@
+"""Fixtures for the VM tests: the rescue image, booted snapshots, and a machine per test.
+
+- ``rescue_image`` (session): ``iso/build --json``; a cache hit costs seconds, a miss
+  builds the image (about 3 minutes from nothing, 5 s after a code change).
+- ``booted_state`` (session, per firmware): a qcow2 file holding a snapshot of the image
+  booted to its first screen with the test shell answering. Kept beside the image in the
+  cache, so a later run with the same image (and QEMU command line) boots nothing.
+- ``vm`` (function): a machine restored from that snapshot in about a second, with no
+  disks yet (``vm.add_disk("1G")`` hot-plugs blank ones), killed after the test.
+- ``fresh_machine`` (function): a factory for machines that boot from power-on.
+
+A failing test gets the tail of ttyS0, of the test shell and of QEMU's own log in its
+report. Set RESCUE_VM_TESTS=0 to skip the VM tests; they need root and QEMU (iso/build
+installs QEMU with the other build tools).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from tests.conftest import ROOT
+from tests.vm.machine import SNAPSHOT, Firmware, GuestError, Image, Machine, image_from_build
+
+BUILD_TIMEOUT = 45 * 60
+BOOT_TIMEOUT = 240.0
+"""Power-on to first screen, generous for a loaded CI machine (measured: about 60 s)."""
+SNAPSHOT_FORMAT = 1
+"""Bump when the machine's devices change in a way the command-line signature misses."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = None
+    if os.environ.get("RESCUE_VM_TESTS", "1") == "0":
+        reason = "RESCUE_VM_TESTS=0"
+    elif os.geteuid() != 0:
+        reason = "the VM tests build the image as root (mmdebstrap, chroot)"
+    if reason:
+        for item in items:
+            if "vm" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.failed:
+        for machine in getattr(item, "_rescue_machines", []):
+            for name, text in machine.logs().items():
+                report.sections.append((f"{machine.firmware} {machine.workdir.name}: {name}", text))
+
+
+@pytest.fixture(scope="session")
+def rescue_image(tmp_path_factory: pytest.TempPathFactory) -> Image:
+    """The rescue image for the tree as it is (built on a cache miss)."""
+    log = tmp_path_factory.mktemp("build") / "build.log"
+    with log.open("w") as err:
+        try:
+            result = subprocess.run(
+                [str(ROOT / "iso" / "build"), "--json"],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                timeout=BUILD_TIMEOUT,
+                cwd=ROOT,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"iso/build took over {BUILD_TIMEOUT} s; log: {log}")
+    if result.returncode != 0:
+        pytest.fail(f"iso/build failed ({result.returncode}):\n{log.read_text()[-6000:]}")
+    return image_from_build(result.stdout)
+
+
+def _signature(machine: Machine) -> str:
+    """What must be equal for -loadvm to work: the QEMU version and the command line."""
+    version = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout
+    command = " ".join(machine.command()).replace(str(machine.workdir), "<w>")
+    return hashlib.sha256(f"{SNAPSHOT_FORMAT}\n{version}\n{command}".encode()).hexdigest()
+
+
+def ensure_booted_state(image: Image, firmware: Firmware, scratch: Path) -> Path:
+    """The snapshot file for this image and firmware, booting once to make it if needed.
+
+    Test runs on one machine share it (a lock keeps two from booting at once); each
+    machine restores from its own copy (``private_state``), as QEMU locks what it opens.
+    """
+    directory = image.dir / "snapshots"
+    directory.mkdir(exist_ok=True)
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_booted_state(image, firmware, scratch, directory)
+
+
+def _ensure_booted_state(image: Image, firmware: Firmware, scratch: Path, directory: Path) -> Path:
+    state = directory / f"{firmware}.qcow2"
+    probe = Machine(image=image, workdir=scratch / "probe", firmware=firmware, state=state, loadvm=SNAPSHOT)
+    signature = _signature(probe)
+    sig_file = directory / f"{firmware}.sig"
+    if state.exists() and sig_file.exists() and sig_file.read_text() == signature:
+        return state
+    # Boot into a private directory, then move the files in place whole. One retry: on a
+    # shared machine a boot can be lost to something outside the test (QEMU killed).
+    building = scratch / f"snapshot-{firmware}"
+    for attempt in (1, 2):
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        try:
+            _boot_and_save(
+                Machine(image=image, workdir=building / "vm", firmware=firmware, state=building / state.name)
+            )
+            break
+        except GuestError:
+            if attempt == 2:
+                raise
+    for name in (f"{firmware}.qcow2", f"{firmware}-vars.qcow2"):
+        if (building / name).exists():
+            os.replace(building / name, directory / name)
+    sig_file.write_text(signature)
+    return state
+
+
+def _boot_and_save(machine: Machine) -> None:
+    machine.start()
+    try:
+        machine.wait_first_screen(BOOT_TIMEOUT)
+        machine.connect_shell()
+        # Let the boot finish, so that no job is half done in every restored test.
+        machine.run("timeout 90 systemctl is-system-running --wait; udevadm settle", timeout=120)
+        machine.savevm(SNAPSHOT)
+    except (GuestError, pexpect.ExceptionPexpect) as exc:
+        raise GuestError(f"booting {machine.firmware} for the snapshot failed: {exc}\n{machine.serial_tail()}") from exc
+    finally:
+        machine.kill()
+
+
+@pytest.fixture(scope="session")
+def booted_states(rescue_image: Image, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Firmware], Path]:
+    """Firmware -> its booted snapshot file (made on first use)."""
+    scratch = tmp_path_factory.mktemp("snapshots")
+    made: dict[Firmware, Path] = {}
+
+    def get(firmware: Firmware) -> Path:
+        if firmware not in made:
+            made[firmware] = ensure_booted_state(rescue_image, firmware, scratch)
+        return made[firmware]
+
+    return get
+
+
+@contextlib.contextmanager
+def private_state(state: Path, workdir: Path) -> Iterator[Path]:
+    """A copy of a booted snapshot (and its UEFI variables) for one machine, removed afterwards."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in (state, state.with_name(state.stem + "-vars.qcow2")):
+        if source.exists():
+            copies.append(workdir / source.name)
+            shutil.copyfile(source, copies[-1])
+    try:
+        yield copies[0]
+    finally:
+        for copy in copies:
+            copy.unlink(missing_ok=True)
+
+
+def _track(request: pytest.FixtureRequest, machine: Machine) -> None:
+    machines: list[Machine] = getattr(request.node, "_rescue_machines", [])
+    machines.append(machine)
+    request.node._rescue_machines = machines  # read by pytest_runtest_makereport
+
+
+@pytest.fixture
+def vm(
+    request: pytest.FixtureRequest, rescue_image: Image, booted_states: Callable[[Firmware], Path], tmp_path: Path
+) -> Iterator[Machine]:
+    """The image restored to its booted state (BIOS; parametrize indirectly with "uefi")."""
+    firmware: Firmware = getattr(request, "param", "bios")
+    with private_state(booted_states(firmware), tmp_path / "state") as state:
+        machine = Machine(image=rescue_image, workdir=tmp_path / "vm", firmware=firmware, state=state, loadvm=SNAPSHOT)
+        _track(request, machine)
+        machine.start()
+        try:
+            machine.connect_shell(timeout=60)
+            # The guest's clock stopped at savevm: set it, so that file times make sense.
+            machine.check(f"date -s @{int(time.time())} >/dev/null")
+            yield machine
+        finally:
+            machine.kill()
+
+
+@pytest.fixture
+def fresh_machine(
+    request: pytest.FixtureRequest, rescue_image: Image, tmp_path: Path
+) -> Iterator[Callable[..., Machine]]:
+    """Factory: ``fresh_machine(firmware="uefi", append=None)`` starts a machine from power-on."""
+    machines: list[Machine] = []
+
+    def start(firmware: Firmware = "bios", **kwargs: Any) -> Machine:
+        machine = Machine(
+            image=rescue_image, workdir=tmp_path / f"vm-{firmware}-{len(machines)}", firmware=firmware, **kwargs
+        )
+        _track(request, machine)
+        machines.append(machine)
+        return machine.start()
+
+    yield start
+    for machine in machines:
+        machine.kill()
+
+
+def record_timing(name: str, seconds: float) -> None:
+    """Keep boot timings of this run for the report (RESCUE_VM_TIMINGS=path.json)."""
+    path = os.environ.get("RESCUE_VM_TIMINGS")
+    if not path:
+        return
+    target = Path(path)
+    data: dict[str, float] = json.loads(target.read_text()) if target.exists() else {}
+    data[name] = round(seconds, 1)
+    target.write_text(json.dumps(data, indent=2) + "\n")

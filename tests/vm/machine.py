@@ -1,0 +1,546 @@
+"""Drive the rescue image in QEMU (TCG): boot, consoles, a root shell, disks, files, snapshots.
+
+One :class:`Machine` is one QEMU process, with
+
+- ``ttyS0`` on a unix socket, read with pexpect (``machine.serial``) and logged
+  to ``ttyS0.log``: the console the operator sees (the welcome screen, later the TUI);
+- a root shell on a virtio-serial port named ``org.rescue-tui.testshell``
+  (``machine.run``): the image starts a shell there only when that port exists,
+  which a real machine never has. The port is no tty: no echo, no line editing,
+  no line-length limit, output exactly as written;
+- QMP on a unix socket, for snapshots and hot-plugged disks;
+- no network at all (``-nic none``), the ISO as a read-only CD-ROM.
+
+Booting the image under TCG takes about a minute; restoring a snapshot saved
+right after boot takes about a second (``savevm``/``-loadvm``, all writable
+drives in qcow2). Test disks are hot-plugged after the restore, so one snapshot
+per firmware serves every disk set. Files move in and out on a tar stream
+written to a hot-plugged raw disk (no filesystem, no mount, no 9p).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pexpect
+import pexpect.spawnbase
+
+Firmware = Literal["bios", "uefi"]
+
+QEMU = "qemu-system-x86_64"
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+SHELL_PORT = "org.rescue-tui.testshell"
+FIRST_SCREEN = "Press v, s or r: "
+"""The last line of the first screen on ttyS0 (``rescue_tui.boot.entry.PROMPT``)."""
+GRUB_ENTRY = "rescue-tui"
+SNAPSHOT = "booted"
+
+
+class GuestError(AssertionError):
+    """The guest did not do what a test needed (timeout, lost console, failed command)."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """A built rescue image: the ISO and its network-boot files, in one directory."""
+
+    iso: Path
+    key: str
+
+    @property
+    def dir(self) -> Path:
+        return self.iso.parent
+
+    @property
+    def kernel(self) -> Path:
+        return self.dir / "vmlinuz"
+
+    @property
+    def initrd(self) -> Path:
+        return self.dir / "initrd.img"
+
+
+@dataclass
+class Disk:
+    """A hot-plugged virtio disk: ``serial`` shows as /dev/disk/by-id/virtio-SERIAL in the guest."""
+
+    serial: str
+    path: Path
+    size: int
+    device: str = ""
+    """The guest's node for it (``/dev/vdb``), once seen."""
+
+
+@dataclass
+class Result:
+    rc: int
+    output: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.rc, self.output))
+
+
+class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
+    """pexpect over a QEMU chardev socket, drained by a thread into a log and a buffer.
+
+    QEMU's UART stalls (and the guest's console writes wait) when nobody reads the
+    socket, and QEMU's own chardev ``logfile=`` records a byte twice when the socket
+    pushes back. So a thread reads everything as it comes: ``log`` is exactly what the
+    guest wrote, and ``expect`` works on what was buffered since the last match.
+    """
+
+    def __init__(self, sock: socket.socket, log: Path, timeout: float = 60.0) -> None:
+        super().__init__(timeout=timeout, maxread=65536)
+        self.sock = sock
+        self.log = log
+        self._inbox = bytearray()
+        self._eof = False
+        self._cond = threading.Condition()
+        self._file = log.open("ab", buffering=0)
+        self._thread = threading.Thread(target=self._pump, name=f"drain {log.name}", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
+            with self._cond:
+                if data:
+                    self._inbox += data
+                    with contextlib.suppress(ValueError):
+                        self._file.write(data)
+                else:
+                    self._eof = True
+                self._cond.notify_all()
+            if not data:
+                return
+
+    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> bytes:
+        if timeout == -1:
+            timeout = self.timeout
+        with self._cond:
+            if not self._inbox and not self._eof:
+                self._cond.wait(timeout)
+            if self._inbox:
+                data = bytes(self._inbox[:size])
+                del self._inbox[:size]
+                self._log(data, "read")
+                return data
+            if self._eof:
+                self.flag_eof = True
+                raise pexpect.EOF(f"{self.log.name}: QEMU closed the console")
+            raise pexpect.TIMEOUT(f"{self.log.name}: nothing within {timeout} s")
+
+    def send(self, s: str | bytes) -> int:
+        data = s.encode() if isinstance(s, str) else s
+        self._log(data, "send")
+        self.sock.sendall(data)
+        return len(data)
+
+    def isalive(self) -> bool:
+        return not self._eof
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        self._file.close()
+
+
+class Qmp:
+    """A minimal QMP client: commands in, replies out, events kept."""
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.sock = _connect(path, timeout)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.events: list[dict[str, Any]] = []
+        self._read()  # greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float = 120.0) -> Any:
+        message: dict[str, Any] = {"execute": command}
+        if arguments:
+            message["arguments"] = arguments
+        self.file.write(json.dumps(message).encode() + b"\n")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read(max(0.1, deadline - time.monotonic()))
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise GuestError(f"QMP {command}: {reply['error'].get('desc')}")
+
+    def hmp(self, line: str, timeout: float = 300.0) -> str:
+        """A human monitor command (savevm, info ...): its text output."""
+        return str(self.execute("human-monitor-command", {"command-line": line}, timeout=timeout))
+
+    def wait_event(self, name: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events:
+                if event.get("event") == name and all(event.get("data", {}).get(k) == v for k, v in match.items()):
+                    self.events.remove(event)
+                    return event
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GuestError(f"QMP: no {name} event within {timeout:.0f} s")
+            self._read(remaining)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+            self.sock.close()
+
+    def _read(self, timeout: float = 30.0) -> dict[str, Any]:
+        self.sock.settimeout(timeout)
+        try:
+            line = self.file.readline()
+        except TimeoutError as exc:
+            raise GuestError("QMP: no answer") from exc
+        if not line:
+            raise GuestError("QMP: QEMU closed the monitor")
+        message: dict[str, Any] = json.loads(line)
+        if "event" in message:
+            self.events.append(message)
+        return message
+
+
+@dataclass
+class Machine:
+    """One QEMU process running the rescue image; see the module docstring."""
+
+    image: Image
+    workdir: Path
+    firmware: Firmware = "bios"
+    memory_mb: int = 1024
+    cpus: int = 2
+    state: Path | None = None
+    """qcow2 file holding the booted snapshot (an unattached drive); created when missing."""
+    loadvm: str | None = None
+    """Start from this snapshot in ``state`` instead of booting."""
+    append: str | None = None
+    """Boot the kernel directly with this command line (no grub): to pass rescue.* options."""
+    vga: bool = False
+    serial: Channel = field(init=False)
+    qmp: Qmp = field(init=False)
+    process: subprocess.Popen[bytes] | None = field(init=False, default=None)
+    disks: list[Disk] = field(init=False, default_factory=list)
+    started: float = field(init=False, default=0.0)
+    _shell: Channel | None = field(init=False, default=None)
+    _channels: list[Channel] = field(init=False, default_factory=list)
+    _counter: int = field(init=False, default=0)
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def command(self) -> list[str]:
+        """The QEMU command line (the same for savevm and -loadvm, or the restore fails)."""
+        w = self.workdir
+        cmd = [
+            QEMU, "-accel", "tcg", "-machine", "pc", "-m", str(self.memory_mb), "-smp", str(self.cpus),
+            "-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
+            "-vga", "std" if self.vga else "none",
+            "-chardev", f"socket,id=s0,path={w}/ttyS0.sock,server=on,wait=off",
+            "-serial", "chardev:s0",
+            "-device", "virtio-serial-pci,id=vser",
+            "-chardev", f"socket,id=sh,path={w}/shell.sock,server=on,wait=off",
+            "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
+            "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
+            "-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw",
+            "-device", "virtio-rng-pci",
+            "-boot", "d",
+        ]  # fmt: skip
+        if self.state is not None:
+            cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]
+        if self.firmware == "uefi":
+            cmd += [
+                "-drive", f"if=pflash,unit=0,format=raw,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,unit=1,format=qcow2,file={self._vars()}",
+            ]  # fmt: skip
+        if self.append is not None:
+            cmd += ["-kernel", str(self.image.kernel), "-initrd", str(self.image.initrd), "-append", self.append]
+        if self.loadvm:
+            cmd += ["-loadvm", self.loadvm]
+        return cmd
+
+    def start(self) -> Machine:
+        """Start QEMU paused, attach to its consoles, then let it run."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for name in ("ttyS0.sock", "shell.sock", "qmp.sock"):
+            (self.workdir / name).unlink(missing_ok=True)
+        if self.state is not None and not self.state.exists():
+            _qemu_img("create", "-f", "qcow2", str(self.state), "16M")
+        log = (self.workdir / "qemu.log").open("ab")
+        self.process = subprocess.Popen([*self.command(), "-S"], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            self.qmp = Qmp(self.workdir / "qmp.sock")
+            self.serial = self._channel("ttyS0")
+            self.qmp.execute("cont")
+        except Exception:
+            self.kill()
+            raise
+        self.started = time.monotonic()
+        return self
+
+    def wait_first_screen(self, timeout: float = 240.0, press_enter_in_grub: bool = True) -> float:
+        """Wait for the welcome screen on ttyS0; seconds since start. Skips grub's countdown."""
+        deadline = self.started + timeout
+        if press_enter_in_grub and self.append is None:
+            self.expect_serial(GRUB_ENTRY, deadline - time.monotonic())
+            time.sleep(0.5)
+            self.serial.send("\r")
+        self.expect_serial(FIRST_SCREEN, deadline - time.monotonic())
+        return time.monotonic() - self.started
+
+    def expect_serial(self, pattern: str, timeout: float) -> None:
+        try:
+            self.serial.expect_exact(pattern, timeout=max(1.0, timeout))
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            raise GuestError(f"ttyS0: no {pattern!r} within {timeout:.0f} s\n{self.serial_tail()}") from exc
+
+    def savevm(self, name: str = SNAPSHOT) -> None:
+        out = self.qmp.hmp(f"savevm {name}")
+        if out.strip():
+            raise GuestError(f"savevm {name}: {out.strip()}")
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Power off through ACPI (clean), or end QEMU when the guest does not."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(GuestError, OSError):
+            self.qmp.execute("system_powerdown")
+            self.process.wait(timeout=timeout)
+        self.kill()
+
+    def kill(self) -> None:
+        """End QEMU now (the guest's state is thrown away)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(GuestError, OSError):
+                self.qmp.execute("quit", timeout=5)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for channel in self._channels:
+            channel.close()
+        self._channels.clear()
+        with contextlib.suppress(AttributeError):
+            self.qmp.close()
+
+    def serial_tail(self, size: int = 4000) -> str:
+        return _tail(self.workdir / "ttyS0.log", size)
+
+    def logs(self) -> dict[str, str]:
+        """The consoles' logs, for a failure report."""
+        return {
+            name: _tail(self.workdir / name, 12000)
+            for name in ("ttyS0.log", "shell.log", "qemu.log")
+            if (self.workdir / name).exists()
+        }
+
+    # -- the root shell -------------------------------------------------------------
+
+    def connect_shell(self, timeout: float = 120.0) -> None:
+        """Attach to the guest's test shell, retrying until it answers."""
+        if self._shell is None:
+            self._shell = self._channel("shell", timeout)
+        deadline = time.monotonic() + timeout
+        attempt = 0
+        while time.monotonic() < deadline:
+            attempt += 1
+            self._shell.send(f"echo __SYNC{attempt}__\n".encode())
+            try:
+                self._shell.expect(rf"__SYNC{attempt}__\n", timeout=2)
+                return
+            except pexpect.TIMEOUT:
+                continue
+            except pexpect.EOF as exc:
+                raise GuestError(f"test shell: connection closed\n{self.serial_tail()}") from exc
+        raise GuestError(f"test shell: no answer within {timeout:.0f} s\n{self.serial_tail()}")
+
+    def run(self, command: str, timeout: float = 60.0) -> Result:
+        """Run a shell command as root in the guest: (rc, stdout and stderr together)."""
+        if self._shell is None:
+            self.connect_shell()
+        assert self._shell is not None
+        self._counter += 1
+        token = f"{os.getpid()}x{self._counter}"
+        # A subshell: `exit`, `set -e` or `cd` in a command cannot end or change the shell.
+        self._shell.send(f"( {command}\n) </dev/null 2>&1; printf '\\n__RC_{token}_%d__\\n' $?\n".encode())
+        try:
+            self._shell.expect(rf"\n__RC_{token}_(\d+)__\n", timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            self._shell = None  # the shell is still busy (or gone): do not reuse it
+            raise GuestError(f"guest: {command!r} did not finish within {timeout:.0f} s\n{self.serial_tail()}") from exc
+        output = self._shell.before.decode("utf-8", errors="replace")
+        return Result(int(self._shell.match.group(1)), output)
+
+    def check(self, command: str, timeout: float = 60.0) -> str:
+        """Run a command that must succeed; its output."""
+        rc, output = self.run(command, timeout)
+        if rc != 0:
+            raise GuestError(f"guest: {command!r} exited {rc}:\n{output}")
+        return str(output)
+
+    # -- disks and files --------------------------------------------------------------
+
+    def add_disk(self, size: str | int, serial: str | None = None, fmt: str = "qcow2") -> Disk:
+        """Hot-plug a blank virtio disk (qcow2, sparse) and wait for the guest to see it."""
+        serial = serial or f"disk{len(self.disks) + 1}"
+        path = self.workdir / f"{serial}.{fmt}"
+        path.unlink(missing_ok=True)
+        _qemu_img("create", "-f", fmt, str(path), str(size))
+        disk = Disk(serial=serial, path=path, size=_bytes(size))
+        self._plug(disk, fmt)
+        self.disks.append(disk)
+        return disk
+
+    def remove_disk(self, disk: Disk) -> None:
+        self.qmp.execute("device_del", {"id": f"dev-{disk.serial}"})
+        self.qmp.wait_event("DEVICE_DELETED", device=f"dev-{disk.serial}")
+        self.qmp.execute("blockdev-del", {"node-name": f"node-{disk.serial}"})
+        if disk in self.disks:
+            self.disks.remove(disk)
+
+    def push(self, files: Mapping[str, bytes | Path], guest_dir: str = "/root") -> None:
+        """Copy files into the guest (names relative to ``guest_dir``), on a tar disk."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+            for name, content in files.items():
+                data = content.read_bytes() if isinstance(content, Path) else content
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+                tar.addfile(info, io.BytesIO(data))
+        data = buffer.getvalue()
+        self._counter += 1
+        disk = Disk(serial=f"xfer{self._counter}", path=self.workdir / f"xfer{self._counter}.raw", size=0)
+        disk.path.write_bytes(data + b"\0" * (-len(data) % (1 << 20) or 1 << 20))
+        disk.size = disk.path.stat().st_size
+        self._plug(disk, "raw")
+        try:
+            self.check(f"mkdir -p {shlex.quote(guest_dir)} && tar -xf {disk.device} -C {shlex.quote(guest_dir)}")
+        finally:
+            self.remove_disk(disk)
+            disk.path.unlink(missing_ok=True)
+
+    def pull(self, guest_paths: list[str], max_size: int = 256 << 20) -> dict[str, bytes]:
+        """Copy files (or trees) out of the guest: {path as archived: content}."""
+        self._counter += 1
+        disk = Disk(serial=f"xfer{self._counter}", path=self.workdir / f"xfer{self._counter}.raw", size=max_size)
+        with disk.path.open("wb") as f:
+            f.truncate(max_size)
+        self._plug(disk, "raw")
+        try:
+            names = " ".join(shlex.quote(p) for p in guest_paths)
+            self.check(f"tar -cf {disk.device} {names} && sync")
+        finally:
+            self.remove_disk(disk)
+        out: dict[str, bytes] = {}
+        with tarfile.open(disk.path, mode="r:") as tar:
+            for member in tar:
+                if member.isfile():
+                    extracted = tar.extractfile(member)
+                    assert extracted is not None
+                    out[member.name] = extracted.read()
+        disk.path.unlink(missing_ok=True)
+        return out
+
+    def read_text(self, path: str) -> str:
+        """A small guest file's text (through the shell)."""
+        return base64.b64decode(self.check(f"base64 -w0 {shlex.quote(path)}")).decode()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _plug(self, disk: Disk, fmt: str) -> None:
+        node = f"node-{disk.serial}"
+        self.qmp.execute(
+            "blockdev-add", {"node-name": node, "driver": fmt, "file": {"driver": "file", "filename": str(disk.path)}}
+        )
+        self.qmp.execute(
+            "device_add", {"driver": "virtio-blk-pci", "drive": node, "id": f"dev-{disk.serial}", "serial": disk.serial}
+        )
+        link = f"/dev/disk/by-id/virtio-{disk.serial}"
+        disk.device = self.check(
+            f"for i in $(seq 300); do [ -e {link} ] && break; sleep 0.1; done; readlink -f {link}", timeout=60
+        ).strip()
+        if not disk.device.startswith("/dev/vd"):
+            raise GuestError(f"hot-plugged disk {disk.serial} did not appear in the guest ({disk.device!r})")
+
+    def _channel(self, name: str, timeout: float = 60.0) -> Channel:
+        """Attach to a console socket; everything it says goes to ``NAME.log``."""
+        channel = Channel(_connect(self.workdir / f"{name}.sock", 30.0), self.workdir / f"{name}.log", timeout)
+        self._channels.append(channel)
+        return channel
+
+    def _vars(self) -> Path:
+        """The UEFI variable store, in qcow2 so that savevm can snapshot it."""
+        path = (self.state.parent if self.state else self.workdir) / f"{self.firmware}-vars.qcow2"
+        if not path.exists():
+            _qemu_img("convert", "-f", "raw", "-O", "qcow2", str(OVMF_VARS), str(path))
+        return path
+
+
+def image_from_build(out: str) -> Image:
+    """Parse ``iso/build --json`` output."""
+    info = json.loads(out.strip().splitlines()[-1])
+    return Image(iso=Path(info["iso"]), key=info["key"])
+
+
+def _connect(path: Path, timeout: float) -> socket.socket:
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(path))
+            return sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if time.monotonic() > deadline:
+                raise GuestError(f"QEMU did not open {path}") from None
+            time.sleep(0.05)
+
+
+def _qemu_img(*args: str) -> None:
+    subprocess.run(["qemu-img", *args], check=True, capture_output=True)
+
+
+def _bytes(size: str | int) -> int:
+    if isinstance(size, int):
+        return size
+    m = re.fullmatch(r"(\d+)([KMGT]?)", size)
+    if not m:
+        raise ValueError(f"bad disk size {size!r}")
+    return int(m.group(1)) << (10 * " KMGT".index(m.group(2) or " "))
+
+
+def _tail(path: Path, size: int) -> str:
+    try:
+        data = path.read_bytes()[-size:]
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def qemu_available() -> bool:
+    return shutil.which(QEMU) is not None and shutil.which("qemu-img") is not None

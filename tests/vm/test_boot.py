@@ -1,0 +1,104 @@
+"""The rescue image boots to its first screen on the serial console, BIOS and UEFI."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.vm.conftest import BOOT_TIMEOUT, record_timing
+from tests.vm.machine import FIRST_SCREEN, Machine
+
+pytestmark = pytest.mark.vm
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def first_screen(machine: Machine) -> bytes:
+    """What the rescue system wrote on ttyS0 for its first screen (from the title on)."""
+    log = (machine.workdir / "ttyS0.log").read_bytes()
+    start = log.rfind(b"rescue-tui 0.")
+    assert start >= 0, "no welcome screen on ttyS0"
+    return log[start : log.index(FIRST_SCREEN.encode(), start) + len(FIRST_SCREEN)]
+
+
+@pytest.mark.parametrize("firmware", ["bios", "uefi"])
+def test_the_image_boots_to_the_first_screen_on_the_serial_console(
+    fresh_machine: Callable[..., Machine], firmware: str
+) -> None:
+    machine = fresh_machine(firmware)
+    seconds = machine.wait_first_screen(BOOT_TIMEOUT)
+    record_timing(f"first_screen_{firmware}", seconds)
+    screen = first_screen(machine)
+    text = screen.decode("ascii")  # plain ASCII on serial: this raises otherwise
+    assert f"{firmware.upper()} firmware" in text
+    assert "this one: ttyS0 (serial, 80x24" in text
+    assert "ascii, TERM=vt100)" in text
+    assert "Problems : none" in text
+    assert not ANSI.search(screen), "the first screen on serial uses no escape sequences"
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_the_first_screen_answers_keys_on_the_serial_console(vm: Machine) -> None:
+    vm.serial.send("v")
+    vm.expect_serial("No layout embedded in this image", 30)
+    vm.expect_serial(FIRST_SCREEN, 30)
+
+
+def test_kernel_options_are_parsed_and_bad_ones_reported(vm: Machine, tmp_path: Path) -> None:
+    out = vm.check(
+        "echo 'boot=live rescue.console=fancy rescue.dryrun rescue.backend=restic rescue.layout=l.json' > /tmp/c;"
+        " python3 -m rescue_tui.boot --no-wait --cmdline /tmp/c --console ttyS0 </dev/null"
+    )
+    flat = " ".join(out.split())
+    assert "layout=- backend=restic unattended=no dryrun=yes console=auto" in flat
+    assert "rescue.console=fancy: expected ascii, unicode or auto; using auto" in flat
+    assert "rescue.layout=l.json: not an absolute path nor an http(s) URL; ignored" in flat
+
+
+def test_the_consoles_run_rescue_tui_and_tty2_a_root_shell(vm: Machine) -> None:
+    out = vm.check("systemctl is-active rescue-tui@ttyS0 rescue-tui@tty1 getty@tty2")
+    assert out.split() == ["active", "active", "active"]
+    assert vm.check("systemctl show -p Environment rescue-tui@ttyS0").strip().endswith("TERM=vt100 PYTHONUNBUFFERED=1")
+    assert "TERM=linux" in vm.check("systemctl show -p Environment rescue-tui@tty1")
+    assert vm.run("systemctl is-enabled serial-getty@ttyS0 getty@tty1").output.split() == ["masked", "masked"]
+
+
+def test_the_console_comes_back_when_rescue_tui_exits(vm: Machine) -> None:
+    before = vm.check("systemctl show -p MainPID --value rescue-tui@ttyS0").strip()
+    vm.check("kill $(systemctl show -p MainPID --value rescue-tui@ttyS0)")
+    vm.expect_serial(FIRST_SCREEN, 60)
+    after = vm.check("systemctl show -p MainPID --value rescue-tui@ttyS0").strip()
+    assert after not in ("0", before)
+
+
+def test_the_project_and_its_pinned_dependencies_import_in_the_guest(vm: Machine) -> None:
+    out = vm.check(
+        "python3 -c 'import blivet, textual, jsonschema, pyudev, rescue_tui;"
+        " print(blivet.__version__, rescue_tui.__version__)'; rescue-tui --version",
+        timeout=120,
+    )
+    assert out.split()[:2] == ["3.7.1", "0.1.0"]
+    assert "rescue-tui 0.1.0" in out
+
+
+def test_the_guest_has_no_network_interface_but_loopback(vm: Machine) -> None:
+    assert vm.check("ls /sys/class/net").split() == ["lo"]
+
+
+def test_files_move_in_and_out_of_the_guest(vm: Machine) -> None:
+    payload = bytes(range(256)) * 4096
+    vm.push({"in/data.bin": payload, "in/note.txt": b"hello\n"}, "/root")
+    assert vm.check("sha256sum /root/in/data.bin").split()[0] == __import__("hashlib").sha256(payload).hexdigest()
+    vm.check("mkdir -p /root/out && cp /root/in/note.txt /root/out/ && echo bye > /root/out/reply.txt")
+    files = vm.pull(["/root/out"])
+    assert files == {"root/out/note.txt": b"hello\n", "root/out/reply.txt": b"bye\n"}
+
+
+def test_the_guest_powers_off_cleanly_on_the_acpi_button(vm: Machine) -> None:
+    assert vm.process is not None
+    vm.qmp.execute("system_powerdown")
+    assert vm.process.wait(timeout=120) == 0, "QEMU exits when the guest powers off"
+    assert "Please remove" not in vm.serial_tail(), "no prompt to take the medium out (noeject)"
