@@ -44,10 +44,7 @@ def test_capture_then_check_reports_drift_with_exit_1(loops: Loops, tmp_path: Pa
 
 
 def test_capture_refuses_without_root_in_one_line() -> None:
-    if os.geteuid() != 0:
-        result = cli("layout", "capture")
-    else:
-        result = cli("layout", "capture", user=65534)
+    result = cli("layout", "capture") if os.geteuid() != 0 else cli("layout", "capture", user=65534)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
         "rescue-tui: layout capture needs root (it reads partition tables, LUKS headers and LVM metadata)"

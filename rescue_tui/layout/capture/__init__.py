@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rescue_tui import __version__
-from rescue_tui.errors import CaptureError, RefusedError
+from rescue_tui.errors import RefusedError
 from rescue_tui.layout.capture.build import build_layout
 from rescue_tui.layout.capture.probes import ProbeSet, collect_probes
 from rescue_tui.layout.model import Layout
