@@ -329,46 +329,29 @@ class StepBuilder:
         vg = device.vg.name
         name = device.lvname
         size = int(device.size)
-        node = f"/dev/{vg}/{name}"
+        pool: str | None = None
         if device.is_thin_pool:
+            segment = "thin-pool"
             meta = int(device.metadata_size) if device.metadata_size else None
-            cmd = ["lvcreate", "--type", "thin-pool", "-L", f"{size}b"] + (
-                ["--poolmetadatasize", f"{meta}b"] if meta else []
-            )
-            return self.out.add(
-                CreateLv,
-                item=item_id,
-                device=node,
-                after=after,
-                vg=vg,
-                name=name,
-                size=size,
-                segment_type="thin-pool",
-                command=q(*cmd, "-n", name, vg),
-            )
-        if device.is_thin_lv:
-            pool = device.pool.lvname
-            return self.out.add(
-                CreateLv,
-                item=item_id,
-                device=node,
-                after=after,
-                vg=vg,
-                name=name,
-                size=size,
-                segment_type="thin",
-                pool=pool,
-                command=q("lvcreate", "--type", "thin", "-V", f"{size}b", "--thinpool", pool, "-n", name, vg),
-            )
+            cmd = ["lvcreate", "--type", "thin-pool", "-L", f"{size}b"]
+            cmd += ["--poolmetadatasize", f"{meta}b"] if meta else []
+        elif device.is_thin_lv:
+            segment, pool = "thin", device.pool.lvname
+            cmd = ["lvcreate", "--type", "thin", "-V", f"{size}b", "--thinpool", pool]
+        else:
+            segment = "linear"
+            cmd = ["lvcreate", "-L", f"{size}b"]
         return self.out.add(
             CreateLv,
             item=item_id,
-            device=node,
+            device=f"/dev/{vg}/{name}",
             after=after,
             vg=vg,
             name=name,
             size=size,
-            command=q("lvcreate", "-L", f"{size}b", "-n", name, vg),
+            segment_type=segment,
+            pool=pool,
+            command=q(*cmd, "-n", name, vg),
         )
 
     # -- what blivet does not do -------------------------------------------------------------------
