@@ -16,7 +16,7 @@ ISO_OUT ?= iso/out
 demo: setup
 	$(VENV)/bin/rescue-tui tui --dry-run --layout $(EXAMPLE) --targets $(TARGETS)
 
-test: setup
+test: setup lint
 	@bash tools/start-services
 	$(VENV)/bin/python -m pytest
 
@@ -48,7 +48,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	@touch $@
 
 lint: setup
-	$(VENV)/bin/ruff check rescue_tui tests bench
+	$(VENV)/bin/ruff check rescue_tui tests bench tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
