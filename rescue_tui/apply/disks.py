@@ -131,9 +131,22 @@ def teardown(disks: Iterable[str]) -> list[str]:
                 run(["cryptsetup", "close", node.path], error=ApplyError)
                 done.append(f"closed {node.path}")
             elif node.kind.startswith("raid") or node.kind == "md":
-                run(["mdadm", "--stop", node.path], error=ApplyError)
+                _stop_md(node.path)
                 done.append(f"stopped {node.path}")
     return done
+
+
+def _stop_md(path: str, attempts: int = 5) -> None:
+    """Stop an array; udev may still be probing it right after what sat on it went away, so settle and retry."""
+    for attempt in range(attempts):
+        run(["udevadm", "settle", "--timeout=30"], error=ApplyError, ok=(0, 1))
+        try:
+            run(["mdadm", "--stop", path], error=ApplyError)
+            return
+        except ApplyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 def _zero(device: str, offset: int, length: int) -> None:
