@@ -98,6 +98,13 @@ class LayoutGraph:
                 seen.setdefault(ref.source, self.items[ref.source])
         return sorted(seen.values(), key=lambda i: self.position[i.id])
 
+    def consumer(self, item_id: str) -> Item | None:
+        """What is built directly on a device (its one consumer: a table, format, PV, md, LUKS), if anything."""
+        for ref in self.referrers.get(item_id, []):
+            if ref.consuming and ref.source in self.items:
+                return self.items[ref.source]
+        return None
+
     def parents(self, item_id: str) -> list[Item]:
         """Items this one refers to that exist."""
         return [self.items[r.target] for r in self.refs.get(item_id, []) if r.target in self.items]

@@ -114,10 +114,7 @@ class Minimums:
 
     def content(self, item_id: str) -> Item | None:
         """What is built directly on a device (its one consumer), if anything."""
-        for ref in self.graph.referrers.get(item_id, []):
-            if ref.consuming and ref.source in self.graph.items:
-                return self.graph.items[ref.source]
-        return None
+        return self.graph.consumer(item_id)
 
     def mount_points(self, item_id: str) -> set[str]:
         """Mount points of the filesystem on a device."""

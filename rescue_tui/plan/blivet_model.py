@@ -85,10 +85,7 @@ class _Builder:
     # -- formats ------------------------------------------------------------------------------------
 
     def content(self, item_id: str) -> Item | None:
-        for ref in self.graph.referrers.get(item_id, []):
-            if ref.consuming and ref.source in self.graph.items:
-                return self.graph.items[ref.source]
-        return None
+        return self.graph.consumer(item_id)
 
     def format_for(self, item: Item) -> tuple[str | None, dict[str, Any]]:
         """blivet format type and arguments for what sits directly on ``item``."""

@@ -108,10 +108,7 @@ class StepBuilder:
         return str(device.path)
 
     def content(self, item_id: str) -> Item | None:
-        for ref in self.graph.referrers.get(item_id, []):
-            if ref.consuming and ref.source in self.graph.items:
-                return self.graph.items[ref.source]
-        return None
+        return self.graph.consumer(item_id)
 
     # -- steps -----------------------------------------------------------------------------------
 
