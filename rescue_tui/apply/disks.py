@@ -22,6 +22,7 @@ from typing import Any
 from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
 from rescue_tui.plan.model import CreatePartition, Plan
+from rescue_tui.udev import settle
 
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
@@ -139,7 +140,7 @@ def teardown(disks: Iterable[str]) -> list[str]:
 def _stop_md(path: str, attempts: int = 5) -> None:
     """Stop an array; udev may still be probing it right after what sat on it went away, so settle and retry."""
     for attempt in range(attempts):
-        run(["udevadm", "settle", "--timeout=30"], error=ApplyError, ok=(0, 1))
+        settle(30, error=ApplyError)
         try:
             run(["mdadm", "--stop", path], error=ApplyError)
             return
@@ -174,7 +175,7 @@ def wipe(disk: str, planned: Iterable[tuple[int, int]]) -> list[str]:
         _zero(disk, offset, min(MIB, length))
         _zero(disk, offset + max(0, length - MIB), min(MIB, length))
     run(["blockdev", "--rereadpt", disk], error=ApplyError, ok=(0, 1))
-    run(["udevadm", "settle", "--timeout=60"], error=ApplyError, ok=(0, 1))
+    settle(60, error=ApplyError)
     done.append(f"wiped {disk} (signatures, first and last MiB of old and new partitions)")
     return done
 

@@ -13,6 +13,7 @@ from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
 from rescue_tui.layout.model import Filesystem
 from rescue_tui.plan.model import CreateLv, CreateMd, CreatePartition, OpenLuks, Plan, SetIdentity
+from rescue_tui.udev import settle
 
 
 def _partition(plan: Plan, item: str | None) -> CreatePartition:
@@ -24,7 +25,7 @@ def _md(plan: Plan, item: str | None) -> CreateMd:
 
 
 def _settle() -> None:
-    run(["udevadm", "settle", "--timeout=60"], error=ApplyError, ok=(0, 1))
+    settle(60, error=ApplyError)
 
 
 def _reassemble(md: CreateMd, *update: str) -> None:

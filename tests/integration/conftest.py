@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.udev import settle, udevd_running
+
 MiB = 1024 * 1024
 
 
@@ -24,10 +26,6 @@ def sh(*argv: str, stdin: str | None = None) -> str:
     if done.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout
-
-
-def udevd_running() -> bool:
-    return Path("/run/udev/control").exists()
 
 
 class Loops:
@@ -69,7 +67,8 @@ class Loops:
     def settle(self) -> None:
         """Let udev re-read the devices (blivet and lsblk read its database)."""
         if udevd_running() and self.devices:
-            sh("udevadm", "trigger", "--settle", *self.devices)
+            sh("udevadm", "trigger", *self.devices)
+            settle(60)
 
     def cleanup(self) -> None:
         """Unmount and detach everything; report every failure, after trying all."""

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.inventory.live import DiskWatcher, live_inventory
-from tests.integration.conftest import Loops, udevd_running
+from rescue_tui.udev import udevd_running
+from tests.integration.conftest import Loops
 
 pytestmark = pytest.mark.root
 

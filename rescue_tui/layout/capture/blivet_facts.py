@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from rescue_tui.errors import CaptureError
-
-UDEV_CONTROL = Path("/run/udev/control")
+from rescue_tui.udev import udevd_running
 
 
 @contextmanager
@@ -39,7 +37,7 @@ def _passive_flags() -> Iterator[None]:
 
 def blivet_facts(disks: Sequence[str]) -> dict[str, Any]:
     """Populate blivet read-only; return its view of the devices on ``disks`` (device nodes)."""
-    if not UDEV_CONTROL.exists():
+    if not udevd_running():
         raise CaptureError("blivet not consulted: systemd-udevd is not running (blivet reads the udev database)")
     for name in ("blivet", "program"):
         if not logging.getLogger(name).handlers:
