@@ -137,7 +137,7 @@ def teardown(disks: Iterable[str]) -> list[str]:
     return done
 
 
-def _kernel_holders(path: str) -> list[str]:
+def kernel_holders(path: str) -> list[str]:
     """Names of the block devices the kernel says sit on ``path`` (dm-3 shown as its mapper name)."""
     name = os.path.basename(os.path.realpath(path))
     try:
@@ -156,7 +156,7 @@ def _kernel_holders(path: str) -> list[str]:
 
 def _busy_reason(path: str) -> str:
     """Who keeps a device busy: devices on it, processes with it open, or that nobody visible does."""
-    holders = _kernel_holders(path)
+    holders = kernel_holders(path)
     users = _holders_of_nodes({path})
     parts = []
     if holders:
@@ -173,7 +173,7 @@ def _stop_md(path: str, attempts: int = 5) -> None:
     """
     for attempt in range(attempts):
         settle(30, error=ApplyError)
-        for holder in _kernel_holders(path):
+        for holder in kernel_holders(path):
             if holder.startswith("/dev/mapper/"):
                 run(["dmsetup", "remove", "--retry", holder], error=ApplyError, ok=(0, 1))
         try:
