@@ -316,7 +316,9 @@ itself when imported; Python warnings from libraries come through "py.warnings".
 
 def _quiet_libraries(record: logging.LogRecord) -> bool:
     """On screen, only errors from the libraries: the operator needs none of their chatter."""
-    return record.levelno >= logging.ERROR or record.name.split(".")[0] not in LIBRARY_LOGGERS
+    return record.levelno >= logging.ERROR or not any(
+        record.name == name or record.name.startswith(f"{name}.") for name in LIBRARY_LOGGERS
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
