@@ -177,12 +177,17 @@ class RescueApp(App[int]):
     def action_quit_app(self) -> None:
         if isinstance(self.screen, ConfirmDialog):
             return
+        if getattr(self.screen, "running", False):
+            self.screen.action_cancel()  # type: ignore[attr-defined]
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.exit(0)
 
-        self.push_screen(ConfirmDialog("Leave rescue-tui? Nothing has been written."), answered)
+        written = not self.session.dry_run and self.session.started
+        question = "Leave rescue-tui?" + ("" if written else " Nothing has been written.")
+        self.push_screen(ConfirmDialog(question), answered)
 
     def action_shell(self) -> None:
         """A root shell on this console; rescue-tui comes back when it exits."""
