@@ -209,6 +209,13 @@ class RescueApp(App[int]):
         self.push_screen(ErrorDialog(title, lines))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_state_changed(event)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker failed: its RescueError as one dialog, anything else as an internal error (never a traceback).
+
+        ``Worker.StateChanged`` does not bubble: screens hand theirs over here (``StepScreen``).
+        """
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

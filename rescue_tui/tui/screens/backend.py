@@ -223,6 +223,9 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         verdict = "Preflight passed: n goes on." if report.ok else failed
         self._show_checks([*check_lines(report), verdict], error=not report.ok)
 
+    def worker_failed(self, error: BaseException | None) -> None:
+        self._show_checks(["The preflight could not run (the error says why): nothing was checked."], error=True)
+
     def _show_checks(self, lines: list[str], *, error: bool = False) -> None:
         checks = self.query_one("#checks", Static)
         checks.update("\n".join(lines))

@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Log, Static
-from textual.worker import Worker, WorkerState
 
 from rescue_tui.errors import RescueError
 from rescue_tui.finalize.commands import event_line
@@ -132,12 +131,11 @@ the restored system is still mounted under the target root.
         else:
             self._status("Recovery complete: v shows the report, b reboots, s opens a shell.")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "storage" and event.state == WorkerState.ERROR:
-            self.running = False
-            if self.outcome is None:
-                self.query_one("#summary", Static).update("Finalize stopped before writing its report.")
-                self._status("Finalize stopped: s opens a shell, q quits.", error=True)
+    def worker_failed(self, error: BaseException | None) -> None:
+        self.running = False
+        if self.outcome is None:
+            self.query_one("#summary", Static).update("Finalize stopped before writing its report.")
+            self._status("Finalize stopped: s opens a shell, q quits.", error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#finish-status", Static)

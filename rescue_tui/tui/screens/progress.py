@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
-from textual.worker import Worker, WorkerState
 
 from rescue_tui.apply.events import ApplyEvent, Notice, StepFailed, StepFinished, StepStarted
 from rescue_tui.errors import RescueError
@@ -235,12 +234,9 @@ loader and the report.
             self._log(f"verified ({outcome.verify.method}): {outcome.verify.detail}")
         self._mark("restore", "done")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A stop (error or cancel): say where, mark it; the app shows the error itself, once."""
-        if event.worker.group != "storage" or event.state != WorkerState.ERROR:
-            return
+    def worker_failed(self, error: BaseException | None) -> None:
+        """A stop (error or cancel): say where, mark it; the app has shown the error, once."""
         self.running = False
-        error = event.worker.error
         message = error.message if isinstance(error, RescueError) else f"{type(error).__name__}: {error}"
         self._log(f"stopped: {message}")
         for row in ("mount", "restore"):
