@@ -18,7 +18,7 @@ from rescue_tui.apply.executor import ApplyOptions, Prepared, _Runner, plan_dige
 from rescue_tui.apply.journal import Journal
 from rescue_tui.finalize.events import FileRewritten, PhaseFinished, PhaseStarted
 from rescue_tui.finalize.events import Listener as FinalizeListener
-from rescue_tui.finalize.model import Outcome
+from rescue_tui.finalize.model import Outcome, Rewrite
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
@@ -108,6 +108,7 @@ class RecordedFinalizer:
             self.listener(PhaseStarted(phase, f"phase {phase}", index, len(phases)))
             if phase == "files":
                 self.listener(FileRewritten("/etc/fstab", 2, written=True))
+                self.outcome.rewrites.append(Rewrite(path="/etc/fstab", before="/dev/sda2 /\n", after="UUID=x /\n"))
             if phase in ("selinux",):
                 self.listener(PhaseFinished(phase, 0.0, skipped=True))
         self.outcome.report_paths = [
@@ -135,3 +136,21 @@ def recorded_preflight(
         CheckResult(name="fits", status=CheckStatus.SKIPPED, detail=later),
     )
     return PreflightReport(spec=spec.text, checks=checks, estimated_bytes=2 * GiB, estimated_files=50_000)
+
+
+def failing_apply(
+    plan: Plan, options: TuiOptions, listener: Listener, cancel: threading.Event, *, resume: bool
+) -> Journal:
+    """Apply that fails at its fourth step as a step fails in the runner: StepFailed, then the ApplyError."""
+    from rescue_tui.apply.events import Notice, StepFailed, StepFinished, StepStarted
+    from rescue_tui.errors import ApplyError
+
+    listener(Notice("unmounted /mnt/old (/dev/sdb1)"))
+    for index, step in enumerate(plan.steps[:4], 1):
+        listener(StepStarted(step.id, step.summary(), index, len(plan.steps)))
+        if index == 4:
+            message = f"{step.id} ({step.summary()}): parted: Error: Input/output error during write on /dev/sdc"
+            listener(StepFailed(step.id, message))
+            raise ApplyError(message, hint="the journal keeps what was done: r resumes after the disk is fixed")
+        listener(StepFinished(step.id, 1.0))
+    raise AssertionError("not reached")

@@ -203,7 +203,8 @@ async def test_every_apply_event_reaches_the_step_list_and_the_recovery_goes_on_
         assert isinstance(app.screen, FinishScreen)
         await wait_until(pilot)
         summary = text_of(app.screen.query_one("#summary", Static))
-        assert f"report: {tmp_path}/target/var/log/rescue-tui/recovery-20260101-120000.json" in summary
+        assert f"report in {tmp_path}/target/var/log/rescue-tui/:" in summary
+        assert "recovery-20260101-120000.json, recovery-20260101-120000.txt" in summary
 
 
 async def test_cancel_stops_apply_between_steps_and_resume_skips_what_the_journal_has(

@@ -158,7 +158,8 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         box.remove_children()
         inputs = []
         for field in fields:
-            entry = Input(password=field.secret, placeholder=field.help or field.label, id=f"field-{field.name}")
+            hint = f"{field.label}: hidden as you type" if field.secret else field.label
+            entry = Input(password=field.secret, placeholder=hint, id=f"field-{field.name}")
             entry.cursor_blink = False
             entry.border_title = field.label + (" (required)" if field.required else "")
             inputs.append(entry)

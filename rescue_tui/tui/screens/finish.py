@@ -38,7 +38,9 @@ def summary_lines(outcome: Outcome) -> list[str]:
     lines.append(f"{len(problems)} problem(s), {len(warnings)} warning(s)")
     lines += [f"error: {n.text()}" for n in problems[:3]]
     if outcome.report_paths:
-        lines += [f"report: {path}" for path in outcome.report_paths]
+        paths = [Path(p) for p in outcome.report_paths]
+        lines.append(f"report in {paths[0].parent}/:")
+        lines.append("  " + ", ".join(p.name for p in paths))
     else:
         lines.append("no report was written")
     return lines
@@ -119,7 +121,7 @@ the restored system is still mounted under the target root.
     def finalize_reported(self, message: FinalizeReported) -> None:
         line = event_line(message.event)
         if line is not None:
-            self.query_one("#finalize-log", Log).write_line(line.strip() if line.startswith("[") else line[4:])
+            self.query_one("#finalize-log", Log).write_line(line if line.startswith("[") else "  " + line.strip())
 
     @on(FinalizeFinished)
     def finalize_finished(self, message: FinalizeFinished) -> None:
