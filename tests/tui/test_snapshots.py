@@ -112,14 +112,15 @@ class TestPlan:
 
 class TestConfirm:
     def test_confirm_lists_what_is_destroyed(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(demo_app(dry_run=False), run_before=keys(TO_BACKEND, STORAGE_ONLY), terminal_size=SIZE)
+        assert snap_compare(demo_app(dry_run=False), run_before=keys(*TO_BACKEND, STORAGE_ONLY), terminal_size=SIZE)
 
     def test_a_confirmed_dry_run_says_nothing_was_written(self, snap_compare: SnapCompare) -> None:
-        typed = [*TO_PLAN, "a", *"backup01", "enter"]
-        assert snap_compare(demo_app(), run_before=keys(typed), terminal_size=SIZE)
+        typed = keys(["d"], ["enter"], ["n"], ["a", *"backup01", "enter"])
+        assert snap_compare(demo_app(), run_before=typed, terminal_size=SIZE)
 
 
-TO_BACKEND = ["r", "enter", "n", "a"]
+TO_BACKEND = (["r"], ["enter"], ["n"], ["a"])
+"""One group per screen: each waits for the worker of the screen before it (mapping, plan)."""
 STORAGE_ONLY = ["home", "enter", "n"]
 SPEC = "/mnt/usb/backup01.tar.zst"
 TAR_PREFLIGHT = ["enter", *SPEC, "enter"]
@@ -145,47 +146,47 @@ def recorded_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("recorded_recovery")
 class TestBackend:
     def test_backend_choices(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND), terminal_size=SIZE)
 
     def test_a_bad_spec_is_refused_inline(self, snap_compare: SnapCompare) -> None:
-        typed = keys(TO_BACKEND, ["enter", *"mnt/usb/x.tar"])
+        typed = keys(*TO_BACKEND, ["enter", *"mnt/usb/x.tar"])
         assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)
 
     def test_preflight_passed(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, TAR_PREFLIGHT), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, TAR_PREFLIGHT), terminal_size=SIZE)
 
     def test_a_repository_password_field(self, snap_compare: SnapCompare) -> None:
         restic = ["down"] * 5 + ["enter", *"/mnt/usb/restic"]
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, restic), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, restic), terminal_size=SIZE)
 
 
-TO_PROGRESS = [*TAR_PREFLIGHT, "ctrl+n", *"backup01", "enter"]
+TO_PROGRESS = (TAR_PREFLIGHT, ["ctrl+n", *"backup01", "enter"])
 
 
 @pytest.mark.usefixtures("recorded_recovery")
 class TestProgress:
     def test_recovery_done(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, TO_PROGRESS), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
 
     def test_recovery_done_in_unicode(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, TO_PROGRESS, ["g"]), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS, ["g"]), terminal_size=SIZE)
 
     def test_a_failed_step_is_one_error_over_the_progress(
         self, snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", recorded.failing_apply)
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, TO_PROGRESS), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
 
     def test_help(self, snap_compare: SnapCompare) -> None:
-        typed = keys(TO_BACKEND, TO_PROGRESS, ["question_mark"])
+        typed = keys(*TO_BACKEND, *TO_PROGRESS, ["question_mark"])
         assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)
 
 
 @pytest.mark.usefixtures("recorded_recovery")
 class TestFinish:
     def test_finish_summary(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(recovery_app(), run_before=keys(TO_BACKEND, TO_PROGRESS, ["n"]), terminal_size=SIZE)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS, ["n"]), terminal_size=SIZE)
 
     def test_reboot_asks_first(self, snap_compare: SnapCompare) -> None:
-        typed = keys(TO_BACKEND, TO_PROGRESS, ["n"], ["b"])
+        typed = keys(*TO_BACKEND, *TO_PROGRESS, ["n"], ["b"])
         assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)
