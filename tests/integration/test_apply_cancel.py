@@ -7,6 +7,7 @@ apply: it has loop devices but no partition scanning, md or device-mapper.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def test_a_cancel_after_the_wipe_stops_before_mkfs_and_resume_finishes_the_apply
 
     with pytest.raises(ApplyCancelledError, match="before s002"):
         execute(prepare(plan, options), cancel_after_the_first_step, cancel=cancel)
-    assert sh("blkid", "-p", "-o", "export", device) == ""  # wiped, no filesystem made
+    probe = subprocess.run(["blkid", "-p", "-o", "export", device], capture_output=True, text=True, check=False)
+    assert probe.returncode == 2 and probe.stdout == ""  # wiped, and no filesystem made
 
     options.resume = True
     try:
