@@ -60,7 +60,8 @@ def key_name(key: str) -> str:
 
 
 class RescueApp(App[int]):
-    """The operator console over the engine: welcome -> layout -> mapping -> plan -> confirm.
+    """The operator console over the engine: welcome -> layout -> mapping -> plan -> backend -> confirm ->
+    progress (apply, mount, restore) -> finish (finalize, reboot or shell).
 
     | Key | Action |
     | :- | :- |

@@ -305,3 +305,27 @@ def test_restore_progress_reaches_the_screen_at_most_once_a_second_but_never_los
     relay(ProgressEvent(phase=Phase.VERIFY, bytes_done=5))
     assert [(e.phase, e.final) for e in shown[-2:]] == [(Phase.RESTORE, True), (Phase.VERIFY, False)]
     assert len(shown) == 6
+
+
+async def test_the_backend_progress_and_finish_screens_have_a_help_overlay_with_their_keys(
+    tmp_path: Path, no_disks: recorded.JournaledApply
+) -> None:
+    from rescue_tui.tui.dialogs import HelpDialog
+
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_backend(pilot)
+        seen: dict[str, list[str]] = {}
+        for keys in ([], ["home", "enter", "n", *"backup01", "enter"], ["n"]):
+            await pilot.press(*keys)
+            await wait_until(pilot)
+            screen = app.screen
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpDialog), screen
+            assert app.screen.text.strip()
+            seen[type(screen).__name__] = [k for k, _ in app.screen.keys]
+            await pilot.press("escape")
+            assert app.screen is screen
+    assert seen["BackendScreen"][:3] == ["p/^R", "n/^N", "Esc"]
+    assert seen["ProgressScreen"][:4] == ["c", "r", "n", "s"]
+    assert seen["FinishScreen"][:3] == ["b", "v", "s"]
