@@ -178,8 +178,12 @@ class RescueApp(App[int]):
     def action_quit_app(self) -> None:
         if isinstance(self.screen, ConfirmDialog):
             return
-        if getattr(self.screen, "running", False):
-            self.screen.action_cancel()  # type: ignore[attr-defined]
+        if getattr(self.screen, "running", False):  # a stage writes: stop it safely (asks), never leave mid-step
+            cancel = getattr(self.screen, "action_cancel", None)
+            if callable(cancel):
+                cancel()
+            else:
+                self.bell()
             return
 
         def answered(yes: bool | None) -> None:

@@ -26,6 +26,7 @@ from rescue_tui.restore.model import (
     Field,
     PreflightReport,
     ProgressCallback,
+    Secret,
 )
 from rescue_tui.tui.session import LayoutChoice, TuiOptions
 
@@ -179,12 +180,23 @@ def preflight_backend(
 
 
 def apply_plan(
-    plan: Plan, options: TuiOptions, listener: Listener, cancel: threading.Event, *, resume: bool
+    plan: Plan,
+    options: TuiOptions,
+    listener: Listener,
+    cancel: threading.Event,
+    *,
+    resume: bool,
+    passphrase: Secret | None = None,
 ) -> Journal:
     """Preflight the disks again (live), then apply the plan step by step; ``cancel`` stops between steps."""
     from rescue_tui.apply.executor import ApplyOptions, execute, prepare
 
-    apply_options = ApplyOptions(target_root=str(options.target_root), resume=resume, journal_dir=options.journal_dir)
+    apply_options = ApplyOptions(
+        passphrase=passphrase.reveal() if passphrase else None,
+        target_root=str(options.target_root),
+        resume=resume,
+        journal_dir=options.journal_dir,
+    )
     prepared = prepare(plan, apply_options)
     return execute(prepared, listener, cancel=cancel)
 
@@ -242,3 +254,8 @@ def reboot() -> None:
     from rescue_tui.command import run
 
     run(["systemctl", "reboot"], error=RescueError)
+
+
+def luks_containers(plan: Plan) -> int:
+    """How many LUKS containers the plan creates (apply needs their passphrase)."""
+    return sum(1 for step in plan.steps if step.kind == "luks-format")

@@ -14,7 +14,7 @@ from rescue_tui.inventory.model import Inventory
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
-from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport
+from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
 from rescue_tui.tui.terminal.console import ConsoleInfo, GlyphRequest
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
@@ -106,6 +106,8 @@ class Session:
     saved_to: Path | None = None
     restore: RestoreChoice | None = None
     """The backend chosen on the backend screen; None until chosen. ``RestoreChoice(spec=None)``: storage only."""
+    passphrase: Secret | None = None
+    """For the LUKS containers the plan creates (asked after the confirmation; never logged)."""
     started: bool = False
     """The recovery started writing (the progress screen ran): quitting no longer says nothing was written."""
     journal: Path | None = None

@@ -32,6 +32,7 @@ from rescue_tui.restore.model import (
     PreflightReport,
     ProgressCallback,
     RestoreResult,
+    Secret,
     VerifyReport,
 )
 from rescue_tui.restore.progress import Tracker
@@ -55,7 +56,14 @@ class JournaledApply:
         """Set once the first step has run (tests press keys after it)."""
 
     def __call__(
-        self, plan: Plan, options: TuiOptions, listener: Listener, cancel: threading.Event, *, resume: bool
+        self,
+        plan: Plan,
+        options: TuiOptions,
+        listener: Listener,
+        cancel: threading.Event,
+        *,
+        resume: bool,
+        passphrase: Secret | None = None,
     ) -> Journal:
         digest = plan_digest(plan)
         journal = Journal.open(options.journal_dir / f"apply-{digest[:16]}.jsonl", digest, resume=resume)
@@ -139,7 +147,13 @@ def recorded_preflight(
 
 
 def failing_apply(
-    plan: Plan, options: TuiOptions, listener: Listener, cancel: threading.Event, *, resume: bool
+    plan: Plan,
+    options: TuiOptions,
+    listener: Listener,
+    cancel: threading.Event,
+    *,
+    resume: bool,
+    passphrase: Secret | None = None,
 ) -> Journal:
     """Apply that fails at its fourth step as a step fails in the runner: StepFailed, then the ApplyError."""
     from rescue_tui.apply.events import Notice, StepFailed, StepFinished, StepStarted

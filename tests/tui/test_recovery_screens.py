@@ -165,15 +165,17 @@ async def storage_only_to_progress(pilot: Pilot[int]) -> None:
 
 
 async def wait_until(pilot: Pilot[int], started: threading.Event | None = None) -> None:
-    """Until the worker set ``started`` (without waiting for it to end), or else until the screen stops running."""
-    for _ in range(200):
-        if started is not None:
-            if started.is_set():
-                return
-        else:
-            await settle(pilot)
-            if not getattr(pilot.app.screen, "running", True):
-                return
+    """Until the worker set ``started``, or else until no worker runs and what they posted is handled.
+
+    (``settle`` would re-raise a worker's expected error: a cancel is one here.)
+    """
+    for _ in range(400):
+        if started is not None and started.is_set():
+            return
+        if started is None and not any(w.is_running for w in pilot.app.workers):
+            for _ in range(3):
+                await pilot.pause()
+            return
         await pilot.pause(0.05)
 
 
@@ -329,3 +331,48 @@ async def test_the_backend_progress_and_finish_screens_have_a_help_overlay_with_
     assert seen["BackendScreen"][:3] == ["p/^R", "n/^N", "Esc"]
     assert seen["ProgressScreen"][:4] == ["c", "r", "n", "s"]
     assert seen["FinishScreen"][:3] == ["b", "v", "s"]
+
+
+async def test_a_plan_with_luks_asks_for_the_passphrase_twice_and_hands_it_to_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rescue_tui.tui.dialogs import PassphraseDialog
+
+    given: list[object] = []
+
+    def apply(*args: object, passphrase: object = None, **kwargs: object) -> None:
+        given.append(passphrase)
+        raise ApplyCancelledError("stopped here by the test")
+
+    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", apply)
+    app = demo_app(
+        Path("layouts/examples/luks-lvm-thin.json"),
+        dry_run=False,
+        target_root=tmp_path / "target",
+        journal_dir=tmp_path / "journal",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await to_backend(pilot)
+        await pilot.press("home", "enter", "n", *"kestrel", "enter")
+        assert isinstance(app.screen, PassphraseDialog)
+        await pilot.press(*"s3cret", "enter", *"s3creT", "enter")
+        assert "The two differ" in text_of(app.screen.query_one("#passphrase-problem", Static))
+        await pilot.press(*"s3cret", "enter", *"s3cret", "enter")
+        await wait_until(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        shot = app.export_screenshot()
+    assert len(given) == 1 and repr(given[0]) == "<secret>"
+    assert given[0] == app.session.passphrase and app.session.passphrase.reveal() == "s3cret"  # type: ignore[union-attr]
+    assert "s3cret" not in shot
+
+
+async def test_secret_fields_are_masked_in_ascii(tmp_path: Path) -> None:
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_backend(pilot)
+        screen.query_one("#spec", Input).value = "restic:/mnt/usb/restic"
+        await pilot.pause()
+        screen.query_one("#field-password", Input).focus()
+        await pilot.press(*"hunter2")
+        shot = app.export_screenshot()
+    assert "*******" in shot and "hunter2" not in shot and "\u2022" not in shot

@@ -156,7 +156,7 @@ class TestBackend:
         assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, TAR_PREFLIGHT), terminal_size=SIZE)
 
     def test_a_repository_password_field(self, snap_compare: SnapCompare) -> None:
-        restic = ["down"] * 5 + ["enter", *"/mnt/usb/restic"]
+        restic = ["down"] * 5 + ["enter", *"/mnt/usb/restic", "enter", *"hunter2"]
         assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, restic), terminal_size=SIZE)
 
 

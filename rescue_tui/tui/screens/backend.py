@@ -27,6 +27,7 @@ from rescue_tui.tui.messages import PreflightChecked, RestoreProgressed
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.tui.session import RestoreChoice
 from rescue_tui.tui.throttle import ProgressRelay
+from rescue_tui.tui.widgets.secret import SecretInput
 
 NO_RESTORE = "none"
 
@@ -158,9 +159,12 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         box.remove_children()
         inputs = []
         for field in fields:
-            hint = f"{field.label}: hidden as you type" if field.secret else field.label
-            entry = Input(password=field.secret, placeholder=hint, id=f"field-{field.name}")
-            entry.cursor_blink = False
+            entry: Input
+            if field.secret:
+                entry = SecretInput(placeholder=f"{field.label}: hidden as you type", id=f"field-{field.name}")
+            else:
+                entry = Input(placeholder=field.label, id=f"field-{field.name}")
+                entry.cursor_blink = False
             entry.border_title = field.label + (" (required)" if field.required else "")
             inputs.append(entry)
         box.mount_all(inputs)

@@ -16,7 +16,9 @@ from textual.widgets import Input, Static
 
 from rescue_tui.inventory.model import TargetDisk
 from rescue_tui.plan.model import Plan
-from rescue_tui.tui.dialogs import MessageDialog
+from rescue_tui.restore.model import Secret
+from rescue_tui.tui.dialogs import MessageDialog, PassphraseDialog
+from rescue_tui.tui.engine import luks_containers
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.units import human_size
 
@@ -112,9 +114,23 @@ a rehearsal: nothing is written whatever you type.
         if self.session.dry_run:
             self.app.push_screen(MessageDialog("Dry run complete", list(DRY_RUN_DONE)))
         else:
-            from rescue_tui.tui.screens.progress import ProgressScreen
+            self._start(plan)
 
+    def _start(self, plan: Plan) -> None:
+        """The recovery; first the LUKS passphrase when the plan creates containers (Esc there: nothing done)."""
+        from rescue_tui.tui.screens.progress import ProgressScreen
+
+        containers = luks_containers(plan)
+        if not containers or self.session.passphrase is not None:
             self.app.push_screen(ProgressScreen())
+            return
+
+        def given(passphrase: Secret | None) -> None:
+            if passphrase is not None:
+                self.session.passphrase = passphrase
+                self.app.push_screen(ProgressScreen())
+
+        self.app.push_screen(PassphraseDialog(containers), given)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -25,7 +25,7 @@ from rescue_tui.apply.events import ApplyEvent, Notice, StepFailed, StepFinished
 from rescue_tui.errors import RescueError
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.errors import CancelledError
-from rescue_tui.restore.model import BackendSpec, Credentials, ProgressEvent
+from rescue_tui.restore.model import BackendSpec, Credentials, ProgressEvent, Secret
 from rescue_tui.restore.progress import format_event
 from rescue_tui.tui.dialogs import ConfirmDialog
 from rescue_tui.tui.engine import apply_plan, mount_target, restore_summary, restore_target, save_plan
@@ -139,7 +139,10 @@ loader and the report.
         self.session.started = True
         self.running, self.finished, self.stage = True, False, "apply"
         self._stage("apply", f"Applying the plan of {self.plan.hostname}: do not power off.")
-        self.run_recovery(self.plan, self.session.options, spec, credentials, self.cancel, resume=self.tried)
+        self.run_recovery(
+            self.plan, self.session.options, spec, credentials, self.cancel,
+            resume=self.tried, passphrase=self.session.passphrase,
+        )  # fmt: skip
         self.tried = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
@@ -152,12 +155,13 @@ loader and the report.
         cancel: threading.Event,
         *,
         resume: bool,
+        passphrase: Secret | None,
     ) -> None:
         """Apply, mount, restore: the CLI's engine calls in order; only messages leave this thread."""
         options.journal_dir.mkdir(parents=True, exist_ok=True)
         saved = save_plan(plan, options.journal_dir / PLAN_FILE)
         self.post_message(StageChanged("apply", f"plan saved to {saved} (for --resume from a shell)"))
-        journal = apply_plan(plan, options, self._hand_over, cancel, resume=resume)
+        journal = apply_plan(plan, options, self._hand_over, cancel, resume=resume, passphrase=passphrase)
         self.post_message(StageChanged("mount", f"journal {journal.path}", journal=journal.path))
         for line in mount_target(plan, options):
             self.post_message(StageChanged("mount", f"mounted {line}"))
