@@ -76,3 +76,9 @@ class CaptureError(RescueError):
 
 class ApplyError(RescueError):
     """A step of apply failed; the journal says how far it got and ``--resume`` continues."""
+
+
+class ApplyCancelledError(ApplyError):
+    """The operator stopped apply between two steps; the journal keeps what was done and ``--resume`` continues."""
+
+    exit_code = ExitCode.INTERRUPTED

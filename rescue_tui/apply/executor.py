@@ -13,6 +13,7 @@ idempotent and resume runs those not yet done.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from rescue_tui.apply import disks, identity, mounts, storage
 from rescue_tui.apply.events import Listener, Notice, StepFailed, StepFinished, StepStarted, ignore
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
 from rescue_tui.apply.preflight import check_system, check_targets
-from rescue_tui.errors import ApplyError, RefusedError, RescueError
+from rescue_tui.errors import ApplyCancelledError, ApplyError, RefusedError, RescueError
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.plan.codec import plan_to_json
@@ -85,8 +86,9 @@ def prepare(plan: Plan, options: ApplyOptions, *, inventory: Inventory | None = 
 
 
 class _Runner:
-    def __init__(self, prepared: Prepared, listener: Listener) -> None:
+    def __init__(self, prepared: Prepared, listener: Listener, cancel: threading.Event | None = None) -> None:
         self.p = prepared
+        self.cancel = cancel
         self.plan = prepared.plan
         self.journal = prepared.journal
         self.emit = listener
@@ -98,6 +100,13 @@ class _Runner:
         if step.id in self.journal.done() and not redo:
             self.emit(StepFinished(step.id, 0.0, skipped=True))
             return
+        if self.cancel is not None and self.cancel.is_set():
+            self.journal.record("cancelled", step=step.id)
+            raise ApplyCancelledError(
+                f"apply stopped by the operator before {step.id} ({step.summary()}); "
+                f"{len(self.journal.done())} of {self.total} steps done",
+                hint="rescue-tui apply PLAN --resume continues it (the journal keeps what was done)",
+            )
         self.emit(StepStarted(step.id, step.summary(), self.index[step.id], self.total))
         self.journal.record("started", step=step.id)
         started = time.monotonic()
@@ -171,9 +180,13 @@ class _Runner:
         return self.p.options.resume and any(e.get("event") == "phase-done" for e in self.journal.entries)
 
 
-def execute(prepared: Prepared, listener: Listener = ignore) -> Journal:
-    """Run the plan (the caller has the operator's confirmation); returns the journal."""
-    runner = _Runner(prepared, listener)
+def execute(prepared: Prepared, listener: Listener = ignore, *, cancel: threading.Event | None = None) -> Journal:
+    """Run the plan (the caller has the operator's confirmation); returns the journal.
+
+    ``cancel`` is looked at between steps, never inside one: once set, the next step is not started, the
+    journal records where it stopped and :class:`ApplyCancelledError` is raised (``--resume`` continues).
+    """
+    runner = _Runner(prepared, listener, cancel)
     runner.run_storage()
     runner.run_rest()
     return prepared.journal

@@ -132,22 +132,27 @@ class ProgressPrinter:
         self.stream = stream or sys.stderr
 
     def __call__(self, event: FinalizeEvent) -> None:
-        from rescue_tui.finalize import events as ev
-
-        line = None
-        if isinstance(event, ev.PhaseStarted):
-            line = f"[{event.index}/{event.total}] {event.summary}"
-        elif isinstance(event, ev.PhaseFinished) and event.skipped:
-            line = f"        {event.phase}: skipped"
-        elif isinstance(event, ev.PhaseFailed):
-            line = f"        {event.phase} FAILED: {event.message}"
-        elif isinstance(event, ev.CommandStarted):
-            line = f"        {event.command}"
-        elif isinstance(event, ev.CommandFinished) and not event.ok:
-            line = f"        FAILED: {event.message}"
-        elif isinstance(event, ev.FileRewritten) and event.changes:
-            line = f"        {event.path}: {event.changes} change(s){'' if event.written else ' (not written)'}"
-        elif isinstance(event, ev.Notice):
-            line = f"        {event.level}: {event.message}"
+        line = event_line(event)
         if line is not None:
             print(line, file=self.stream, flush=True)
+
+
+def event_line(event: FinalizeEvent) -> str | None:
+    """One line for an event worth showing (the CLI's stderr, the TUI's log); None for the rest."""
+    from rescue_tui.finalize import events as ev
+
+    if isinstance(event, ev.PhaseStarted):
+        return f"[{event.index}/{event.total}] {event.summary}"
+    if isinstance(event, ev.PhaseFinished) and event.skipped:
+        return f"        {event.phase}: skipped"
+    if isinstance(event, ev.PhaseFailed):
+        return f"        {event.phase} FAILED: {event.message}"
+    if isinstance(event, ev.CommandStarted):
+        return f"        {event.command}"
+    if isinstance(event, ev.CommandFinished) and not event.ok:
+        return f"        FAILED: {event.message}"
+    if isinstance(event, ev.FileRewritten) and event.changes:
+        return f"        {event.path}: {event.changes} change(s){'' if event.written else ' (not written)'}"
+    if isinstance(event, ev.Notice):
+        return f"        {event.level}: {event.message}"
+    return None

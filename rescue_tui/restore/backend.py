@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar
@@ -42,6 +42,7 @@ from rescue_tui.restore.model import (
     PreflightReport,
     ProgressCallback,
     RestoreResult,
+    Secret,
     VerifyReport,
 )
 from rescue_tui.restore.spec import parse_spec
@@ -120,6 +121,30 @@ def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None
 def fields_for(spec: str | BackendSpec) -> tuple[Field, ...]:
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
     return backend_class(parsed.kind).fields(parsed)
+
+
+def credentials_from_form(spec: BackendSpec, values: Mapping[str, str]) -> Credentials:
+    """Credentials from a form of :func:`fields_for` (the TUI): blank fields are left out, every problem at once.
+
+    ``password`` becomes the repository password, ``ssh_key`` and ``known_hosts`` paths, other
+    secret fields ``secrets`` and the rest ``options``; a required field left blank is refused.
+    """
+    fields = fields_for(spec)
+    known = {f.name for f in fields}
+    problems = [f"{name}: not a field of {spec.scheme}" for name in values if name not in known]
+    problems += [f"{f.label}: required" for f in fields if f.required and not values.get(f.name, "").strip()]
+    if problems:
+        raise CredentialsError(problems[0], problems=problems)
+    given = {f.name: (f, values[f.name]) for f in fields if values.get(f.name, "").strip()}
+    path = {name: Path(value.strip()) for name, (_, value) in given.items() if name in ("ssh_key", "known_hosts")}
+    password = given.get("password")
+    return Credentials(
+        password=Secret(password[1]) if password else None,
+        ssh_key=path.get("ssh_key"),
+        known_hosts=path.get("known_hosts"),
+        secrets={n: Secret(v) for n, (f, v) in given.items() if f.secret and n != "password"},
+        options={n: v.strip() for n, (f, v) in given.items() if not f.secret and n not in ("ssh_key", "known_hosts")},
+    )
 
 
 PREFLIGHT_PRIORITY = {name: i for i, name in enumerate(

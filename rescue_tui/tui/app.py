@@ -60,7 +60,8 @@ def key_name(key: str) -> str:
 
 
 class RescueApp(App[int]):
-    """The operator console over the engine: welcome -> layout -> mapping -> plan -> confirm.
+    """The operator console over the engine: welcome -> layout -> mapping -> plan -> backend -> confirm ->
+    progress (apply, mount, restore) -> finish (finalize, reboot or shell).
 
     | Key | Action |
     | :- | :- |
@@ -177,12 +178,21 @@ class RescueApp(App[int]):
     def action_quit_app(self) -> None:
         if isinstance(self.screen, ConfirmDialog):
             return
+        if getattr(self.screen, "running", False):  # a stage writes: stop it safely (asks), never leave mid-step
+            cancel = getattr(self.screen, "action_cancel", None)
+            if callable(cancel):
+                cancel()
+            else:
+                self.bell()
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.exit(0)
 
-        self.push_screen(ConfirmDialog("Leave rescue-tui? Nothing has been written."), answered)
+        written = not self.session.dry_run and self.session.started
+        question = "Leave rescue-tui?" + ("" if written else " Nothing has been written.")
+        self.push_screen(ConfirmDialog(question), answered)
 
     def action_shell(self) -> None:
         """A root shell on this console; rescue-tui comes back when it exits."""
@@ -204,6 +214,13 @@ class RescueApp(App[int]):
         self.push_screen(ErrorDialog(title, lines))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_state_changed(event)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker failed: its RescueError as one dialog, anything else as an internal error (never a traceback).
+
+        ``Worker.StateChanged`` does not bubble: screens hand theirs over here (``StepScreen``).
+        """
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error

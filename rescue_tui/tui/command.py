@@ -20,9 +20,10 @@ def add_tui_parser(subparsers: Any) -> None:
     """Register ``tui`` on the subparsers of ``rescue-tui`` (what ``add_subparsers`` returned)."""
     p = subparsers.add_parser(
         "tui",
-        help="the operator console: layout, disk mapping, plan (keyboard only, 80x24, serial-safe)",
-        description="The operator console. Nothing is written to any disk in this version; "
-        "--dry-run also hides the recover choice.",
+        help="the operator console: layout, mapping, plan, restore backend, apply, restore, finalize "
+        "(keyboard only, 80x24, serial-safe)",
+        description="The operator console. Recover rebuilds the disks after a typed confirmation, restores "
+        "the backup and finalizes the restored system; --dry-run writes nothing and hides the recover choice.",
     )
     p.add_argument("--dry-run", action="store_true", help="walk to the plan; write nothing (no recover choice)")
     p.add_argument("--layout", type=Path, metavar="FILE", help="a saved layout to offer first")
@@ -30,6 +31,10 @@ def add_tui_parser(subparsers: Any) -> None:
         "--targets", default="live", metavar="live|INVENTORY.json",
         help="the disks present: live (udev, the default) or a simulated inventory file",
     )  # fmt: skip
+    p.add_argument("--target-root", type=Path, default=Path("/mnt/target"), help="where the new filesystems go")
+    p.add_argument("--journal-dir", type=Path, default=Path("/run/rescue-tui"), help="where apply keeps its journal")
+    p.add_argument("--no-bootloader", action="store_true",
+                   help="finalize rewrites files and reports only (no boot loader, no initramfs)")  # fmt: skip
     glyphs = p.add_mutually_exclusive_group()
     glyphs.add_argument("--ascii", dest="glyphs", action="store_const", const="ascii",
                         help="ASCII-only output (the default on serial and TERM=linux/vt100)")  # fmt: skip
@@ -64,6 +69,9 @@ def run_tui(args: argparse.Namespace) -> int:
         glyphs=args.glyphs,
         console=console,
         examples_dir=checkout_examples(),
+        target_root=args.target_root,
+        journal_dir=args.journal_dir,
+        bootloader=not args.no_bootloader,
     )
     app = RescueApp(options)
     size = (console.cols, console.rows) if console.size_fixed else None

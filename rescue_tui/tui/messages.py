@@ -7,12 +7,18 @@ in the session and update widgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual.message import Message
 
+from rescue_tui.apply.events import ApplyEvent
+from rescue_tui.finalize.events import FinalizeEvent
+from rescue_tui.finalize.model import Outcome
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.restore.flow import RestoreOutcome
+from rescue_tui.restore.model import PreflightReport, ProgressEvent
 from rescue_tui.tui.session import LayoutChoice
 
 
@@ -60,3 +66,56 @@ class PlanComputed(Message):
     """The plan for the current mapping is ready."""
 
     plan: Plan
+
+
+@dataclass
+class PreflightChecked(Message):
+    """The backend's preflight ran (on the backend screen); every check with its result."""
+
+    report: PreflightReport
+
+
+@dataclass
+class ApplyReported(Message):
+    """Apply reported a step started, finished or failed, or a notice (handed over from the worker thread)."""
+
+    event: ApplyEvent
+
+
+@dataclass
+class StageChanged(Message):
+    """The recovery moved on: 'apply', 'mount', 'restore' or 'done'; ``detail`` is one line for the log."""
+
+    stage: str
+    detail: str = ""
+    journal: Path | None = None
+    """Apply's journal, once apply is done (finalize's report reads its timings)."""
+
+
+@dataclass
+class RestoreProgressed(Message):
+    """Where the restore stands (at most about once a second, and its final event)."""
+
+    event: ProgressEvent
+
+
+@dataclass
+class RestoreFinished(Message):
+    """The restore and its verify are done."""
+
+    outcome: RestoreOutcome
+
+
+@dataclass
+class FinalizeReported(Message):
+    """Finalize reported a phase, a command, a rewritten file or a note."""
+
+    event: FinalizeEvent
+
+
+@dataclass
+class FinalizeFinished(Message):
+    """Finalize ended (``failed``: with an error, shown by the app); its outcome and report files."""
+
+    outcome: Outcome
+    failed: bool = False

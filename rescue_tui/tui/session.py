@@ -14,6 +14,7 @@ from rescue_tui.inventory.model import Inventory
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
 from rescue_tui.tui.terminal.console import ConsoleInfo, GlyphRequest
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
@@ -40,6 +41,12 @@ class TuiOptions:
     """Where /sys and /proc are read from for the welcome screen's facts."""
     watch_disks: bool = True
     """With live targets: follow disks plugged in and removed (udev)."""
+    target_root: Path = Path("/mnt/target")
+    """Where apply mounts the recreated filesystems, restore writes and finalize works."""
+    journal_dir: Path = Path("/run/rescue-tui")
+    """Where apply keeps its journal (``rescue-tui apply --journal-dir``)."""
+    bootloader: bool = True
+    """Finalize installs the boot loader and rebuilds the initramfs (False: files and report only)."""
 
     @property
     def simulated(self) -> bool:
@@ -66,6 +73,20 @@ class LayoutChoice:
         return self.path.name
 
 
+@dataclass(frozen=True, kw_only=True)
+class RestoreChoice:
+    """Where the files come back from after apply: a backend and its credentials, or nothing (storage only)."""
+
+    spec: BackendSpec | None
+    credentials: Credentials = field(default_factory=Credentials)
+    preflight: PreflightReport | None = None
+    """The preflight run on the backend screen (restore runs it again on the mounted target)."""
+
+    @property
+    def label(self) -> str:
+        return self.spec.text if self.spec else "no restore (storage only)"
+
+
 @dataclass
 class Session:
     """The recovery being prepared: one per app run."""
@@ -83,10 +104,20 @@ class Session:
     """Why no mapping could be proposed (one line per problem), when none could."""
     plan: Plan | None = None
     saved_to: Path | None = None
+    restore: RestoreChoice | None = None
+    """The backend chosen on the backend screen; None until chosen. ``RestoreChoice(spec=None)``: storage only."""
+    passphrase: Secret | None = None
+    """For the LUKS containers the plan creates (asked after the confirmation; never logged)."""
+    started: bool = False
+    """The recovery started writing (the progress screen ran): quitting no longer says nothing was written."""
+    journal: Path | None = None
+    """Apply's journal once apply ran (for finalize's report)."""
+    restored: dict[str, object] = field(default_factory=dict)
+    """What the restore stage reports about itself, for finalize's report (backend, bytes, verified)."""
 
     def choose_layout(self, choice: LayoutChoice) -> None:
         """A new layout: forget the mapping and plan made for the previous one."""
         if self.layout is None or self.layout.path != choice.path:
             self.overrides.clear()
-            self.mapping, self.refusal, self.plan = None, (), None
+            self.mapping, self.refusal, self.plan, self.restore = None, (), None, None
         self.layout = choice

@@ -75,3 +75,5 @@ class Glyphs:
         self.header_icon = "*" if ascii_mode else "⭘"
         self.tee, self.corner, self.pipe = ("|-", "`-", "| ") if ascii_mode else ("├─", "└─", "│ ")
         """Tree guides: a child with siblings below, the last child, an ancestor's line (two cells each)."""
+        self.bar_done, self.bar_left = ("#", "-") if ascii_mode else ("█", "░")
+        """A progress bar's filled and empty cells (full block and light shade: in the Linux console's fonts)."""

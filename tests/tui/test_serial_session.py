@@ -113,3 +113,39 @@ def test_the_lean_output_draws_exactly_what_textual_draws() -> None:
             subprocess.run(["tmux", "kill-session", "-t", name], check=False)
     assert "rescue-tui: plan" in panes[0]
     assert panes[1] == panes[0]
+
+
+def test_the_backend_screen_of_a_recovery_is_ascii_and_silent_on_a_serial_line() -> None:
+    """Recover (not --dry-run) as far as the backend screen, a bad spec typed, then back: nothing is written."""
+    screen = Screen()
+    argv = [arg for arg in rescue_tui_argv() if arg != "--dry-run"]
+    with PtySession(argv, term="vt100") as session:
+
+        def step(keys: bytes, expect: str) -> str:
+            screen.feed(session.press(keys, quiet=0.5))
+            deadline = time.monotonic() + 20
+            while expect not in screen.text() and time.monotonic() < deadline:
+                screen.feed(session.read_until_quiet(quiet=0.5, limit=1.0))
+            return screen.text()
+
+        screen.feed(session.read_until_quiet(quiet=1.5))
+        assert "rescue-tui: layout" in step(b"r", "bios_grub")
+        assert "rescue-tui: mapping" in step(ENTER, "will be wiped")
+        assert "rescue-tui: plan" in step(b"n", "31 steps")
+        shown = step(b"a", "Restore from")
+        assert "rescue-tui: backend  (RECOVERY)" in shown and "No restore" in shown
+        assert session.read_for(3.0) == b"", "bytes written while idle on the backend screen"
+        assert "Backend spec: tar:/ABS/PATH" in step(ENTER, "Backend spec: tar")
+        assert "must be absolute" in step(b"mnt/x.tar", "must be absolute")
+        assert session.read_for(3.0) == b"", "bytes written while idle in the spec field"
+        assert "rescue-tui: plan" in step(ESC, "31 steps")
+        assert "Leave rescue-tui?" in step(b"q", "Leave")
+        session.press(b"y", quiet=1.0)
+        deadline = time.monotonic() + 10
+        while os.waitpid(session.pid, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
+            session.read_until_quiet(quiet=0.2, limit=0.5)
+        transcript = bytes(session.transcript)
+
+    non_ascii = sorted({b for b in transcript if b > 127})
+    assert non_ascii == [], f"non-ASCII bytes in ASCII mode: {non_ascii}"
+    assert sgr_codes(transcript) <= ALLOWED_SGR, sorted(sgr_codes(transcript) - ALLOWED_SGR)

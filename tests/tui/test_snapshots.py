@@ -6,6 +6,7 @@ console: ``test_serial_session`` checks the bytes for that.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from textual.pilot import Pilot
 
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
+from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.factory import BROKEN_LAYOUT, REFUSED_LAYOUT, SHRINK_LAYOUT, demo_app
 
@@ -110,8 +112,81 @@ class TestPlan:
 
 class TestConfirm:
     def test_confirm_lists_what_is_destroyed(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(demo_app(dry_run=False), run_before=keys(["r", "enter", "n", "a"]), terminal_size=SIZE)
+        assert snap_compare(demo_app(dry_run=False), run_before=keys(*TO_BACKEND, STORAGE_ONLY), terminal_size=SIZE)
 
-    def test_confirmed_says_applying_is_not_available(self, snap_compare: SnapCompare) -> None:
-        typed = ["r", "enter", "n", "a", *"backup01", "enter"]
-        assert snap_compare(demo_app(dry_run=False), run_before=keys(typed), terminal_size=SIZE)
+    def test_a_confirmed_dry_run_says_nothing_was_written(self, snap_compare: SnapCompare) -> None:
+        typed = keys(["d"], ["enter"], ["n"], ["a", *"backup01", "enter"])
+        assert snap_compare(demo_app(), run_before=typed, terminal_size=SIZE)
+
+
+TO_BACKEND = (["r"], ["enter"], ["n"], ["a"])
+"""One group per screen: each waits for the worker of the screen before it (mapping, plan)."""
+STORAGE_ONLY = ["home", "enter", "n"]
+SPEC = "/mnt/usb/backup01.tar.zst"
+TAR_PREFLIGHT = ["enter", *SPEC, "enter"]
+SNAP_DIR = Path("/tmp/rescue-tui-snapshots")
+"""Fixed paths (they show on screen): the journal and saved plan of the recorded apply go here."""
+
+
+def recovery_app() -> Any:
+    return demo_app(dry_run=False, journal_dir=SNAP_DIR / "journal", target_root=SNAP_DIR / "target")
+
+
+@pytest.fixture
+def recorded_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preflight, apply (its runner and journal, no disk work), mount, restore and finalize as recorded."""
+    shutil.rmtree(SNAP_DIR, ignore_errors=True)
+    monkeypatch.setattr("rescue_tui.tui.screens.backend.preflight_backend", recorded.recorded_preflight)
+    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", recorded.JournaledApply())
+    monkeypatch.setattr("rescue_tui.tui.screens.progress.mount_target", recorded.mounted)
+    monkeypatch.setattr("rescue_tui.tui.screens.progress.restore_target", recorded.restored)
+    monkeypatch.setattr("rescue_tui.tui.screens.finish.finalizer_for", recorded.recorded_finalizer)
+
+
+@pytest.mark.usefixtures("recorded_recovery")
+class TestBackend:
+    def test_backend_choices(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND), terminal_size=SIZE)
+
+    def test_a_bad_spec_is_refused_inline(self, snap_compare: SnapCompare) -> None:
+        typed = keys(*TO_BACKEND, ["enter", *"mnt/usb/x.tar"])
+        assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)
+
+    def test_preflight_passed(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, TAR_PREFLIGHT), terminal_size=SIZE)
+
+    def test_a_repository_password_field(self, snap_compare: SnapCompare) -> None:
+        restic = ["down"] * 5 + ["enter", *"/mnt/usb/restic", "enter", *"hunter2"]
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, restic), terminal_size=SIZE)
+
+
+TO_PROGRESS = (TAR_PREFLIGHT, ["ctrl+n", *"backup01", "enter"])
+
+
+@pytest.mark.usefixtures("recorded_recovery")
+class TestProgress:
+    def test_recovery_done(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
+
+    def test_recovery_done_in_unicode(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS, ["g"]), terminal_size=SIZE)
+
+    def test_a_failed_step_is_one_error_over_the_progress(
+        self, snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", recorded.failing_apply)
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
+
+    def test_help(self, snap_compare: SnapCompare) -> None:
+        typed = keys(*TO_BACKEND, *TO_PROGRESS, ["question_mark"])
+        assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)
+
+
+@pytest.mark.usefixtures("recorded_recovery")
+class TestFinish:
+    def test_finish_summary(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS, ["n"]), terminal_size=SIZE)
+
+    def test_reboot_asks_first(self, snap_compare: SnapCompare) -> None:
+        typed = keys(*TO_BACKEND, *TO_PROGRESS, ["n"], ["b"])
+        assert snap_compare(recovery_app(), run_before=typed, terminal_size=SIZE)

@@ -12,6 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+def reflow(text: str) -> str:
+    """Paragraphs as single lines, so the dialog wraps them at its own width (not at the source's 76 columns)."""
+    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
+
+
 class HelpDialog(ModalScreen[None]):
     """A screen's help text and key table.
 
@@ -41,7 +46,7 @@ class HelpDialog(ModalScreen[None]):
             box.border_title = f"Help: {self.title_text}"
             box.border_subtitle = "Enter or Esc: close"
             box.can_focus = False
-            yield Static(f"{self.text.strip()}\n\nKeys:\n{table}", markup=False)
+            yield Static(f"{reflow(self.text)}\n\nKeys:\n{table}", markup=False)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#help-box", VerticalScroll).scroll_relative(y=lines, animate=False)

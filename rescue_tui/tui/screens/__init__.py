@@ -1,1 +1,1 @@
-"""One screen per step of the recovery: welcome, layout, mapping, plan, confirm."""
+"""One screen per step of the recovery: welcome, layout, mapping, plan, backend, confirm, progress, finish."""

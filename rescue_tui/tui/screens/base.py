@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.screen import Screen
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 from rescue_tui.tui.session import Session
 from rescue_tui.tui.theme import Glyphs
@@ -42,3 +43,12 @@ class StepScreen(Screen[None]):
 
     def glyphs_changed(self, glyphs: Glyphs) -> None:
         """The glyph mode changed: redraw what is drawn in Python (tree guides)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app renders a failed worker's error (the message does not bubble); then the screen's own hook."""
+        self.rescue.worker_state_changed(event)
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker.error)
+
+    def worker_failed(self, error: BaseException | None) -> None:
+        """A worker of this screen failed (the app shows the error): say what it means here."""

@@ -1,8 +1,8 @@
 """Confirm: what a recovery destroys, on which disks; the host name typed to go on.
 
-Applying from the TUI is not wired yet (the engine's apply landed beside this
-screen): the typed confirmation leads to an honest message naming the CLI
-command, never to a pretended recovery. In a dry run it is a rehearsal.
+The typed confirmation starts the recovery (the progress screen). In a dry
+run it is a rehearsal: an honest message that nothing was written, and how
+to apply the plan for real.
 """
 
 from __future__ import annotations
@@ -16,16 +16,18 @@ from textual.widgets import Input, Static
 
 from rescue_tui.inventory.model import TargetDisk
 from rescue_tui.plan.model import Plan
-from rescue_tui.tui.dialogs import MessageDialog
+from rescue_tui.restore.model import Secret
+from rescue_tui.tui.dialogs import MessageDialog, PassphraseDialog
+from rescue_tui.tui.engine import luks_containers
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.units import human_size
 
-NOT_AVAILABLE = (
-    "Applying from this console is not wired yet: nothing was written to any disk.",
+DRY_RUN_DONE = (
+    "Dry run: confirmed, and nothing was written to any disk.",
     "",
-    "To apply this plan now: save it (s on the plan screen), open a shell",
-    "(s on the welcome screen) and run:  rescue-tui apply PLAN.json",
-    "It checks the disks again and asks for the host name itself.",
+    "To recover for real: Recover on the welcome screen walks the same steps,",
+    "or save the plan (s on the plan screen) and, from a shell, run:",
+    "  rescue-tui apply PLAN.json",
 )
 
 
@@ -61,11 +63,9 @@ metadata, filesystems, everything. Check each disk's size and serial against
 the machine (the label on the drive, the controller's list).
 
 To go on, type the host name of the machine being recovered, as the layout
-records it, and press Enter. In a dry run this is a rehearsal: nothing is
-written whatever you type.
-
-This console stops here for now: applying from it is not wired yet, and the
-screen says so rather than pretend; rescue-tui apply does it from a shell.
+records it, and press Enter: the recovery starts at once (apply, then the
+restore chosen on the backend screen, then finalize). In a dry run this is
+a rehearsal: nothing is written whatever you type.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="confirm.back", tooltip="Back to the plan; nothing is written."),
@@ -84,9 +84,11 @@ screen says so rather than pretend; rescue-tui apply does it from a shell.
         )  # fmt: skip
         yield Static("\n".join(destruction_lines(plan, found)), id="destroy", classes="note box", markup=False)
         changes = f"{len(plan.changes)} size changes" if plan.changes else "no size changes"
+        restore = self.session.restore
+        restore_line = f"Restore: {restore.label}.\n" if restore is not None and not self.session.dry_run else ""
         yield Static(
             f"Then {len(plan.steps)} steps ({changes}) recreate the layout of {plan.hostname} "
-            f"(sha256 {plan.layout_sha256[:12]}).\n"
+            f"(sha256 {plan.layout_sha256[:12]}).\n{restore_line}"
             f"To confirm, type the host name  {plan.hostname}  and press Enter:",
             id="confirm-text", classes="note", markup=False,
         )  # fmt: skip
@@ -110,10 +112,25 @@ screen says so rather than pretend; rescue-tui apply does it from a shell.
             return
         problem.update("")
         if self.session.dry_run:
-            lines = ["Dry run: confirmed, and nothing was written to any disk.", *NOT_AVAILABLE[1:]]
-            self.app.push_screen(MessageDialog("Dry run complete", lines))
+            self.app.push_screen(MessageDialog("Dry run complete", list(DRY_RUN_DONE)))
         else:
-            self.app.push_screen(MessageDialog("Not wired in the console yet", list(NOT_AVAILABLE)))
+            self._start(plan)
+
+    def _start(self, plan: Plan) -> None:
+        """The recovery; first the LUKS passphrase when the plan creates containers (Esc there: nothing done)."""
+        from rescue_tui.tui.screens.progress import ProgressScreen
+
+        containers = luks_containers(plan)
+        if not containers or self.session.passphrase is not None:
+            self.app.push_screen(ProgressScreen())
+            return
+
+        def given(passphrase: Secret | None) -> None:
+            if passphrase is not None:
+                self.session.passphrase = passphrase
+                self.app.push_screen(ProgressScreen())
+
+        self.app.push_screen(PassphraseDialog(containers), given)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -51,7 +51,8 @@ Size changes (a smaller or larger target disk) are listed first and marked
 on the steps they affect, in yellow. Enter shows the shell command that does
 the same as the highlighted step; c shows them all. s saves the plan as
 JSON (for review, for rescue-tui plan on another console, or for a report).
-a goes on to the confirmation of the recovery.
+a goes on: to the restore backend (what the files come back from), then to
+the confirmation of the recovery; in a dry run straight to the confirmation.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "commands", "Commands", id="plan.commands",
@@ -79,12 +80,13 @@ a goes on to the confirmation of the recovery.
             return
         assert session.layout is not None and session.layout.layout is not None
         assert session.inventory is not None and session.mapping is not None
-        self.make_plan(session.layout.path, session.layout.layout, session.inventory, session.mapping)
+        root = str(session.options.target_root)
+        self.make_plan(session.layout.path, session.layout.layout, session.inventory, session.mapping, root)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
-    def make_plan(self, path: Path, layout: Layout, inventory: Inventory, mapping: Mapping) -> None:
+    def make_plan(self, path: Path, layout: Layout, inventory: Inventory, mapping: Mapping, root: str) -> None:
         """blivet over sparse stand-ins, in memory: 0.1-1.5 s."""
-        self.post_message(PlanComputed(compute_plan(path, layout, inventory, mapping)))
+        self.post_message(PlanComputed(compute_plan(path, layout, inventory, mapping, root)))
 
     @on(PlanComputed)
     def plan_computed(self, message: PlanComputed) -> None:
@@ -133,12 +135,13 @@ a goes on to the confirmation of the recovery.
         self.app.push_screen(PathDialog("Save the plan", "Save the plan as JSON to:", default), chosen)
 
     def action_apply(self) -> None:
+        from rescue_tui.tui.screens.backend import BackendScreen
         from rescue_tui.tui.screens.confirm import ConfirmScreen
 
         if self.session.plan is None:
             self.app.bell()
             return
-        self.app.push_screen(ConfirmScreen())
+        self.app.push_screen(ConfirmScreen() if self.session.dry_run else BackendScreen())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -36,11 +36,12 @@ class WelcomeScreen(StepScreen):
     HELP_TITLE = "Welcome"
     HELP = """
 rescue-tui recreates a machine's disks from a saved layout: partitions, RAID,
-LUKS, LVM and filesystems, then (in a later version) restores the backup.
+LUKS, LVM and filesystems, restores the backup and makes the system boot.
 
 Dry run walks through every step (layout, disk mapping, plan) and writes
 nothing to any disk: use it to rehearse, or to check a layout.
-Recover takes the same steps; its last screen asks you to type the host name.
+Recover takes the same steps, then asks where the backup is and for the
+host name typed; then it applies, restores and finalizes, with progress.
 Shell opens a root shell on this console; type exit to come back.
 
 The lines above the choices say what rescue-tui found: the machine, the

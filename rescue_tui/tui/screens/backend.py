@@ -1,0 +1,264 @@
+"""Backend: where the files come back from after apply; the backend's fields; its preflight, check by check.
+
+A view over the restore engine: the spec parser says what is wrong with a
+spec as it is typed, the backend says which fields its form has, and its
+preflight (in a worker) says what it found. Skipped in a dry run.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rescue_tui.errors import RescueError
+from rescue_tui.restore.backend import status_symbol
+from rescue_tui.restore.model import BackendSpec, Credentials, Field, PreflightReport, ProgressEvent
+from rescue_tui.restore.progress import format_event
+from rescue_tui.restore.spec import SYNTAX
+from rescue_tui.tui.engine import backend_credentials, backend_fields, parse_backend, preflight_backend
+from rescue_tui.tui.messages import PreflightChecked, RestoreProgressed
+from rescue_tui.tui.screens.base import StepScreen
+from rescue_tui.tui.session import RestoreChoice
+from rescue_tui.tui.throttle import ProgressRelay
+from rescue_tui.tui.widgets.secret import SecretInput
+
+NO_RESTORE = "none"
+
+
+def check_lines(report: PreflightReport) -> list[str]:
+    """One line per check: ``ok    lists        5 members``."""
+    return [f"{status_symbol(c.status):<5} {c.name:<11} {c.detail}" for c in report.checks]
+
+
+class BackendScreen(StepScreen):
+    """The restore backend, its spec and fields, and its preflight.
+
+    | Key | Action |
+    | :- | :- |
+    | up/down, enter | choose a backend (or no restore) |
+    | (type), enter | the spec, then each field |
+    | p, ctrl+r | run the backend's preflight |
+    | n, ctrl+n | go on to the confirmation |
+    | tab | move between the list and the fields |
+    | escape | back to the plan |
+    """
+
+    STEP = "backend"
+    HELP_TITLE = "Restore backend"
+    HELP = """
+After apply recreates the disks, restore brings the files back from a
+backup. Choose where the backup is, then write its spec: the line below the
+field says at once what is wrong with it. tar:/mnt/usb/host1.tar.zst is an
+archive on a mounted medium (mount it from the shell first); restic, borg
+and rsync read repositories and copies, local or over ssh.
+
+Some backends need a password or a key: their fields appear below the spec.
+Secrets are never shown, logged or put on a command line.
+
+Run the preflight (p or Ctrl-R): it reaches the backup, lists it, checks
+that nothing in it escapes the target and its checksum where there is one.
+It writes nothing. Room on the target is checked after apply, on the new
+filesystems, before anything is restored.
+
+No restore recreates the storage only: partitions, RAID, LVM, filesystems.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p,ctrl+r", "preflight", "Preflight", id="backend.preflight",
+                tooltip="Run the backend's preflight checks (writes nothing)."),
+        Binding("n,ctrl+n", "next", "Go on", id="backend.next",
+                tooltip="Go on to the confirmation (after a passed preflight, or with no restore)."),
+        Binding("escape", "back", "Back", id="backend.back", tooltip="Back to the plan; nothing is written."),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.none_chosen = False
+        self.fields: tuple[Field, ...] = ()
+        self.report: PreflightReport | None = None
+        self.cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        with VerticalScroll(id="backend-form"):
+            yield OptionList(*self._choices(), id="backends", classes="box", markup=False)
+            spec = Input(
+                placeholder="backend spec, such as tar:/mnt/usb/host1.tar.zst", id="spec", select_on_focus=False
+            )
+            spec.cursor_blink = False
+            yield spec
+            yield Static("", id="spec-problem", classes="note error", markup=False)
+            yield Vertical(id="fields")
+        yield Static("Not checked yet: p runs the preflight.", id="checks", classes="note box", markup=False)
+        yield self.footer()
+
+    def _choices(self) -> list[Option]:
+        options = [Option("No restore: recreate the storage only", id=NO_RESTORE)]
+        options += [Option(f"{s.scheme:<12} {s.summary}", id=s.scheme) for s in SYNTAX]
+        return options
+
+    def on_mount(self) -> None:
+        backends = self.query_one("#backends", OptionList)
+        backends.border_title = "Restore from (Enter: choose)"
+        self.query_one("#spec", Input).border_title = "Backend spec"
+        self.query_one("#checks", Static).border_title = "Preflight"
+        chosen = self.session.restore
+        if chosen is not None and chosen.spec is not None:
+            self.query_one("#spec", Input).value = chosen.spec.text
+            backends.highlighted = next((i for i, s in enumerate(SYNTAX, 1) if s.scheme == chosen.spec.scheme), 0)
+        else:
+            backends.highlighted = 0 if chosen is not None else 1
+        backends.focus()
+
+    # -- the spec and its fields ----------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#backends")
+    def backend_chosen(self, event: OptionList.OptionSelected) -> None:
+        spec = self.query_one("#spec", Input)
+        if event.option.id == NO_RESTORE:
+            self.none_chosen = True
+            self._show_checks(["No restore: only the storage is recreated.", "n goes on to the confirmation."])
+            return
+        self.none_chosen = False
+        syntax = next(s for s in SYNTAX if s.scheme == event.option.id)
+        if not spec.value.startswith(f"{syntax.scheme}:"):
+            spec.value = f"{syntax.scheme}:"
+        spec.cursor_position = len(spec.value)
+        spec.placeholder = syntax.example
+        spec.border_title = f"Backend spec: {syntax.syntax}"
+        spec.focus()
+
+    @on(Input.Changed, "#spec")
+    def spec_changed(self, event: Input.Changed) -> None:
+        self.report = None
+        spec = self._spec(quiet=not event.value.strip())
+        self._set_fields(backend_fields(spec) if spec is not None else ())
+
+    def _spec(self, *, quiet: bool = False) -> BackendSpec | None:
+        """The spec as typed, or None with the reason on the line below it."""
+        problem = self.query_one("#spec-problem", Static)
+        try:
+            spec = parse_backend(self.query_one("#spec", Input).value)
+        except RescueError as exc:
+            problem.update("" if quiet else exc.message)
+            return None
+        problem.update("")
+        return spec
+
+    def _set_fields(self, fields: tuple[Field, ...]) -> None:
+        if [f.name for f in fields] == [f.name for f in self.fields]:
+            return
+        self.fields = fields
+        box = self.query_one("#fields", Vertical)
+        box.remove_children()
+        inputs = []
+        for field in fields:
+            entry: Input
+            if field.secret:
+                entry = SecretInput(placeholder=f"{field.label}: hidden as you type", id=f"field-{field.name}")
+            else:
+                entry = Input(placeholder=field.label, id=f"field-{field.name}")
+                entry.cursor_blink = False
+            entry.border_title = field.label + (" (required)" if field.required else "")
+            inputs.append(entry)
+        box.mount_all(inputs)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field: on to the next one; after the last, run the preflight."""
+        order = ["spec", *(f"field-{f.name}" for f in self.fields)]
+        current = event.input.id or ""
+        if current == "spec" and self._spec() is None:
+            return
+        if current in order and order.index(current) + 1 < len(order):
+            self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
+        else:
+            self.action_preflight()
+
+    def _credentials(self, spec: BackendSpec) -> Credentials | None:
+        values = {f.name: self.query_one(f"#field-{f.name}", Input).value for f in self.fields}
+        try:
+            return backend_credentials(spec, values)
+        except RescueError as exc:
+            self.query_one("#spec-problem", Static).update("; ".join(exc.lines()))
+            return None
+
+    # -- preflight ------------------------------------------------------------------------------
+
+    def action_preflight(self) -> None:
+        if self.none_chosen:
+            self.app.bell()
+            return
+        spec = self._spec()
+        credentials = self._credentials(spec) if spec is not None else None
+        if spec is None or credentials is None:
+            self.app.bell()
+            return
+        self.report = None
+        self._show_checks([f"Checking {spec.text} ..."])
+        self.cancel = threading.Event()
+        self.run_preflight(spec, credentials, self.cancel)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
+    def run_preflight(self, spec: BackendSpec, credentials: Credentials, cancel: threading.Event) -> None:
+        """The backend's preflight (it reads the whole archive for tar: seconds to minutes)."""
+        relay = ProgressRelay(self._hand_over_progress)
+        self.post_message(PreflightChecked(preflight_backend(spec, credentials, relay, cancel)))
+
+    def _hand_over_progress(self, event: ProgressEvent) -> None:
+        """The preflight's progress (throttled by the relay), in the worker thread."""
+        self.post_message(RestoreProgressed(event))
+
+    @on(RestoreProgressed)
+    def preflight_progressed(self, message: RestoreProgressed) -> None:
+        if self.report is None:
+            self._show_checks([format_event(message.event)])
+
+    @on(PreflightChecked)
+    def preflight_checked(self, message: PreflightChecked) -> None:
+        report = message.report
+        self.report = report
+        failed = f"Preflight FAILED ({len(report.failures)} checks): nothing can be restored from it."
+        verdict = "Preflight passed: n goes on." if report.ok else failed
+        self._show_checks([*check_lines(report), verdict], error=not report.ok)
+
+    def worker_failed(self, error: BaseException | None) -> None:
+        self._show_checks(["The preflight could not run (the error says why): nothing was checked."], error=True)
+
+    def _show_checks(self, lines: list[str], *, error: bool = False) -> None:
+        checks = self.query_one("#checks", Static)
+        checks.update("\n".join(lines))
+        checks.set_class(error, "error")
+
+    # -- on -------------------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        from rescue_tui.tui.screens.confirm import ConfirmScreen
+
+        if self.none_chosen:
+            self.session.restore = RestoreChoice(spec=None)
+            self.app.push_screen(ConfirmScreen())
+            return
+        spec = self._spec()
+        credentials = self._credentials(spec) if spec is not None else None
+        if spec is None or credentials is None:
+            self.app.bell()
+            return
+        if self.report is None or self.report.spec != spec.text or not self.report.ok:
+            self.app.bell()
+            self.query_one("#spec-problem", Static).update(
+                "Run the preflight first (p), and go on once it passed; or choose No restore."
+            )
+            return
+        self.session.restore = RestoreChoice(spec=spec, credentials=credentials, preflight=self.report)
+        self.app.push_screen(ConfirmScreen())
+
+    def action_back(self) -> None:
+        self.cancel.set()
+        self.app.pop_screen()
