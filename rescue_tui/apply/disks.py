@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +153,17 @@ def kernel_holders(path: str) -> list[str]:
         except OSError:
             named.append(f"/dev/{entry}")
     return named
+
+
+def running_array(member: str) -> tuple[str, str] | None:
+    """(node, canonical UUID) of the md array the kernel runs on ``member`` now, asked of mdadm, not of udev."""
+    arrays = [h for h in kernel_holders(member) if os.path.basename(h).startswith("md")]
+    if not arrays:
+        return None
+    text = run(["mdadm", "--detail", "--export", arrays[0]], error=ApplyError, ok=(0, 1))
+    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    raw = fields.get("MD_UUID", "").replace(":", "")
+    return arrays[0], str(uuid.UUID(raw)) if len(raw) == 32 else ""
 
 
 def _busy_reason(path: str) -> str:

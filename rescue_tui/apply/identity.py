@@ -57,20 +57,19 @@ def _wait_for_node(md: CreateMd, timeout: float = 30.0) -> str:
         time.sleep(0.5)
 
 
-def _refresh_blivet_md(device: Any) -> None:
-    """Tell blivet's model of a just-reassembled array where it is now and what UUID it has.
+def sync_blivet_md(device: Any) -> None:
+    """Tell blivet's model of an array where the kernel runs it now and with which UUID.
 
-    The kernel may give the array another md node on reassembly; blivet would read a stale
-    sysfs path, think the array stopped, and fail to start it again ("busy").
+    A reassembled array may get another md number, and udev's database lags behind
+    mdadm: blivet would read a stale sysfs path or UUID, think the array stopped and
+    fail to start it again ("busy"). The kernel's holder of a member and mdadm say.
     """
-    if device is None:
+    members = [p.path for p in getattr(device, "parents", ())]
+    found = disks.running_array(members[0]) if members else None
+    if found is None:
         return
-    from blivet import udev
-
-    device.sysfs_path = ""
-    device.update_sysfs_path()
-    info = udev.get_device(device.sysfs_path)
-    uuid = udev.device_get_md_uuid(info) if info else None
+    node, uuid = found
+    device.sysfs_path = os.path.realpath(f"/sys/class/block/{os.path.basename(node)}")
     if uuid:
         device.uuid = uuid
 
@@ -88,10 +87,12 @@ def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> No
         run(["sfdisk", "--disk-id", step.device, value], error=ApplyError)
     elif step.field == "md-uuid":
         _reassemble(_md(plan, step.item), "--update=uuid", f"--uuid={value}")
-        _refresh_blivet_md(blivet_device)
+        if blivet_device is not None:
+            sync_blivet_md(blivet_device)
     elif step.field == "md-name":
         _reassemble(_md(plan, step.item), "--update=name", f"--name={value}")
-        _refresh_blivet_md(blivet_device)
+        if blivet_device is not None:
+            sync_blivet_md(blivet_device)
     elif step.field == "luks-uuid":
         run(["cryptsetup", "luksUUID", "--batch-mode", "--uuid", value, step.device], error=ApplyError)
     elif step.field == "luks-label":

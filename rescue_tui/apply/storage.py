@@ -16,9 +16,10 @@ import logging
 from typing import Any
 
 import blivet
-from blivet.devices import PartitionDevice
+from blivet.devices import MDRaidArrayDevice, PartitionDevice
 from blivet.errors import DiskLabelCommitError, StorageError
 
+from rescue_tui.apply import identity
 from rescue_tui.errors import ApplyError, RefusedError
 from rescue_tui.inventory.model import TargetDisk
 from rescue_tui.plan.blivet_model import BlivetModel, build_blivet_model
@@ -41,6 +42,8 @@ class StorageRun:
         """Run the blivet actions of one step (none for steps blivet does not do)."""
         actions = self.actions_of.get(step.id, [])
         devices = self.storage.devices
+        if actions:
+            self._sync_arrays(devices)
         pending = self.storage.devicetree.actions._actions
         for action in actions:
             if action not in pending:
@@ -52,6 +55,13 @@ class StorageRun:
                 raise ApplyError(f"{step.id} ({step.summary()}): {_one_line(exc)}") from exc
             pending.remove(action)
             self.storage.devicetree.actions._completed_actions.append(action)
+
+    @staticmethod
+    def _sync_arrays(devices: list[Any]) -> None:
+        """Re-read where each array made so far runs (see ``identity.sync_blivet_md``)."""
+        for device in devices:
+            if isinstance(device, MDRaidArrayDevice) and device.exists:
+                identity.sync_blivet_md(device)
 
     def finish(self) -> None:
         """blivet's bookkeeping after the last action (parted copies of the new tables)."""
