@@ -31,10 +31,18 @@ LAYOUT = REPO / "tests" / "data" / "layouts" / "vm" / "raid1-lvm.json"
 OURS = {"wipe-disk", "set-identity", "mount", "create-subvolume"}
 TEARDOWN = "; ".join(
     [
+        # Back to blank disks, as apply found them: the plain commands must not meet old labels
+        # (pvcreate would stop at the previous PV label inside the re-created array).
         "umount -R /mnt/target",
-        "vgchange -q -an vg_system",
+        "swapoff -a",
+        "wipefs -q -a /dev/vg_system/*",
+        "vgremove -q -ff -y vg_system",
+        "pvremove -q -ff -y /dev/md/md0",
+        "wipefs -q -a /dev/md/md0",
         "mdadm --stop /dev/md/md0",
         "mdadm --stop --scan",
+        "for p in /dev/vd[ab][0-9]; do mdadm -q --zero-superblock $p; wipefs -q -a $p; done",
+        "wipefs -q -a /dev/vda /dev/vdb",
         "udevadm settle",
     ]
 )
@@ -86,7 +94,10 @@ def main() -> int:
             )
             machine.push({"plain.sh": script.encode()}, "/root")
             started = time.monotonic()
-            machine.check("bash /root/plain.sh >/root/plain.log 2>&1", 1800)
+            plain = machine.run("bash -x /root/plain.sh >/root/plain.log 2>&1", timeout=1800)
+            if plain.rc != 0:
+                log = machine.check("tail -20 /root/plain.log")
+                raise SystemExit(f"the plain commands failed ({plain.rc}):\n{log}")
             result["plain_commands_s"] = round(time.monotonic() - started, 1)
             result["steps"] = len(plan.steps)
         finally:

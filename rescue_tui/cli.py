@@ -309,6 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LIBRARY_LOGGERS = ("blivet", "program", "testdata", "py.warnings")
+"""blivet logs every sysfs read ("testdata") and program it runs, and sets those loggers' levels
+itself when imported; Python warnings from libraries come through "py.warnings"."""
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """On screen, only errors from the libraries: the operator needs none of their chatter."""
+    return record.levelno >= logging.ERROR or record.name.split(".")[0] not in LIBRARY_LOGGERS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the only place errors become messages and exit codes."""
     parser = build_parser()
@@ -316,10 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:
-        # blivet warns about sysfs attributes its stand-in disks lack and logs every sysfs read it
-        # makes ("testdata") and every program it runs: the operator needs none of it on screen.
-        for name in ("blivet", "program", "testdata"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        for handler_ in logging.getLogger().handlers:
+            handler_.addFilter(_quiet_libraries)
     handler: Handler = args.handler
     try:
         return int(handler(args))

@@ -137,16 +137,51 @@ def teardown(disks: Iterable[str]) -> list[str]:
     return done
 
 
+def kernel_holders(path: str) -> list[str]:
+    """Names of the block devices the kernel says sit on ``path`` (dm-3 shown as its mapper name)."""
+    name = os.path.basename(os.path.realpath(path))
+    try:
+        entries = sorted(os.listdir(f"/sys/class/block/{name}/holders"))
+    except OSError:
+        return []
+    named = []
+    for entry in entries:
+        try:
+            with open(f"/sys/class/block/{entry}/dm/name") as handle:
+                named.append(f"/dev/mapper/{handle.read().strip()}")
+        except OSError:
+            named.append(f"/dev/{entry}")
+    return named
+
+
+def _busy_reason(path: str) -> str:
+    """Who keeps a device busy: devices on it, processes with it open, or that nobody visible does."""
+    holders = kernel_holders(path)
+    users = _holders_of_nodes({path})
+    parts = []
+    if holders:
+        parts.append("devices on it: " + ", ".join(holders))
+    if users:
+        parts.append("open by processes " + ", ".join(str(pid) for pid in sorted(users)))
+    return "; ".join(parts) or "no device or process visibly holds it"
+
+
 def _stop_md(path: str, attempts: int = 5) -> None:
-    """Stop an array; udev may still be probing it right after what sat on it went away, so settle and retry."""
+    """Stop an array; udev may still be probing it right after what sat on it went away, so settle and retry.
+
+    Device-mapper devices that reappeared on it (a PV scan by udev) are removed again before each retry.
+    """
     for attempt in range(attempts):
         settle(30, error=ApplyError)
+        for holder in kernel_holders(path):
+            if holder.startswith("/dev/mapper/"):
+                run(["dmsetup", "remove", "--retry", holder], error=ApplyError, ok=(0, 1))
         try:
             run(["mdadm", "--stop", path], error=ApplyError)
             return
-        except ApplyError:
+        except ApplyError as exc:
             if attempt == attempts - 1:
-                raise
+                raise ApplyError(f"{path}: cannot stop the array ({_busy_reason(path)})", hint=str(exc)) from exc
             time.sleep(1)
 
 

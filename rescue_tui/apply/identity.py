@@ -7,8 +7,10 @@ has changes nothing, so ``--resume`` may run one again safely.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
+from rescue_tui.apply import disks
 from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
 from rescue_tui.layout.model import Filesystem
@@ -34,7 +36,25 @@ def _reassemble(md: CreateMd, *update: str) -> None:
     run(["mdadm", "--stop", md.device], error=ApplyError)
     _settle()
     run(["mdadm", "--assemble", md.device, *update, *md.members], error=ApplyError)
-    _settle()
+    _wait_for_node(md)
+
+
+def _wait_for_node(md: CreateMd, timeout: float = 30.0) -> str:
+    """The kernel's node of the array on the members, once ``md.device`` points to it.
+
+    A reassembled array may get another md number, and udev moves the /dev/md/NAME link a
+    moment later: until then the link still names the old, stopped node.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        _settle()
+        holders = [h for h in disks.kernel_holders(md.members[0]) if os.path.basename(h).startswith("md")]
+        if holders and os.path.realpath(md.device) == os.path.realpath(holders[0]):
+            return holders[0]
+        if time.monotonic() > deadline:
+            now = os.path.realpath(md.device) if os.path.exists(md.device) else "nothing"
+            raise ApplyError(f"{md.device}: points to {now}, not to the array on {md.members[0]} ({holders or 'none'})")
+        time.sleep(0.5)
 
 
 def _refresh_blivet_md(device: Any) -> None:

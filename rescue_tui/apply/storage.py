@@ -47,14 +47,21 @@ class StorageRun:
                 continue  # pruned by blivet's pre-processing (destroying a format that never existed)
             try:
                 _execute(action, devices)
-            except (StorageError, OSError) as exc:
-                raise ApplyError(f"{step.id} ({step.summary()}): {exc}") from exc
+            except Exception as exc:  # blivet raises its own errors, libblockdev's GLib errors and OSError alike
+                log.debug("%s failed", action, exc_info=True)
+                raise ApplyError(f"{step.id} ({step.summary()}): {_one_line(exc)}") from exc
             pending.remove(action)
             self.storage.devicetree.actions._completed_actions.append(action)
 
     def finish(self) -> None:
         """blivet's bookkeeping after the last action (parted copies of the new tables)."""
         self.storage.devicetree.actions._post_process(devices=self.storage.devices)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A library error as one line (libblockdev's carry the tool's whole stderr; the rest is in the log)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _execute(action: Any, devices: list[Any]) -> None:
