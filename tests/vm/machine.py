@@ -11,6 +11,9 @@ One :class:`Machine` is one QEMU process, with
 - QMP on a unix socket, for snapshots and hot-plugged disks;
 - no network at all (``-nic none``), the ISO as a read-only CD-ROM.
 
+With ``boot_disks`` a machine boots from its (recovered) disks alone instead: no
+rescue image, no test shell, only ttyS0 and QMP.
+
 Booting the image under TCG takes about a minute; restoring a snapshot saved
 right after boot takes about a second (``savevm``/``-loadvm``, all writable
 drives in qcow2). Test disks are hot-plugged after the restore, so one snapshot
@@ -242,6 +245,11 @@ class Machine:
     append: str | None = None
     """Boot the kernel directly with this command line (no grub): to pass rescue.* options."""
     vga: bool = False
+    boot_disks: tuple[Path, ...] = ()
+    """Boot from these qcow2 disks alone (no rescue image, no test shell): the recovered machine.
+    They get the serials ``disk1``, ``disk2``... (as ``add_disk`` names them) and boot in this order."""
+    efi_vars: Path | None = None
+    """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
     serial: Channel = field(init=False)
     qmp: Qmp = field(init=False)
     process: subprocess.Popen[bytes] | None = field(init=False, default=None)
@@ -262,14 +270,25 @@ class Machine:
             "-vga", "std" if self.vga else "none",
             "-chardev", f"socket,id=s0,path={w}/ttyS0.sock,server=on,wait=off",
             "-serial", "chardev:s0",
-            "-device", "virtio-serial-pci,id=vser",
-            "-chardev", f"socket,id=sh,path={w}/shell.sock,server=on,wait=off",
-            "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
-            "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
-            "-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw",
-            "-device", "virtio-rng-pci",
-            "-boot", "d",
         ]  # fmt: skip
+        if self.boot_disks:
+            cmd += ["-qmp", f"unix:{w}/qmp.sock,server=on,wait=off"]
+            for index, disk in enumerate(self.boot_disks):
+                cmd += [
+                    "-drive", f"if=none,id=boot{index},file={disk},format=qcow2",
+                    "-device", f"virtio-blk-pci,drive=boot{index},serial=disk{index + 1},bootindex={index}",
+                ]  # fmt: skip
+            cmd += ["-device", "virtio-rng-pci"]
+        else:
+            cmd += [
+                "-device", "virtio-serial-pci,id=vser",
+                "-chardev", f"socket,id=sh,path={w}/shell.sock,server=on,wait=off",
+                "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
+                "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
+                "-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw",
+                "-device", "virtio-rng-pci",
+                "-boot", "d",
+            ]  # fmt: skip
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]
         if self.firmware == "uefi":
@@ -416,6 +435,12 @@ class Machine:
         self.disks.append(disk)
         return disk
 
+    def attach_disk(self, path: Path, serial: str, fmt: str = "raw", read_only: bool = True) -> Disk:
+        """Hot-plug an existing image (read-only by default: it may be shared with other test runs)."""
+        disk = Disk(serial=serial, path=path, size=path.stat().st_size)
+        self._plug(disk, fmt, read_only=read_only)
+        return disk
+
     def remove_disk(self, disk: Disk) -> None:
         self.qmp.execute("device_del", {"id": f"dev-{disk.serial}"})
         self.qmp.wait_event("DEVICE_DELETED", device=f"dev-{disk.serial}")
@@ -472,10 +497,16 @@ class Machine:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _plug(self, disk: Disk, fmt: str) -> None:
+    def _plug(self, disk: Disk, fmt: str, read_only: bool = False) -> None:
         node = f"node-{disk.serial}"
         self.qmp.execute(
-            "blockdev-add", {"node-name": node, "driver": fmt, "file": {"driver": "file", "filename": str(disk.path)}}
+            "blockdev-add",
+            {
+                "node-name": node,
+                "driver": fmt,
+                "read-only": read_only,
+                "file": {"driver": "file", "filename": str(disk.path)},
+            },
         )
         self.qmp.execute(
             "device_add", {"driver": "virtio-blk-pci", "drive": node, "id": f"dev-{disk.serial}", "serial": disk.serial}
@@ -493,8 +524,14 @@ class Machine:
         self._channels.append(channel)
         return channel
 
+    def efi_vars_file(self) -> Path:
+        """The UEFI variable store this machine runs (or ran) with: what efibootmgr in the guest wrote to."""
+        return self._vars()
+
     def _vars(self) -> Path:
         """The UEFI variable store, in qcow2 so that savevm can snapshot it."""
+        if self.efi_vars is not None:
+            return self.efi_vars
         path = (self.state.parent if self.state else self.workdir) / f"{self.firmware}-vars.qcow2"
         if not path.exists():
             _qemu_img("convert", "-f", "raw", "-O", "qcow2", str(OVMF_VARS), str(path))

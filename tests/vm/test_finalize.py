@@ -1,0 +1,328 @@
+"""The back half of a recovery on real (virtual) disks: apply, mount, restore, finalize, boot.
+
+A minimal bootable Debian bookworm (``tests/vm/target-debian``: kernel, initramfs-tools,
+GRUB for BIOS and UEFI, mdadm, LVM), backed up with our own tar backend and cached
+outside the clone, stands for the machine that was lost. For BIOS (``raid1-lvm``: two
+disks, GPT with BIOS boot partitions, md RAID1, LVM) and UEFI (``uefi-gpt-lvm``: ESP,
+ext4 /boot, LVM), the test plans on the host's layout file in the rescue guest, applies,
+mounts, restores the archive from a read-only medium (an ext4 image hot-plugged as a
+virtio disk: the machines have no network), writes the original system's fstab (the
+archive serves both layouts, so the one file that depends on the layout comes from the
+test; it names some devices by their old nodes, as a real fstab may), and finalizes.
+Then it checks the generated files, and boots the disks alone, without the rescue image,
+to the restored system's login prompt on ttyS0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rescue_tui.plan.model import Plan
+from tests.conftest import ROOT
+from tests.vm.conftest import record_timing
+from tests.vm.machine import GuestError, Machine
+from tests.vm.test_apply_roundtrip import RoundTrip
+
+pytestmark = pytest.mark.vm
+
+BUILD = ROOT / "tests" / "vm" / "target-debian" / "build"
+BUILD_TIMEOUT = 45 * 60
+TARGET = "/mnt/target"
+HOSTNAME = "restored"
+"""The restored system's host name (target-debian/rootfs/etc/hostname): its login prompt."""
+PASSWORD = "rescue"
+"""root's password in the restored test system (set by target-debian/build)."""
+BOOT_TIMEOUT = 900.0
+"""Power-on to the login prompt of the restored system under TCG (GRUB, initramfs, md, LVM, systemd)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    layout: str
+    sizes: tuple[str, ...]
+    fstab: str
+    """The original system's /etc/fstab."""
+    want_fstab: dict[str, str]
+    """Mount point -> the source finalize must leave there."""
+    boot_uuid: str
+    """UUID of the filesystem holding /boot: what grub.cfg searches for."""
+    root_arg: str
+    """``root=`` on the kernel command line in grub.cfg."""
+
+
+CASES = {
+    "bios": Case(
+        layout="raid1-lvm",
+        sizes=("1536M", "1536M"),
+        fstab="""\
+# /etc/fstab of vm-raid
+UUID=00000015-1111-4222-8333-000000000015  /     ext4  errors=remount-ro  0 1
+/dev/vg_system/var                         /var  xfs   defaults           0 2
+UUID=00000017-1111-4222-8333-000000000017  none  swap  sw                 0 0
+""",
+        want_fstab={
+            "/": "UUID=00000015-1111-4222-8333-000000000015",
+            "/var": "/dev/vg_system/var",
+            "none": "UUID=00000017-1111-4222-8333-000000000017",
+        },
+        boot_uuid="00000015-1111-4222-8333-000000000015",
+        root_arg="root=/dev/mapper/vg_system-root",
+    ),
+    "uefi": Case(
+        layout="uefi-gpt-lvm",
+        sizes=("2G",),
+        fstab="""\
+# /etc/fstab of vm-uefi
+/dev/mapper/sys-root                       /          ext4  errors=remount-ro  0 1
+/dev/sda2                                  /boot      ext4  defaults           0 2
+/dev/sda1                                  /boot/efi  vfat  umask=0077         0 1
+UUID=0000000d-1111-4222-8333-00000000000d  /home      xfs   defaults           0 2
+/dev/sys/swap                              none       swap  sw                 0 0
+""",
+        want_fstab={
+            "/": "/dev/mapper/sys-root",
+            "/boot": "UUID=0000000b-1111-4222-8333-00000000000b",
+            "/boot/efi": "UUID=1A2B-3C4D",
+            "/home": "UUID=0000000d-1111-4222-8333-00000000000d",
+            "none": "/dev/sys/swap",
+        },
+        boot_uuid="0000000b-1111-4222-8333-00000000000b",
+        root_arg="root=/dev/mapper/sys-root",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TargetArchive:
+    medium: Path
+    """ext4 image holding debian.tar.zst and its sidecar files."""
+    kernel: str
+    """Such as vmlinuz-6.1.0-28-amd64."""
+    info: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return self.kernel.removeprefix("vmlinuz-")
+
+
+@pytest.fixture(scope="session")
+def target_archive(tmp_path_factory: pytest.TempPathFactory) -> TargetArchive:
+    """The restored system's backup (built on a cache miss: a few minutes)."""
+    log = tmp_path_factory.mktemp("target") / "build.log"
+    with log.open("w") as err:
+        try:
+            result = subprocess.run(
+                [str(BUILD), "--json"], stdout=subprocess.PIPE, stderr=err, text=True, timeout=BUILD_TIMEOUT
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{BUILD} took over {BUILD_TIMEOUT} s; log: {log}")
+    if result.returncode != 0:
+        pytest.fail(f"{BUILD} failed ({result.returncode}):\n{log.read_text()[-6000:]}")
+    info = json.loads(result.stdout.strip().splitlines()[-1])
+    if not info["cached"]:
+        record_timing("target archive build", info["seconds"])
+    return TargetArchive(medium=Path(info["medium"]), kernel=info["target"]["kernel"], info=info)
+
+
+def timed(vm: Machine, name: str, command: str, timeout: float) -> str:
+    started = time.monotonic()
+    output = vm.check(command, timeout=timeout)
+    record_timing(f"{vm.firmware} {name}", time.monotonic() - started)
+    return output
+
+
+def fstab_sources(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if fields and not fields[0].startswith("#") and len(fields) >= 2:
+            out[fields[1]] = fields[0]
+    return out
+
+
+def recover(vm: Machine, case: Case, archive: TargetArchive) -> tuple[RoundTrip, Plan]:
+    """Plan, apply, mount, restore, write the original fstab, finalize: the rescue guest's part."""
+    trip = RoundTrip(vm, case.layout, list(case.sizes))
+    plan = trip.plan()
+    timed(vm, "apply", f"rescue-tui apply /root/plan.json --yes --target-root {TARGET}", 1800)
+    # As after a restart of the rescue system: mount the plan's tree again from nothing.
+    vm.check(f"rescue-tui umount --target-root {TARGET}", timeout=120)
+    vm.check(f"rescue-tui mount /root/plan.json --target-root {TARGET}", timeout=120)
+    vm.attach_disk(archive.medium, "backup")
+    vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
+    timed(vm, "restore", f"rescue-tui restore --backend tar:/mnt/backup/debian.tar.zst --target {TARGET} --yes", 1800)
+    vm.check("umount /mnt/backup")
+    vm.push({"fstab": case.fstab.encode()}, f"{TARGET}/etc")
+    timed(vm, "finalize", f"rescue-tui finalize --target {TARGET} --plan /root/plan.json --yes", 2400)
+    return trip, plan
+
+
+def assert_common_files(vm: Machine, case: Case, archive: TargetArchive) -> None:
+    # fstab: the old nodes became the preserved UUIDs, the rest is as it was, and each UUID is on a device now.
+    fstab = vm.read_text(f"{TARGET}/etc/fstab")
+    assert fstab_sources(fstab) == case.want_fstab, fstab
+    present = vm.check("blkid -c /dev/null -o value -s UUID").split()
+    for source in case.want_fstab.values():
+        if source.startswith("UUID="):
+            assert source.removeprefix("UUID=") in present, f"{source}: on no device; blkid: {present}"
+    if fstab != case.fstab:  # a rewritten file keeps its original beside the report; an untouched one is left alone
+        assert vm.read_text(f"{TARGET}/var/lib/rescue-tui/originals/etc/fstab") == case.fstab
+    else:
+        assert vm.run(f"test -e {TARGET}/var/lib/rescue-tui/originals/etc/fstab").rc != 0
+
+    # grub.cfg: made anew, finds /boot by its UUID, mounts the root, talks on ttyS0.
+    grub_cfg = vm.read_text(f"{TARGET}/boot/grub/grub.cfg")
+    assert f"search --no-floppy --fs-uuid --set=root {case.boot_uuid}" in grub_cfg or re.search(
+        rf"search .*--fs-uuid.* {case.boot_uuid}", grub_cfg
+    ), grub_cfg[:3000]
+    assert f"/vmlinuz-{archive.version} {case.root_arg} " in grub_cfg or re.search(
+        rf"linux\s+\S*/vmlinuz-{re.escape(archive.version)} {re.escape(case.root_arg)}\s", grub_cfg
+    ), grub_cfg[:3000]
+    assert "console=ttyS0,115200n8" in grub_cfg
+
+    # The initramfs of the installed kernel, rebuilt by finalize (newer than the restored kernel).
+    initrd = f"{TARGET}/boot/initrd.img-{archive.version}"
+    newer = vm.run(f"test {initrd} -nt {TARGET}/boot/{archive.kernel}")
+    assert newer.rc == 0, f"{initrd} was not rebuilt (or is missing)"
+    listing = vm.check(f"chroot {TARGET} lsinitramfs /boot/initrd.img-{archive.version}", timeout=300)
+    assert "usr/sbin/lvm" in listing or "sbin/lvm" in listing
+
+    # The report.
+    reports = vm.check(f"ls {TARGET}/var/log/rescue-tui/").split()
+    assert any(r.endswith(".json") for r in reports) and any(r.endswith(".txt") for r in reports), reports
+    latest = sorted(r for r in reports if r.endswith(".json"))[-1]
+    report = json.loads(vm.read_text(f"{TARGET}/var/log/rescue-tui/{latest}"))
+    final = report["finalize"]
+    phases = {p["phase"]: p["status"] for p in final["phases"]}
+    assert phases == {
+        "check": "done", "files": "done", "selinux": "skipped", "initramfs": "done", "bootloader": "done"
+    }, phases  # fmt: skip
+    assert final["problems"] == 0 and all(c["ok"] for c in final["commands"]), final
+    assert report["hostname"] == json.loads(vm.read_text("/root/layout.json"))["machine"]["hostname"]
+    assert report["apply"]["done"] > 0, report["apply"]  # apply's journal was found: its step timings
+
+
+def assert_bios_boot_code(vm: Machine, trip: RoundTrip) -> None:
+    """GRUB's boot.img in each disk's MBR, pointing at core.img in that disk's BIOS boot partition."""
+    core = vm.check(f"stat -c %s {TARGET}/boot/grub/i386-pc/core.img").strip()
+    for disk in trip.disks:
+        mbr = vm.check(f"dd if={disk} bs=512 count=1 status=none | strings -n 4")
+        assert "GRUB" in mbr, f"{disk}: no GRUB boot code in the MBR: {mbr!r}"
+        # boot.img keeps the LBA of core.img's first sector at 0x5c: the BIOS boot partition's start.
+        lba = int(vm.check(f"dd if={disk} bs=1 skip=92 count=8 status=none | od -An -t u8").strip())
+        start = int(vm.check(f"cat /sys/class/block/{disk.rsplit('/', 1)[1]}1/start").strip())
+        assert lba == start, f"{disk}: boot.img points at sector {lba}, the BIOS boot partition starts at {start}"
+        # core.img itself is there (its first sector, diskboot.img, gets the block list: compare after it).
+        same = vm.run(f"cmp -s -i 512 -n $(({core} - 512)) {TARGET}/boot/grub/i386-pc/core.img {disk}1")
+        assert same.rc == 0, f"{disk}1 does not hold core.img"
+
+
+def assert_uefi_loaders(vm: Machine) -> None:
+    esp = f"{TARGET}/boot/efi"
+    files = vm.check(f"cd {esp} && find . -type f | sort").split()
+    assert "./EFI/debian/grubx64.efi" in files, files
+    assert "./EFI/BOOT/BOOTX64.EFI" in files, files
+    vm.check(f"cmp {esp}/EFI/debian/grubx64.efi {esp}/EFI/BOOT/BOOTX64.EFI")
+    entries = vm.check("efibootmgr -v")
+    entry = next((line for line in entries.splitlines() if re.match(r"Boot[0-9A-F]{4}\* debian\b", line)), None)
+    assert entry is not None, entries
+    assert "00000065-1111-4222-8333-000000000065" in entry.lower() and "\\EFI\\debian\\grubx64.efi" in entry, entry
+    order = re.search(r"^BootOrder: (\S+)", entries, re.M)
+    assert order and order.group(1).startswith(entry[4:8]), entries
+
+
+def power_off(vm: Machine) -> list[Path]:
+    """Leave the disks clean (unmounted, arrays stopped, written), end the rescue guest; the disk files."""
+    vm.check(f"rescue-tui umount --target-root {TARGET}", timeout=120)
+    vm.check("vgchange -an >/dev/null 2>&1; mdadm --stop --scan 2>/dev/null; sync", timeout=120)
+    disks = [d.path for d in vm.disks]
+    vm.kill()
+    return disks
+
+
+def boot_restored(vm: Machine, disks: list[Path], workdir: Path, request: pytest.FixtureRequest) -> Machine:
+    """Boot the recovered disks alone (UEFI: with the NVRAM the rescue guest wrote its entry into)."""
+    efi_vars = None
+    if vm.firmware == "uefi":
+        source = vm.efi_vars_file()
+        efi_vars = workdir / "uefi-vars.qcow2"
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, efi_vars)
+    machine = Machine(image=vm.image, workdir=workdir, firmware=vm.firmware, boot_disks=tuple(disks), efi_vars=efi_vars)
+    machines: list[Machine] = getattr(request.node, "_rescue_machines", [])
+    machines.append(machine)
+    request.node._rescue_machines = machines
+    return machine.start()
+
+
+def login(machine: Machine, timeout: float) -> float:
+    """Wait for the restored system's login prompt on ttyS0 and log in as root; seconds since power-on."""
+    machine.expect_serial(f"{HOSTNAME} login:", timeout)
+    seconds = time.monotonic() - machine.started
+    machine.serial.send(b"root\r")
+    machine.expect_serial("Password:", 60)
+    machine.serial.send(f"{PASSWORD}\r".encode())
+    machine.expect_serial(f"root@{HOSTNAME}", 120)
+    return seconds
+
+
+def serial_check(machine: Machine, command: str, timeout: float = 120) -> str:
+    """Run a command on the restored system's serial console; its output (exit status must be 0)."""
+    token = f"__END{int(time.monotonic() * 1000)}__"
+    machine.serial.send(f"{command}; echo {token}$?\r".encode())
+    try:
+        machine.serial.expect(rf"{token}(\d+)", timeout=timeout)
+    except Exception as exc:
+        raise GuestError(f"restored system: {command!r} did not finish\n{machine.serial_tail()}") from exc
+    output: str = machine.serial.before.decode("utf-8", errors="replace")
+    rc = int(machine.serial.match.group(1))
+    if rc != 0:
+        raise GuestError(f"restored system: {command!r} exited {rc}:\n{output}")
+    return output
+
+
+@pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
+def test_finalize_makes_the_restored_debian_boot_from_its_disks(
+    vm: Machine, target_archive: TargetArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    firmware = vm.firmware
+    case = CASES[firmware]
+    trip, _plan = recover(vm, case, target_archive)
+
+    assert_common_files(vm, case, target_archive)
+    if firmware == "bios":
+        assert_bios_boot_code(vm, trip)
+        conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
+        assert "UUID=0badc0de:11112222:33334444:55556666" in conf, conf
+    else:
+        assert_uefi_loaders(vm)
+
+    disks = power_off(vm)
+    if firmware == "bios":
+        # The second disk first: its own boot code and core image must start the system.
+        disks = disks[::-1]
+    restored = boot_restored(vm, disks, tmp_path / "restored", request)
+    try:
+        seconds = login(restored, BOOT_TIMEOUT)
+        record_timing(f"{firmware} restored system: power-on to login prompt", seconds)
+        root = serial_check(restored, "findmnt -n -o SOURCE,FSTYPE /")
+        assert ("vg_system-root" if firmware == "bios" else "sys-root") in root, root
+        mounts = serial_check(restored, "findmnt -n -o TARGET,SOURCE --real | sort")
+        for mountpoint in case.want_fstab:
+            if mountpoint != "none":
+                assert re.search(rf"^{re.escape(mountpoint)}\s", mounts, re.M), mounts
+        serial_check(restored, "swapon --show=NAME --noheadings | grep -q .")
+        if firmware == "bios":
+            mdstat = serial_check(restored, "cat /proc/mdstat")
+            assert "raid1" in mdstat, mdstat
+    finally:
+        restored.kill()
