@@ -181,6 +181,15 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         else:
             self.action_preflight()
 
+    def _filled_in(self) -> tuple[BackendSpec, Credentials] | None:
+        """The spec and its credentials when both are valid (the problem is shown under the spec otherwise)."""
+        spec = self._spec()
+        credentials = self._credentials(spec) if spec is not None else None
+        if spec is None or credentials is None:
+            self.app.bell()
+            return None
+        return spec, credentials
+
     def _credentials(self, spec: BackendSpec) -> Credentials | None:
         values = {f.name: self.query_one(f"#field-{f.name}", Input).value for f in self.fields}
         try:
@@ -195,11 +204,10 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         if self.none_chosen:
             self.app.bell()
             return
-        spec = self._spec()
-        credentials = self._credentials(spec) if spec is not None else None
-        if spec is None or credentials is None:
-            self.app.bell()
+        filled = self._filled_in()
+        if filled is None:
             return
+        spec, credentials = filled
         self.report = None
         self._show_checks([f"Checking {spec.text} ..."])
         self.cancel = threading.Event()
@@ -245,11 +253,10 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
             self.session.restore = RestoreChoice(spec=None)
             self.app.push_screen(ConfirmScreen())
             return
-        spec = self._spec()
-        credentials = self._credentials(spec) if spec is not None else None
-        if spec is None or credentials is None:
-            self.app.bell()
+        filled = self._filled_in()
+        if filled is None:
             return
+        spec, credentials = filled
         if self.report is None or self.report.spec != spec.text or not self.report.ok:
             self.app.bell()
             self.query_one("#spec-problem", Static).update(
