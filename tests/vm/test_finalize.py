@@ -223,8 +223,8 @@ def assert_bios_boot_code(vm: Machine, trip: RoundTrip) -> None:
         assert lba == start, f"{disk}: boot.img points at sector {lba}, the BIOS boot partition starts at {start}"
         # core.img was written there. grub-setup patches it on the way (block list, install partition),
         # so it is not byte-equal to the file; that it runs is shown by booting from each disk below.
-        written = vm.check(f"head -c {core} {disk}1 | tr -d '\\000' | head -c 64 | wc -c").strip()
-        assert written == "64", f"{disk}1: the BIOS boot partition is blank after grub-install"
+        written = int(vm.check(f"head -c {core} {disk}1 | tr -d '\\000' | wc -c").strip())
+        assert written > 512, f"{disk}1: the BIOS boot partition is (nearly) blank after grub-install"
 
 
 def assert_uefi_loaders(vm: Machine) -> None:
