@@ -276,6 +276,9 @@ def login(machine: Machine, timeout: float) -> float:
     return seconds
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def serial_check(machine: Machine, command: str, timeout: float = 120) -> str:
     """Run a command on the restored system's serial console; its output (exit status must be 0)."""
     token = f"__END{int(time.monotonic() * 1000)}__"
@@ -284,7 +287,8 @@ def serial_check(machine: Machine, command: str, timeout: float = 120) -> str:
         machine.serial.expect(rf"{token}(\d+)", timeout=timeout)
     except Exception as exc:
         raise GuestError(f"restored system: {command!r} did not finish\n{machine.serial_tail()}") from exc
-    output: str = machine.serial.before.decode("utf-8", errors="replace")
+    # the restored bash switches bracketed paste on and off around each command: drop terminal escapes
+    output = ANSI_ESCAPE.sub("", machine.serial.before.decode("utf-8", errors="replace"))
     rc = int(machine.serial.match.group(1))
     if rc != 0:
         raise GuestError(f"restored system: {command!r} exited {rc}:\n{output}")
