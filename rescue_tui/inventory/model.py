@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+DEVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+!-]{0,63}")
+"""A kernel block device name ('sda', 'nvme0n1', 'cciss!c0d0'): never a path, never '.' or '..'."""
+DEVICE_PATH = re.compile(r"/dev/[A-Za-z0-9][A-Za-z0-9_.:+!-]{0,63}(/[A-Za-z0-9][A-Za-z0-9_.:+!-]{0,63})*")
+"""A device node under /dev, without '..' or empty components."""
+
+
+def device_name_problem(name: object) -> str | None:
+    """Why ``name`` is not a kernel device name (None when it is one)."""
+    if not isinstance(name, str) or not DEVICE_NAME.fullmatch(name) or ".." in name:
+        return f"{name!r} is not a device name (letters, digits and _.:+!- only, such as 'sdb' or 'nvme0n1')"
+    return None
+
+
+def device_path_problem(path: object) -> str | None:
+    """Why ``path`` is not a device node under /dev (None when it is one)."""
+    if not isinstance(path, str) or not DEVICE_PATH.fullmatch(path) or "/../" in f"{path}/":
+        return f"{path!r} is not a device node under /dev (such as '/dev/sdb')"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

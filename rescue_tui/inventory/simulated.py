@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rescue_tui.errors import BadInputError
-from rescue_tui.inventory.model import Inventory, TargetDisk
+from rescue_tui.inventory.model import Inventory, TargetDisk, device_name_problem, device_path_problem
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TargetDisk)}
 _TUPLES = {"partitions", "holders", "mounts", "signatures"}
@@ -32,8 +32,13 @@ def _disk(raw: Any, where: str) -> TargetDisk:
     for key in ("name", "size"):
         if key not in raw:
             raise BadInputError(f"{where}: missing {key!r}")
+    # Names become file names of the planning stand-ins and paths of device nodes: device syntax only.
+    if problem := device_name_problem(raw["name"]):
+        raise BadInputError(f"{where}.name: {problem}")
     values = dict(raw)
     values.setdefault("path", f"/dev/{raw['name']}")
+    if problem := device_path_problem(values["path"]):
+        raise BadInputError(f"{where}.path: {problem}")
     for key, value in values.items():
         ok = (
             (key in _INTS and isinstance(value, int) and not isinstance(value, bool) and value > 0)

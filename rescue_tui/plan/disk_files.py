@@ -20,7 +20,8 @@ import blivet.devices.partition
 import blivet.partitioning
 from blivet.devices import DiskFile
 
-from rescue_tui.inventory.model import TargetDisk
+from rescue_tui.errors import BadInputError
+from rescue_tui.inventory.model import TargetDisk, device_name_problem
 
 _PREFIX = "rescue-tui-plan-"
 _SHM = "/dev/shm"
@@ -47,6 +48,21 @@ blivet.partitioning.device_path_to_name = _path_to_name
 blivet.devices.partition.device_path_to_name = _path_to_name
 
 
+def _stand_in(folder: str, target: TargetDisk) -> str:
+    """A new sparse file named like the disk, inside ``folder`` and nowhere else (never an existing file)."""
+    if problem := device_name_problem(target.name):
+        raise BadInputError(f"target disk {problem}")
+    path = os.path.join(folder, target.name)
+    if os.path.dirname(path) != folder:  # pragma: no cover - the name syntax already excludes it
+        raise BadInputError(f"target disk {target.name!r}: not a plain name")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.ftruncate(fd, target.size)
+    finally:
+        os.close(fd)
+    return path
+
+
 @contextmanager
 def disk_files(targets: list[TargetDisk]) -> Iterator[dict[str, Any]]:
     """DiskFile devices named like the targets, backed by sparse files; removed afterwards."""
@@ -56,10 +72,7 @@ def disk_files(targets: list[TargetDisk]) -> Iterator[dict[str, Any]]:
     try:
         devices: dict[str, Any] = {}
         for target in targets:
-            path = os.path.join(folder, target.name)
-            with open(path, "wb") as handle:
-                handle.truncate(target.size)
-            devices[target.name] = DiskFile(path)
+            devices[target.name] = DiskFile(_stand_in(folder, target))
         yield devices
     finally:
         shutil.rmtree(folder, ignore_errors=True)
