@@ -28,6 +28,7 @@ from rescue_tui.errors import ApplyCancelledError, ApplyError, RefusedError, Res
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.plan.codec import plan_to_json
+from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import CreateMd, CreateSubvolume, MountStep, Plan, SetIdentity, Step, WipeDisk
 
 
@@ -75,7 +76,7 @@ def prepare(plan: Plan, options: ApplyOptions, *, inventory: Inventory | None = 
     journal = Journal.open(journal_path, digest, resume=options.resume, mirrors=options.mirrors)
     inventory = inventory or live_inventory()
     ours = options.resume and any(e.get("event") == "done" for e in journal.entries)
-    problems = check_targets(plan, inventory, our_holders=ours) + check_system(plan)
+    problems = device_problems(plan) + check_targets(plan, inventory, our_holders=ours) + check_system(plan)
     if any(s.kind == "luks-format" for s in plan.steps) and not options.passphrase:
         problems.append("the plan creates LUKS containers: give their passphrase (--passphrase-file)")
     if problems:

@@ -15,6 +15,7 @@ from typing import Any
 from rescue_tui.errors import BadInputError, LayoutError
 from rescue_tui.layout.codec import dump_layout, parse_layout
 from rescue_tui.layout.model import Layout
+from rescue_tui.plan.integrity import device_problems
 from rescue_tui.mapping.model import SizeChange
 from rescue_tui.plan.model import PLAN_FORMAT_VERSION, STEP_KINDS, Plan, PlannedDisk, Step
 
@@ -115,6 +116,9 @@ def plan_from_json(text: str, *, where: str) -> Plan:
         missing = [a for a in step.after if a not in ids[:index]]
         if missing:
             raise PlanFileError(f"{where}: $.steps[{index}].after: {missing[0]} is not an earlier step")
+    problems = device_problems(plan)
+    if problems:
+        raise PlanFileError.of([f"{where}: {line}" for line in problems])
     return plan
 
 
