@@ -15,8 +15,8 @@ from typing import Any
 from rescue_tui.errors import BadInputError, LayoutError
 from rescue_tui.layout.codec import dump_layout, parse_layout
 from rescue_tui.layout.model import Layout
-from rescue_tui.plan.integrity import device_problems
 from rescue_tui.mapping.model import SizeChange
+from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import PLAN_FORMAT_VERSION, STEP_KINDS, Plan, PlannedDisk, Step
 
 

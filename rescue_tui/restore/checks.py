@@ -145,14 +145,51 @@ class SpaceEstimate:
         return CheckResult(name="fits", status=CheckStatus.OK, detail="; ".join(lines))
 
 
-def target_check(target: Path) -> CheckResult:
-    """``target``: an existing directory, not ``/``; a warning when it already holds data."""
+def escaping_symlinks(target: Path) -> dict[str, str]:
+    """Symlinks already in ``target`` that lead to a directory outside it, or to nothing: relative path -> link.
+
+    GNU tar (and borg, restic) write *through* a directory symlink that is already on the target when
+    the backup has no directory of that name to replace it: such a link would send the restore
+    anywhere on the rescue system. Links to files outside are harmless (a restored file replaces the
+    link itself), like ``etc/localtime`` in a half-restored tree.
+    """
+    root = os.path.realpath(target)
+    found = {}
+    for folder, dirs, files in os.walk(target):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                continue
+            resolved = os.path.realpath(path)
+            inside = resolved == root or resolved.startswith(root.rstrip("/") + "/")
+            if not inside and (os.path.isdir(resolved) or not os.path.exists(resolved)):
+                found[os.path.relpath(path, target)] = os.readlink(path)
+    return found
+
+
+def _links_problem(target: Path, links: dict[str, str]) -> CheckResult:
+    first = sorted(links)[0]
+    return CheckResult(
+        name="target",
+        status=CheckStatus.FAIL,
+        detail=f"{first} -> {links[first]}: a restore through it would land outside {target}; remove it first",
+    )
+
+
+def target_check(target: Path, *, members_checked_later: bool = False) -> CheckResult:
+    """``target``: an existing directory, not ``/``, with no symlink leading out; a warning when it holds data.
+
+    With ``members_checked_later`` a symlink leading out is refused only when a member goes through it
+    (``MemberCheck.on_target``, for backends that list every member in preflight).
+    """
     if not target.is_dir():
         return CheckResult(name="target", status=CheckStatus.FAIL, detail=f"{target} is not a directory")
     if os.path.realpath(target) == "/":
         return CheckResult(name="target", status=CheckStatus.FAIL, detail="the target must not be /")
     mounts = set(mounts_under(target))
     present = [e.name for e in os.scandir(target) if e.name != "lost+found" and e.name not in mounts]
+    if not members_checked_later and (links := escaping_symlinks(target)):
+        return _links_problem(target, links)
     if present:
         shown = ", ".join(sorted(present)[:5])
         return CheckResult(

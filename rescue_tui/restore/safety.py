@@ -30,6 +30,8 @@ class MemberCheck:
     """Stateful checker: feed members in archive order."""
 
     symlinks: set[str] = field(default_factory=set)
+    on_target: dict[str, str] = field(default_factory=dict)
+    """Symlinks already on the target leading outside it (``checks.escaping_symlinks``), till a member replaces one."""
     problems: list[str] = field(default_factory=list)
 
     def check(self, name: str, *, symlink: bool = False, hardlink: bool = False, linkname: str = "") -> str | None:
@@ -37,6 +39,7 @@ class MemberCheck:
         problem = self._problem(name, symlink=symlink, hardlink=hardlink, linkname=linkname)
         rel = normalise(name)
         if problem is None:
+            self.on_target.pop(rel, None)  # extracting this member replaces what stood there
             if symlink:
                 self.symlinks.add(rel)
             else:
@@ -67,6 +70,8 @@ class MemberCheck:
             prefix = "/".join(parts[:i])
             if prefix in self.symlinks:
                 return f"goes through the symlink {prefix!r} stored earlier in the archive"
+            if prefix in self.on_target:
+                return f"goes through {prefix} -> {self.on_target[prefix]}, a symlink already on the target"
         return None
 
 

@@ -38,7 +38,7 @@ from rescue_tui.errors import BadInputError
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SecretDir
 from rescue_tui.restore.backend import BackupResult, register
-from rescue_tui.restore.checks import SpaceEstimate, target_check
+from rescue_tui.restore.checks import SpaceEstimate, escaping_symlinks, target_check
 from rescue_tui.restore.errors import BackendError, CancelledError
 from rescue_tui.restore.manifest import (
     CHUNK,
@@ -68,6 +68,7 @@ from rescue_tui.restore.model import (
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck, normalise
+from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted
 from rescue_tui.units import human_size
 
 SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -255,7 +256,7 @@ class TarBackend:
     def preflight(
         self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
     ) -> PreflightReport:
-        checks: list[CheckResult] = [target_check(target)]
+        checks: list[CheckResult] = [target_check(target, members_checked_later=True)]
         with SecretDir() as secrets:
             try:
                 size = self._source_size(secrets)
@@ -271,17 +272,19 @@ class TarBackend:
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
             estimate = SpaceEstimate(target) if target.is_dir() else None
-            member_check = MemberCheck()
+            member_check = MemberCheck(on_target=escaping_symlinks(target) if target.is_dir() else {})
             tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
             try:
-                digest, members = self._scan(secrets, member_check, estimate, tracker, cancel)
+                digest, members, disagreement = self._scan(secrets, member_check, estimate, tracker, cancel)
             except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
                 detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
                 checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             tracker.finish(message="listed")
             checks.append(CheckResult(name="lists", status=CheckStatus.OK, detail=f"{members} members"))
-            if member_check.problems:
+            if disagreement is not None:
+                checks.append(CheckResult(name="safe", status=CheckStatus.FAIL, detail=disagreement))
+            elif member_check.problems:
                 shown = member_check.problems[0]
                 n = len(member_check.problems)
                 checks.append(
@@ -327,24 +330,25 @@ class TarBackend:
         estimate: SpaceEstimate | None,
         tracker: Tracker,
         cancel: threading.Event | None,
-    ) -> tuple[str, int]:
-        """One streaming pass: sha256 of the archive bytes, member safety, sizes. Returns (sha256, members)."""
-        members = 0
+    ) -> tuple[str, int, str | None]:
+        """One streaming pass: sha256, member safety, sizes, GNU tar's listing. (sha256, members, disagreement)."""
+        checked: list[str] = []
 
         def on_tar(tar: tarfile.TarFile) -> None:
-            nonlocal members
             for member in tar:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("preflight: cancelled")
-                members += 1
+                checked.append(gnu_quoted(member.name))
                 member_check.check(
                     member.name, symlink=member.issym(), hardlink=member.islnk(), linkname=member.linkname
                 )
                 if estimate is not None:
                     estimate.add(normalise(member.name), member_data_size(member))
 
-        digest = self._stream(secrets, on_tar, tracker, cancel)
-        return digest, members
+        with GnuTarLister(self._secrets()) as lister:
+            digest = self._stream(secrets, on_tar, tracker, cancel, lister=lister)
+            disagreement = lister.disagreement(checked)
+        return digest, len(checked), disagreement
 
     def _stream(
         self,
@@ -352,8 +356,13 @@ class TarBackend:
         consume: Callable[[tarfile.TarFile], None],
         tracker: Tracker,
         cancel: threading.Event | None,
+        *,
+        lister: GnuTarLister | None = None,
     ) -> str:
-        """Read the archive once through Python: hash, decompress, hand a stream-mode TarFile to ``consume``."""
+        """Read the archive once through Python: hash, decompress, hand a stream-mode TarFile to ``consume``.
+
+        With ``lister``, every byte tarfile sees (and the rest, drained) also goes to GNU tar's listing.
+        """
         with contextlib.ExitStack() as stack:
             if self.spec.is_local:
                 raw: IO[bytes] = stack.enter_context(open(self.spec.path, "rb"))
@@ -372,9 +381,11 @@ class TarBackend:
             hashing = HashingReader(raw)
             dec = decompressor(self.compression)
             if dec is None:
-                with tarfile.open(fileobj=hashing, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
+                plain: Readable = lister.reader(hashing) if lister else hashing
+                with tarfile.open(fileobj=plain, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
                     consume(tar)
-                hashing.drain()
+                while plain.read(CHUNK):
+                    pass
                 tracker.update(hashing.count)
             else:
                 pipe = stack.enter_context(
@@ -404,10 +415,11 @@ class TarBackend:
 
                 feeder = threading.Thread(target=feed, daemon=True)
                 feeder.start()
-                out = pipe.procs[-1].stdout
-                assert out is not None
+                stdout = pipe.procs[-1].stdout
+                assert stdout is not None
+                out: Readable = lister.reader(stdout) if lister else stdout
                 try:
-                    with tarfile.open(fileobj=out, mode="r|", bufsize=CHUNK) as tar:
+                    with tarfile.open(fileobj=out, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
                         consume(tar)
                 finally:
                     while out.read(CHUNK):

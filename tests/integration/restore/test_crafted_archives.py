@@ -124,3 +124,76 @@ def test_preflight_lists_every_problem_and_names_the_first(tmp_path: Path, targe
     report = open_backend(f"tar:{archive}").preflight(target, no_progress)
     safe = next(c for c in report.checks if c.name == "safe")
     assert safe.detail.startswith("2 member(s) would land outside the target, first '../one': '..' component")
+
+
+def _archive_with_a_corrupt_header(tmp_path: Path, outside: Path) -> Path:
+    """Two harmless members, a header whose checksum is broken, then three more (one escapes).
+
+    Python's tarfile stops quietly at the broken header; GNU tar skips it and extracts the rest.
+    """
+    archive = tmp_path / "corrupt-header.tar"
+    with tarfile.open(archive, "w", format=tarfile.USTAR_FORMAT) as tar:
+        _file(tar, "etc/hostname", b"looks innocent\n")
+        _file(tar, "etc/motd", b"welcome\n")
+        _file(tar, "etc/broken", b"x")
+        _link(tar, "escape", str(outside))
+        _file(tar, "escape/through-symlink")
+    data = bytearray(archive.read_bytes())
+    third = 2 * 1024  # each small member: a 512-byte header and one 512-byte block of data
+    assert data[third : third + 10].startswith(b"etc/broken")
+    data[third + 148 : third + 156] = b"0000000\0"  # a wrong header checksum
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+def test_an_archive_gnu_tar_reads_further_than_the_check_is_refused(
+    tmp_path: Path, target: Path, outside: Path
+) -> None:
+    archive = _archive_with_a_corrupt_header(tmp_path, outside)
+    assert len(tarfile.open(archive).getmembers()) == 2  # what a Python-only check would have seen
+    before = snapshot(outside)
+    result = run_cli("restore", "--backend", f"tar:{archive}", "--target", str(target), "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1 and "preflight: safe: GNU tar lists" in errors[0], errors
+    assert os.listdir(target) == []
+    assert snapshot(outside) == before
+
+
+def test_member_names_are_compared_with_gnu_tars_listing_whatever_their_bytes(tmp_path: Path, target: Path) -> None:
+    archive = tmp_path / "names.tar"
+    names = ["d ir/a b", "nl\nname", "tab\tx", "back\\slash", "utf\u00e9", "q?mark", '"quote', "bad\udcffbyte"]
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT, errors="surrogateescape") as tar:
+        for name in names:
+            _file(tar, name, b"ok\n")
+    report = open_backend(f"tar:{archive}").preflight(target, no_progress)
+    lists = next(c for c in report.checks if c.name == "lists")
+    assert lists.status.value == "ok" and lists.detail == f"{len(names)} members", lists
+
+
+def test_a_symlink_on_the_target_leading_out_is_refused_when_a_member_goes_through_it(
+    tmp_path: Path, target: Path, outside: Path
+) -> None:
+    os.symlink(outside, target / "data")
+    archive = tmp_path / "innocent.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+        _file(tar, "data/victim", b"overwritten\n")
+    before = snapshot(outside)
+    result = run_cli("restore", "--backend", f"tar:{archive}", "--target", str(target), "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1 and "a symlink already on the target" in errors[0], errors
+    assert (outside / "victim").read_text() == "original\n"
+    assert snapshot(outside) == before
+
+
+def test_a_symlink_leading_out_that_the_archive_replaces_is_no_problem(tmp_path: Path, target: Path) -> None:
+    # A half-restored tree: var/run -> /run is on the target, and the archive holds var/run itself.
+    (target / "var").mkdir()
+    os.symlink("/run", target / "var" / "run")
+    archive = tmp_path / "replaces.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+        _link(tar, "var/run", "/run")
+        _file(tar, "etc/hostname", b"restored\n")
+    report = open_backend(f"tar:{archive}").preflight(target, no_progress)
+    assert {c.name: c.status.value for c in report.checks}["safe"] == "ok", report.checks
