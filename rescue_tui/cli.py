@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from rescue_tui import __version__
 from rescue_tui.boot.entry import add_boot_parser
-from rescue_tui.errors import ExitCode, RescueError
+from rescue_tui.errors import ExitCode, RefusedError, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.restore.commands import add_restore_parsers
+from rescue_tui.text import hostname_problem, printable
 from rescue_tui.tui.command import add_tui_parser
 
 if TYPE_CHECKING:
@@ -165,7 +166,6 @@ def _read_secret(path: Path | None) -> str | None:
 
 def _confirm(prepared: Prepared) -> None:
     """The operator types the layout's host name, or the apply is refused (nothing written)."""
-    from rescue_tui.errors import RefusedError
     from rescue_tui.units import human_size
 
     plan = prepared.plan
@@ -176,6 +176,8 @@ def _confirm(prepared: Prepared) -> None:
         print(f"  {disk.path}  {human_size(disk.size)}  {disk.serial or ''}  (now holds: {holds})", file=sys.stderr)
     if not sys.stdin.isatty():
         raise RefusedError("not confirmed: no terminal to ask on", hint="unattended runs pass --yes")
+    if problem := hostname_problem(plan.hostname):  # an empty name would be confirmed by a bare Enter
+        raise RefusedError(f"the plan's $.hostname: {problem}; nothing was written")
     answer = input(f"Type the host name ({plan.hostname}) to go on: ").strip()
     if answer != plan.hostname:
         raise RefusedError(f"not confirmed: {answer!r} is not {plan.hostname!r}; nothing was written")
@@ -338,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         for line in exc.lines():
-            print(f"rescue-tui: {line}", file=sys.stderr)
+            print(f"rescue-tui: {printable(line)}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("rescue-tui: interrupted", file=sys.stderr)

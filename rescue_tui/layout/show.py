@@ -26,6 +26,7 @@ from rescue_tui.layout.model import (
     Swap,
 )
 from rescue_tui.layout.sizes import DeviceSizes
+from rescue_tui.text import printable
 from rescue_tui.units import human_size
 
 
@@ -93,7 +94,7 @@ def tree_rows(layout: Layout) -> list[TreeRow]:
 
     def visit(item: Item, depth: int) -> None:
         repeat = item.id in shown
-        rows.append(TreeRow(depth, item, describe(item, sizes), repeat))
+        rows.append(TreeRow(depth, item, printable(describe(item, sizes)), repeat))
         if repeat:
             return
         shown.add(item.id)
@@ -113,7 +114,7 @@ def tree_rows(layout: Layout) -> list[TreeRow]:
 
 def render_tree(layout: Layout) -> str:
     """The tree as text, with a header naming the machine."""
-    head = f"{layout.machine.hostname}"
+    head = printable(layout.machine.hostname)
     if layout.boot:
         head += f"  ({layout.boot.firmware.upper()} boot)"
     lines = [head]

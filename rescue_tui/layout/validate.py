@@ -34,6 +34,7 @@ from rescue_tui.layout.model import (
     Swap,
 )
 from rescue_tui.layout.sizes import DeviceSizes, lv_allocation
+from rescue_tui.text import hostname_problem
 from rescue_tui.units import human_size
 
 
@@ -88,6 +89,12 @@ def _gpt_reserved(sector_size: int) -> int:
 
 
 # --- identity and references ---------------------------------------------------------------------
+
+
+@rule
+def machine_hostname(ctx: Context) -> Iterator[Problem]:
+    if problem := hostname_problem(ctx.layout.machine.hostname):
+        yield Problem("$.machine.hostname", problem)
 
 
 @rule

@@ -18,6 +18,7 @@ from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import SizeChange
 from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import PLAN_FORMAT_VERSION, STEP_KINDS, Plan, PlannedDisk, Step
+from rescue_tui.text import hostname_problem
 
 
 def _plain(obj: Any) -> Any:
@@ -117,6 +118,8 @@ def plan_from_json(text: str, *, where: str) -> Plan:
         if missing:
             raise PlanFileError(f"{where}: $.steps[{index}].after: {missing[0]} is not an earlier step")
     problems = device_problems(plan)
+    if problem := hostname_problem(plan.hostname):
+        problems.insert(0, f"$.hostname: {problem}")
     if problems:
         raise PlanFileError.of([f"{where}: {line}" for line in problems])
     return plan

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from rescue_tui.inventory.model import TargetDisk
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import Secret
+from rescue_tui.text import hostname_problem
 from rescue_tui.tui.dialogs import MessageDialog, PassphraseDialog
 from rescue_tui.tui.engine import luks_containers
 from rescue_tui.tui.screens.base import StepScreen
@@ -107,6 +108,9 @@ a rehearsal: nothing is written whatever you type.
         plan = self.session.plan
         assert plan is not None
         problem = self.query_one("#confirm-problem", Static)
+        if hostname_problem(plan.hostname):  # an empty or odd name must never be confirmed by a bare Enter
+            problem.update("This plan's host name cannot be typed to confirm: nothing done. Esc to go back.")
+            return
         if event.value.strip() != plan.hostname:
             problem.update(f"That is not {plan.hostname}: nothing done. Type it exactly, or Esc to go back.")
             return

@@ -52,3 +52,15 @@ def test_a_plan_for_disks_that_are_not_here_is_refused_and_leaves_no_journal(pla
     assert "rescue-tui: /dev/vdb: not present (the plan maps nvme0n1 onto it)" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("hostname", ["", "web\x1b[2J"])
+def test_a_plan_whose_host_name_cannot_be_typed_is_refused(plan_file: Path, tmp_path: Path, hostname: str) -> None:
+    document = json.loads(plan_file.read_text())
+    document["hostname"] = hostname
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps(document))
+    result = apply(str(bad), "--journal-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "$.hostname:" in result.stderr and "\x1b" not in result.stderr
+    assert list(tmp_path.iterdir()) == [bad]
