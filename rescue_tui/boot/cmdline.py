@@ -14,6 +14,10 @@ Options (each optional; the last one given wins, as for any kernel option):
     Plan and show, write nothing. A bad value means *yes*: a typo never writes.
 ``rescue.console=ascii|unicode|auto``
     Glyphs on the consoles; *auto* is ASCII on a serial line, Unicode on a VT.
+``rescue.medium=UUID``
+    The volume UUID of the medium the rescue system booted from, as GRUB found it
+    (``grub/grub.cfg`` sets it): that disk is never offered as a target, even when
+    it is no longer mounted (the ``toram`` entry).
 
 Parsing never raises: a bad value becomes one line in ``BootOptions.problems``
 (naming the option, what was wrong and what is used instead) and the option
@@ -22,6 +26,7 @@ keeps its safe default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -34,7 +39,8 @@ BACKENDS: Final = ("restic", "borg", "rsync", "tar")
 
 CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
-OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console")
+OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console", "medium")
+_MEDIUM: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _YES: Final = frozenset({"", "1", "y", "yes", "true", "on"})
 _NO: Final = frozenset({"0", "n", "no", "false", "off"})
 
@@ -53,6 +59,8 @@ class BootOptions:
     """Plan and show only; write nothing."""
     console: ConsoleMode = "auto"
     """Glyph mode for the consoles."""
+    medium: str | None = None
+    """Volume UUID of the boot medium (GRUB's probe), or None (network boot, or an older image)."""
     problems: tuple[str, ...] = ()
     """One line per option that could not be used, saying what is used instead."""
 
@@ -116,12 +124,17 @@ def parse_cmdline(text: str) -> BootOptions:
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
     console = _console(values, problems) if "console" in values else "auto"
+    medium = values.get("medium") or None
+    if medium is not None and not _MEDIUM.fullmatch(medium):
+        problems.append(f"rescue.medium={medium}: not a volume UUID; ignored")
+        medium = None
     return BootOptions(
         layout=layout,
         backend=backend,
         unattended=unattended,
         dryrun=dryrun,
         console=console,
+        medium=medium,
         problems=tuple(problems),
     )
 

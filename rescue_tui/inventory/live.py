@@ -14,12 +14,15 @@ from typing import Any
 
 import pyudev
 
+from rescue_tui.boot.cmdline import parse_cmdline
 from rescue_tui.inventory.model import Inventory, TargetDisk
 
 SKIP_PREFIXES = ("ram", "zram", "sr", "fd", "md", "dm-", "nbd", "zd")
 """Block devices that are never disks to recover onto (md and dm are built, not bought)."""
 RESCUE_MEDIUM_MOUNTS = ("/run/live/medium", "/lib/live/mount/medium", "/run/initramfs/live")
 """Where live-boot and dracut mount the medium the rescue system booted from."""
+MEDIUM_LABEL = "RESCUE_TUI"
+"""The volume label of our ISO (``iso/lib/pack.sh``): any such medium is a rescue stick, never a target."""
 
 
 def _mount_table(mountinfo: str) -> list[tuple[str, str, str]]:
@@ -96,7 +99,18 @@ def _rescue_medium_nodes(usage_mountinfo: str) -> set[str]:
     return nodes
 
 
-def _disk(device: Any, usage: _Usage, medium_nodes: set[str]) -> TargetDisk:
+def _is_medium(members: list[Any], medium_uuid: str | None) -> bool:
+    """The disk carries our boot medium: the volume GRUB booted from, or any rescue-tui ISO."""
+    for member in members:
+        props = member.properties
+        if medium_uuid and props.get("ID_FS_UUID") == medium_uuid:
+            return True
+        if props.get("ID_FS_TYPE") == "iso9660" and props.get("ID_FS_LABEL") == MEDIUM_LABEL:
+            return True
+    return False
+
+
+def _disk(device: Any, usage: _Usage, medium_nodes: set[str], medium_uuid: str | None = None) -> TargetDisk:
     props = device.properties
     parts = [c for c in device.children if c.device_type == "partition"]
     members = [device, *parts]
@@ -124,20 +138,25 @@ def _disk(device: Any, usage: _Usage, medium_nodes: set[str]) -> TargetDisk:
         partitions=tuple(sorted(p.sys_name for p in parts)),
         holders=tuple(holders),
         mounts=tuple(mounts),
-        rescue_medium=bool(nodes & medium_nodes),
+        rescue_medium=bool(nodes & medium_nodes) or _is_medium(members, medium_uuid),
         system_disk=bool(devnos & root_devnos),
         signatures=tuple(s for s in signatures if s),
     )
 
 
-def live_inventory(*, context: pyudev.Context | None = None) -> Inventory:
-    """Every disk udev knows now, with what makes each unsafe to overwrite."""
+def live_inventory(*, context: pyudev.Context | None = None, cmdline: str | None = None) -> Inventory:
+    """Every disk udev knows now, with what makes each unsafe to overwrite.
+
+    The boot medium is recognised while mounted, and by its identity recorded at boot
+    (``rescue.medium=`` on the kernel command line, ``cmdline`` when given) once it is not.
+    """
     context = context or pyudev.Context()
     mountinfo = _read("/proc/self/mountinfo")
     usage = _Usage(mountinfo, _read("/proc/swaps"))
     medium = _rescue_medium_nodes(mountinfo)
+    medium_uuid = parse_cmdline(_read("/proc/cmdline") if cmdline is None else cmdline).medium
     disks = [
-        _disk(device, usage, medium)
+        _disk(device, usage, medium, medium_uuid)
         for device in context.list_devices(subsystem="block", DEVTYPE="disk")
         if _is_candidate(device)
     ]

@@ -2,7 +2,7 @@
 
 Order of preference for the automatic proposal, each with its reason:
 the same WWN or serial (the very disk); then a disk of exactly the same size;
-then the smallest disk that fits. Never proposed, never accepted: the rescue
+then the smallest disk that fits. Removable disks (USB sticks) come last in each. Never proposed, never accepted: the rescue
 medium, the running system's disk, a disk with mounted filesystems or active
 holders, a read-only disk, a disk already chosen for another original, or a
 disk too small for what must fit on it.
@@ -148,12 +148,12 @@ def _by_identity(disk: Disk, free: list[TargetDisk], need: int) -> TargetDisk | 
 
 def _by_size(disk: Disk, free: list[TargetDisk], need: int) -> TargetDisk | None:
     same = [t for t in free if t.size == disk.size and t.size >= need]
-    same.sort(key=lambda t: (t.by_path != disk.by_path, t.name))
+    same.sort(key=lambda t: (t.removable, t.by_path != disk.by_path, t.name))
     return same[0] if same else None
 
 
 def _smallest_fit(disk: Disk, free: list[TargetDisk], need: int) -> TargetDisk | None:
-    fits = sorted((t for t in free if t.size >= need), key=lambda t: (t.size, t.name))
+    fits = sorted((t for t in free if t.size >= need), key=lambda t: (t.removable, t.size, t.name))
     return fits[0] if fits else None
 
 

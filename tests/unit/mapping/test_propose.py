@@ -115,3 +115,11 @@ def test_mapping_files_take_json_or_rear_lines(tmp_path: Path) -> None:
     (tmp_path / "bad").write_text("/dev/sda /dev/vdb\n/dev/sdb\n")
     with pytest.raises(BadInputError, match=r"bad:2: expected 'ORIGINAL TARGET'"):
         read_mapping_file(tmp_path / "bad")
+
+
+def test_a_removable_disk_comes_last_whatever_its_name_or_size(raid1: Layout) -> None:
+    # A USB stick that is not the medium (an old rescue stick left in) must not win a tie: 'sda' sorts first.
+    mapping = propose(raid1, disk("sda", TB2, removable=True), disk("sdb", TB2), disk("sdc", TB2))
+    assert sorted(p.target for p in mapping.pairs) == ["sdb", "sdc"]
+    mapping = propose(raid1, disk("sda", TB2 + GiB, removable=True), disk("sdb", TB2 * 2), disk("sdc", TB2 * 2))
+    assert sorted(p.target for p in mapping.pairs) == ["sdb", "sdc"]
