@@ -2,10 +2,10 @@
 
 Order of preference for the automatic proposal, each with its reason:
 the same WWN or serial (the very disk); then a disk of exactly the same size;
-then the smallest disk that fits. Removable disks (USB sticks) come last in each. Never proposed, never accepted: the rescue
-medium, the running system's disk, a disk with mounted filesystems or active
-holders, a read-only disk, a disk already chosen for another original, or a
-disk too small for what must fit on it.
+then the smallest disk that fits; removable disks (USB sticks) last in each.
+Never proposed, never accepted: the rescue medium, the running system's disk,
+a disk with mounted filesystems or active holders, a read-only disk, a disk
+already chosen for another original, or a disk too small for what must fit.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """borg backend: archives in a local or ssh borg repository (borg 1.2).
 
 Specs: ``borg:/ABS/REPO[::ARCHIVE]``, ``borg+ssh://[USER@]HOST[:PORT]/ABS/REPO[::ARCHIVE]``;
-without an archive name the newest archive is used.
+without an archive name the newest archive of this host (``--set host=NAME``; needed when the
+repository serves several hosts) is chosen once and used by name.
 
 The passphrase never reaches argv or borg's environment as a value: borg
 reads it through ``BORG_PASSCOMMAND="cat <0600 file>"``; ssh runs through
@@ -61,6 +62,7 @@ from rescue_tui.restore.model import (
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Completed, Pipeline, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck
+from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot, newest_of_host
 from rescue_tui.units import human_size
 
 PASSPHRASE_FIELD = Field(
@@ -87,7 +89,8 @@ class BorgBackend:
 
     @classmethod
     def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
-        return (PASSPHRASE_FIELD, *SSH_FIELDS) if spec.transport == "ssh" else (PASSPHRASE_FIELD,)
+        base = (PASSPHRASE_FIELD, HOST_FIELD)
+        return (*base, *SSH_FIELDS) if spec.transport == "ssh" else base
 
     def required_tools(self) -> tuple[str, ...]:
         return ("borg", "ssh") if self.spec.transport == "ssh" else ("borg",)
@@ -139,11 +142,15 @@ class BorgBackend:
     def archive(self, secrets: SecretDir, cancel: threading.Event | None = None) -> str:
         """The archive name: the spec's, or the newest in the repository."""
         if self._archive is None:
-            out = self._run(["list", "--json", "--last", "1", self.repository()], secrets, cancel=cancel).stdout
-            archives = json.loads(out).get("archives", [])
-            if not archives:
-                raise BackendError(f"{self.repository()}: the repository holds no archive")
-            self._archive = str(archives[-1]["name"])
+            line = "{hostname}{TAB}{start:%Y-%m-%dT%H:%M:%S.%f}{TAB}{archive}{NL}"
+            out = self._run(["list", "--format", line, self.repository()], secrets, cancel=cancel).stdout
+            listed = [Snapshot(id=name, host=host, time=start)
+                      for host, start, name in (row.split("\t", 2) for row in out.splitlines() if row.count("\t") >= 2)]
+            try:
+                chosen = newest_of_host(listed, self.credentials.options.get("host") or None, what="archive")
+            except BackendError as exc:
+                raise BackendError(f"{self.repository()}: {exc.message}") from None
+            self._archive = chosen.id
         return self._archive
 
     def _location(self, secrets: SecretDir, cancel: threading.Event | None = None) -> str:

@@ -2,7 +2,8 @@
 
 Specs: ``restic:/ABS/REPO[#SNAPSHOT]``, ``restic+sftp://[USER@]HOST[:PORT]/ABS/REPO[#S]``,
 ``restic+rest:http[s]://HOST[:PORT]/PATH[#S]``, ``restic+s3:http[s]://HOST[:PORT]/BUCKET[/PATH][#S]``.
-The snapshot is ``latest`` (default) or an id.
+The snapshot is an id, or ``latest`` (default): the newest of this host (``--set host=NAME``; needed
+when the repository serves several hosts), resolved to its id once in preflight and restored by that id.
 
 Nothing secret reaches argv: the repository location goes in
 ``RESTIC_REPOSITORY`` (a rest-server user and password are put into that
@@ -67,6 +68,7 @@ from rescue_tui.restore.model import (
 )
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Completed, Pipeline, proc_written_bytes, run
+from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot, newest_of_host
 from rescue_tui.units import human_size
 
 MAX_MISMATCHES = 200
@@ -99,7 +101,7 @@ class ResticBackend:
 
     @classmethod
     def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
-        fields: tuple[Field, ...] = (PASSWORD_FIELD,)
+        fields: tuple[Field, ...] = (PASSWORD_FIELD, HOST_FIELD)
         if spec.transport == "sftp":
             fields += SSH_FIELDS
         if spec.transport == "rest":
@@ -186,8 +188,22 @@ class ResticBackend:
             [*self._base(), *args], rc, env=self._env(secrets), secrets=self._secrets(), cancel=cancel, timeout=timeout
         )
 
+    def _resolve(self, secrets: SecretDir, cancel: threading.Event | None) -> str:
+        """The id to restore: the spec's, or this host's newest snapshot (chosen once, then kept)."""
+        if self.spec.selector and self.spec.selector != "latest":
+            return self.spec.selector
+        if self._snapshot_id is None:
+            out = self._run(["snapshots", "--json"], secrets, cancel=cancel).stdout
+            try:
+                listed = [Snapshot(id=str(s["id"]), host=str(s.get("hostname", "")), time=str(s.get("time", "")))
+                          for s in json.loads(out or "[]")]  # fmt: skip
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BackendError(f"restic snapshots: unreadable answer ({exc})") from exc
+            self._snapshot_id = newest_of_host(listed, self.credentials.options.get("host") or None).id
+        return self._snapshot_id
+
     def _list(self, secrets: SecretDir, cancel: threading.Event | None) -> list[dict[str, Any]]:
-        out = self._run(["ls", "--json", self.snapshot], secrets, cancel=cancel).stdout
+        out = self._run(["ls", "--json", self._resolve(secrets, cancel)], secrets, cancel=cancel).stdout
         nodes = []
         for line in out.splitlines():
             if not line.strip():
@@ -257,7 +273,7 @@ class ResticBackend:
             total = sum(int(n.get("size", 0)) for n in self._listing if n.get("type") == "file")
             tracker = Tracker(Phase.RESTORE, progress, bytes_total=total, files_total=len(self._listing))
             tracker.update(0, force=True)
-            argv = [*self._base(), "restore", self.snapshot, "--target", str(target)]
+            argv = [*self._base(), "restore", self._resolve(secrets, cancel), "--target", str(target)]
             start = time.monotonic()
             with Pipeline(
                 [Command(argv=argv, codes=codes.RESTIC, env=self._env(secrets))], secrets=self._secrets()
