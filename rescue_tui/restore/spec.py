@@ -117,7 +117,10 @@ SCHEMES: tuple[str, ...] = tuple(s.scheme for s in SYNTAX)
 _SCHEME_RE = re.compile(r"^[a-z0-9]+(\+[a-z0-9]+)?$")
 _SNAPSHOT_RE = re.compile(r"^(latest|[0-9a-f]{8,64})$")
 _ARCHIVE_RE = re.compile(r"^[^/\s:][^/\s]*$")
-_HOST_RE = re.compile(r"^[A-Za-z0-9._-]+$|^[0-9A-Fa-f:.]+$")
+_HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$|^[0-9A-Fa-f:.]+$")
+"""A host name or address; never starting with '-' (ssh would read it as an option)."""
+_USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
+"""A login name (POSIX portable characters); never starting with '-' (``-oProxyCommand=...``)."""
 
 
 _USERINFO_RE = re.compile(r"(//[^/@:]*):[^/@]*@")
@@ -241,6 +244,8 @@ def _authority(text: str, url: SplitResult) -> tuple[str | None, str, int | None
         raise _fail(text, f"port in {netloc_host!r} is not a number from 1 to 65535") from None
     if port == 0:
         raise _fail(text, "port 0 is not valid")
+    if url.username is not None and not _USER_RE.match(url.username):
+        raise _fail(text, f"user {url.username!r} is not valid (letters, digits, '_', '.', '-'; not first '-')")
     return url.username, host, port
 
 

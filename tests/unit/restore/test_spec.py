@@ -66,6 +66,12 @@ BAD = {
     "borg:/repo::": "empty archive",
     "borg:/repo::a/b": "archive name 'a/b' is not valid",
     "borg:repo::a": "must be absolute",
+    # ssh reads a destination starting with '-' as an option: ProxyCommand runs anything
+    "borg+ssh://-oProxyCommand=touch${IFS}x@host/repo::a": "user '-oProxyCommand=touch${IFS}x' is not valid",
+    "restic+sftp://-oProxy@h/repo": "user '-oProxy' is not valid",
+    "rsync+ssh://a$(id)@h/srv": "is not valid",
+    "rsync+ssh://-evil/srv": "host '-evil' is not valid",
+    "borg+ssh://-oProxyCommand/repo": "host '-oProxyCommand' is not valid",
 }
 
 
