@@ -70,6 +70,10 @@ class RefusedError(BadInputError):
     """A safety rule refused the request; nothing was touched."""
 
 
+class BusyError(RefusedError):
+    """Another recovery holds this machine's recovery lock (``rescue_tui.lock``); nothing was touched."""
+
+
 class CaptureError(RescueError):
     """Reading the running system's storage failed."""
 

@@ -13,3 +13,13 @@ DATA = ROOT / "tests" / "data"
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_recovery_lock(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """In-host tests hold their own recovery lock: another test run on this machine must not refuse them."""
+    import os
+
+    from rescue_tui.lock import ENV
+
+    os.environ.setdefault(ENV, str(tmp_path_factory.mktemp("lock") / "recovery.lock"))

@@ -27,6 +27,8 @@ from rescue_tui.apply.preflight import check_system, check_targets
 from rescue_tui.errors import ApplyCancelledError, ApplyError, RefusedError, RescueError
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.inventory.model import Inventory, TargetDisk
+from rescue_tui.lock import recovery_lock
+from rescue_tui.plan.build import layout_sha256
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import CreateMd, CreateSubvolume, MountStep, Plan, SetIdentity, Step, WipeDisk
@@ -69,14 +71,40 @@ def storage_phase(plan: Plan) -> list[Step]:
     return list(plan.steps[: last + 1])
 
 
+def _disk_identities(plan: Plan, inventory: Inventory) -> list[dict[str, object]]:
+    """What the plan's disks are now (the journal keeps it: a resume on other disks is refused)."""
+    out: list[dict[str, object]] = []
+    for disk in plan.disks:
+        found = inventory.find(disk.path)
+        out.append({"path": disk.path, "serial": found.serial if found else None,
+                    "by_path": found.by_path if found else None, "size": found.size if found else None})  # fmt: skip
+    return out
+
+
+def layout_problems(plan: Plan) -> list[str]:
+    """The layout file the plan was made from, when it is still here, must be unchanged."""
+    source = Path(plan.layout_source)
+    try:
+        now = layout_sha256(source) if source.is_file() else None
+    except OSError:
+        now = None
+    if now is not None and now != plan.layout_sha256:
+        return [f"{source}: the layout changed since the plan was made (sha256 {now[:12]}, planned "
+                f"{plan.layout_sha256[:12]}): make the plan again"]  # fmt: skip
+    return []
+
+
 def prepare(plan: Plan, options: ApplyOptions, *, inventory: Inventory | None = None) -> Prepared:
     """Preflight: every problem at once, before anything is written; opens (or resumes) the journal."""
     digest = plan_digest(plan)
     journal_path = options.journal_dir / f"apply-{digest[:16]}.jsonl"
-    journal = Journal.open(journal_path, digest, resume=options.resume, mirrors=options.mirrors)
     inventory = inventory or live_inventory()
+    journal = Journal.open(
+        journal_path, digest, resume=options.resume, mirrors=options.mirrors, disks=_disk_identities(plan, inventory)
+    )
     ours = options.resume and any(e.get("event") == "done" for e in journal.entries)
-    problems = device_problems(plan) + check_targets(plan, inventory, our_holders=ours) + check_system(plan)
+    problems = device_problems(plan) + layout_problems(plan)
+    problems += check_targets(plan, inventory, our_holders=ours) + check_system(plan)
     if any(s.kind == "luks-format" for s in plan.steps) and not options.passphrase:
         problems.append("the plan creates LUKS containers: give their passphrase (--passphrase-file)")
     if problems:
@@ -188,6 +216,7 @@ def execute(prepared: Prepared, listener: Listener = ignore, *, cancel: threadin
     journal records where it stopped and :class:`ApplyCancelledError` is raised (``--resume`` continues).
     """
     runner = _Runner(prepared, listener, cancel)
-    runner.run_storage()
-    runner.run_rest()
+    with recovery_lock("apply"):
+        runner.run_storage()
+        runner.run_rest()
     return prepared.journal

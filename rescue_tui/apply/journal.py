@@ -3,8 +3,9 @@
 blivet's ``do_it`` rolls nothing back, so knowing exactly how far an apply
 got is ours to keep. The journal lives on the rescue system's RAM disk by
 default and can be mirrored to other places (a USB stick) that survive a
-power loss. A journal belongs to one plan (by digest): resuming another
-plan's journal is refused.
+power loss. A journal belongs to one plan (by digest) and to the disks it
+was written on (their identity as found then): resuming it for another plan,
+or on other disks, is refused.
 """
 
 from __future__ import annotations
@@ -31,8 +32,16 @@ class Journal:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, path: Path, plan_digest: str, *, resume: bool, mirrors: list[Path] | None = None) -> Journal:
-        """A new journal, or (``resume``) the existing one of the same plan."""
+    def open(
+        cls,
+        path: Path,
+        plan_digest: str,
+        *,
+        resume: bool,
+        mirrors: list[Path] | None = None,
+        disks: list[dict[str, Any]] | None = None,
+    ) -> Journal:
+        """A new journal, or (``resume``) the existing one of the same plan on the same ``disks``."""
         journal = cls(path=path, plan_digest=plan_digest, mirrors=list(mirrors or []))
         if path.exists():
             journal.entries = _read(path)
@@ -47,11 +56,19 @@ class Journal:
                 raise RefusedError(
                     f"{path}: the journal belongs to another plan (digest {str(first.get('plan'))[:12]})"
                 )
+            if disks is not None and "disks" in first and first["disks"] != disks:
+                was = {d.get("path"): d for d in first["disks"] if isinstance(d, dict)}
+                changed = next((d for d in disks if was.get(d["path"]) != d), disks[0])
+                raise RefusedError(
+                    f"{path}: the journal was written on other disks: {changed['path']} was "
+                    f"{_identity(was.get(changed['path']))}, is {_identity(changed)} now",
+                    hint="these disks hold nothing of that apply: run apply without --resume (and remove the journal)",
+                )
             return journal
         if resume:
             raise RefusedError(f"{path}: no journal to resume", hint="run apply without --resume")
         path.parent.mkdir(parents=True, exist_ok=True)
-        journal.record("opened", plan=plan_digest)
+        journal.record("opened", plan=plan_digest, **({"disks": disks} if disks is not None else {}))
         return journal
 
     def record(self, event: str, **data: Any) -> None:
@@ -78,6 +95,12 @@ class Journal:
 
     def phase_done(self, phase: str) -> bool:
         return any(e.get("event") == "phase-done" and e.get("phase") == phase for e in self.entries)
+
+
+def _identity(disk: dict[str, Any] | None) -> str:
+    if not disk:
+        return "absent"
+    return ", ".join(f"{k} {disk.get(k)}" for k in ("serial", "by_path", "size") if disk.get(k) is not None) or "?"
 
 
 def _read(path: Path) -> list[dict[str, Any]]:

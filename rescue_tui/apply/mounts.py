@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
+from rescue_tui.lock import recovery_lock
 from rescue_tui.plan.model import CreateSubvolume, MountStep, Plan
 
 DROPPED_OPTIONS = ("noauto", "nofail", "x-systemd.", "x-gvfs", "comment=", "auto", "user", "users")
@@ -64,9 +65,10 @@ def create_subvolume(step: CreateSubvolume) -> bool:
 def mount_tree(plan: Plan, root: str) -> list[str]:
     """Mount every filesystem of the plan under ``root``, parents first; what was mounted."""
     done = []
-    for step in plan.steps:
-        if isinstance(step, MountStep) and mount_step(step, root):
-            done.append(f"{step.device} on {os.path.join(root, step.mountpoint.lstrip('/'))}")
+    with recovery_lock("mount"):
+        for step in plan.steps:
+            if isinstance(step, MountStep) and mount_step(step, root):
+                done.append(f"{step.device} on {os.path.join(root, step.mountpoint.lstrip('/'))}")
     return done
 
 
@@ -75,6 +77,7 @@ def umount_tree(root: str) -> list[str]:
     text = run(["findmnt", "--json", "--list", "--output", "TARGET"], error=ApplyError)
     targets = [f["target"] for f in json.loads(text)["filesystems"]]
     below = sorted((t for t in targets if t == root or t.startswith(root.rstrip("/") + "/")), key=len, reverse=True)
-    for target in below:
-        run(["umount", target], error=ApplyError)
+    with recovery_lock("umount"):
+        for target in below:
+            run(["umount", target], error=ApplyError)
     return below

@@ -68,6 +68,7 @@ from rescue_tui.finalize.selinux import FLAG as RELABEL_FLAG
 from rescue_tui.finalize.selinux import needs_relabel
 from rescue_tui.finalize.target import TargetRoot
 from rescue_tui.finalize.verify import missing_identities, parse_blkid_export
+from rescue_tui.lock import recovery_lock
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.model import MountStep, Plan
 
@@ -154,8 +155,15 @@ class Finalizer:
     def run(self) -> Outcome:
         """Every phase in order; the report is written even when a later phase failed (then it is raised).
 
-        A refusal in the check phase writes nothing at all, not even a report.
+        A refusal in the check phase writes nothing at all, not even a report. The machine's recovery
+        lock is held throughout (``rescue_tui.lock``), unless only the report is asked for.
         """
+        if self.options.report_only:
+            return self._run()
+        with recovery_lock("finalize"):
+            return self._run()
+
+    def _run(self) -> Outcome:
         self._phase("check", self.check)
         failure: RescueError | None = None
         with contextlib.ExitStack() as stack:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rescue_tui import tools
+from rescue_tui.lock import recovery_lock
 from rescue_tui.restore.backend import Backend, open_backend, raise_for_preflight
 from rescue_tui.restore.errors import RestoreRefusedError, VerifyError
 from rescue_tui.restore.model import (
@@ -47,14 +48,16 @@ def restore_tree(
     if not target.is_dir():
         raise RestoreRefusedError(f"target {target} is not a directory", hint="mount the target filesystems first")
     tools.require(backend.required_tools(), why=f"{backend.spec.scheme} backend")
-    report = backend.preflight(target, progress, cancel)
-    raise_for_preflight(report)
-    result = backend.restore(target, progress, cancel)
-    verified: VerifyReport | None = None
-    if verify:
-        verified = backend.verify(target, progress, cancel)
-        if not verified.ok:
-            raise VerifyError(
-                f"verify ({verified.method}): {len(verified.mismatches)} differences, first: {verified.mismatches[0]}"
-            )
+    with recovery_lock("restore"):
+        report = backend.preflight(target, progress, cancel)
+        raise_for_preflight(report)
+        result = backend.restore(target, progress, cancel)
+        verified: VerifyReport | None = None
+        if verify:
+            verified = backend.verify(target, progress, cancel)
+            if not verified.ok:
+                raise VerifyError(
+                    f"verify ({verified.method}): {len(verified.mismatches)} differences, "
+                    f"first: {verified.mismatches[0]}"
+                )
     return RestoreOutcome(preflight=report, restore=result, verify=verified)

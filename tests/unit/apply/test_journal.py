@@ -57,3 +57,13 @@ def test_a_last_line_cut_by_power_loss_is_ignored_but_earlier_damage_is_not(tmp_
     (tmp_path / "j.jsonl").write_text("\n".join([text[0], "garbage", *text[1:]]) + "\n")
     with pytest.raises(RefusedError, match=r"j.jsonl:2: the journal is damaged"):
         Journal.open(tmp_path / "j.jsonl", "abc", resume=True)
+
+
+def test_a_journal_written_on_other_disks_is_not_resumed(tmp_path: Path) -> None:
+    then = [{"path": "/dev/vdb", "serial": "disk1", "by_path": "pci-0000:00:05.0", "size": 1 << 30}]
+    now = [{"path": "/dev/vdb", "serial": "disk9", "by_path": "pci-0000:00:05.0", "size": 1 << 30}]
+    first = Journal.open(tmp_path / "j.jsonl", "abc", resume=False, disks=then)
+    first.record("done", step="s001")
+    assert Journal.open(tmp_path / "j.jsonl", "abc", resume=True, disks=then).done() == {"s001"}
+    with pytest.raises(RefusedError, match=r"written on other disks: /dev/vdb was serial disk1.*is serial disk9"):
+        Journal.open(tmp_path / "j.jsonl", "abc", resume=True, disks=now)

@@ -75,3 +75,24 @@ def test_apply_refuses_a_wipe_of_a_disk_the_plan_does_not_list_before_writing(ra
         prepare(edited, options, inventory=inventory)
     assert any("wipe-disk names '/dev/sda'" in line for line in caught.value.problems), caught.value.problems
     assert list(tmp_path.iterdir()) == []  # no journal: nothing was started
+
+
+def test_apply_refuses_a_plan_whose_layout_file_changed_since_planning(raid_plan: Plan, tmp_path: Path) -> None:
+    layout = tmp_path / "layout.json"
+    layout.write_bytes(Path(raid_plan.layout_source).read_bytes())
+    planned = dataclasses.replace(raid_plan, layout_source=str(layout))
+    disks = tuple(TargetDisk(name=d.name, path=d.path, size=d.size) for d in raid_plan.disks)
+    inventory = Inventory(disks=disks, source="test")
+    journal_dir = tmp_path / "journal"
+    try:
+        prepare(planned, ApplyOptions(journal_dir=journal_dir), inventory=inventory)
+    except RefusedError as exc:  # this host lacks md/dm: those lines are expected, a layout line is not
+        assert not any("the layout changed" in line for line in exc.problems), exc.problems
+    document = json.loads(layout.read_text())
+    document["machine"]["captured_by"] = "someone else"
+    layout.write_text(json.dumps(document))
+    for journal in journal_dir.glob("*"):
+        journal.unlink()
+    with pytest.raises(RefusedError) as caught:
+        prepare(planned, ApplyOptions(journal_dir=journal_dir), inventory=inventory)
+    assert any(f"{layout}: the layout changed since the plan was made" in line for line in caught.value.problems)

@@ -1,0 +1,85 @@
+"""One writer at a time: the recovery lock refuses a second holder with its details, and dies with its holder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.errors import BusyError, ExitCode
+from rescue_tui.lock import ENV, current_holder, recovery_lock
+from tests.conftest import ROOT
+
+HOLD = """
+import sys, time
+from rescue_tui.lock import recovery_lock
+with recovery_lock("apply", console="ttyS0"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def lock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "run" / "recovery.lock"
+    monkeypatch.setenv(ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def other_holder(lock_file: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, ENV: str(lock_file)})  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_one_process_may_nest_its_holds_and_releases_at_the_outermost(lock_file: Path) -> None:
+    with recovery_lock("apply", console="tty1") as holder:
+        with recovery_lock("mount"):
+            pass
+        assert holder.command == "apply" and holder.pid == os.getpid()
+        assert current_holder() is None or current_holder() == holder  # our own flock is not a conflict
+    assert current_holder() is None
+
+
+def test_a_second_holder_is_refused_with_the_first_ones_details(other_holder: subprocess.Popen[str]) -> None:
+    holder = current_holder()
+    assert holder is not None and (holder.command, holder.console, holder.pid) == ("apply", "ttyS0", other_holder.pid)
+    with pytest.raises(BusyError) as caught, recovery_lock("restore"):
+        pytest.fail("the lock was taken twice")
+    assert caught.value.exit_code is ExitCode.BAD_INPUT
+    assert f"apply on ttyS0 (pid {other_holder.pid}, since " in caught.value.message
+
+
+def test_a_dead_holders_lock_is_not_obeyed(other_holder: subprocess.Popen[str], lock_file: Path) -> None:
+    other_holder.send_signal(signal.SIGKILL)  # a crash: no clean-up ran
+    other_holder.wait()
+    assert lock_file.exists()
+    assert current_holder() is None
+    with recovery_lock("apply") as holder:
+        assert holder.pid == os.getpid()
+
+
+def test_the_cli_refuses_in_one_line_while_another_recovery_runs(
+    other_holder: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "rescue_tui", "umount", "--target-root", str(tmp_path / "target")],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("rescue-tui: hint:")]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"rescue-tui: umount: refused: a recovery is running on this machine: apply on ttyS0 (pid {other_holder.pid}, "
+    ), result.stderr
+    assert time.monotonic() - started < 30  # refused at once, never waits
