@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rescue_tui.errors import RefusedError
+from rescue_tui.inputs import parse_json, read_text
 
 DEFAULT_DIR = Path("/run/rescue-tui")
 
@@ -56,7 +57,7 @@ class Journal:
                 raise RefusedError(
                     f"{path}: the journal belongs to another plan (digest {str(first.get('plan'))[:12]})"
                 )
-            if disks is not None and "disks" in first and first["disks"] != disks:
+            if disks is not None and isinstance(first.get("disks"), list) and first["disks"] != disks:
                 was = {d.get("path"): d for d in first["disks"] if isinstance(d, dict)}
                 changed = next((d for d in disks if was.get(d["path"]) != d), disks[0])
                 raise RefusedError(
@@ -105,15 +106,18 @@ def _identity(disk: dict[str, Any] | None) -> str:
 
 def _read(path: Path) -> list[dict[str, Any]]:
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    lines = read_text(path, what="journal", error=RefusedError).splitlines()
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
+            entry = parse_json(line, where=f"{path}:{number}", error=RefusedError)
+        except RefusedError:
             # a power loss can cut the last line short; anything earlier is corruption
-            if number == len(path.read_text(encoding="utf-8").splitlines()):
+            if number == len(lines):
                 break
             raise RefusedError(f"{path}:{number}: the journal is damaged") from None
+        if not isinstance(entry, dict) or not isinstance(entry.get("event"), str):
+            raise RefusedError(f"{path}:{number}: the journal is damaged (not an event)")
         entries.append(entry)
     return entries

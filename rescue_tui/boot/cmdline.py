@@ -39,6 +39,7 @@ BACKENDS: Final = ("restic", "borg", "rsync", "tar")
 
 CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
+MAX_CMDLINE: Final = 64 << 10
 OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console", "medium")
 _MEDIUM: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _YES: Final = frozenset({"", "1", "y", "yes", "true", "on"})
@@ -142,7 +143,8 @@ def parse_cmdline(text: str) -> BootOptions:
 def read_cmdline(path: Path = Path("/proc/cmdline")) -> BootOptions:
     """Parse the running kernel's command line (or a file holding one)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as handle:  # the kernel's is at most a few KiB: a larger file is cut, never refused
+            text = handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
     except OSError as exc:
         return BootOptions(problems=(f"{path}: cannot read the kernel command line ({exc.strerror}); no options",))
     return parse_cmdline(text)

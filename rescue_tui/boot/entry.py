@@ -11,7 +11,6 @@ reboots. Nothing here writes to a disk.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -28,6 +27,8 @@ from typing import Any, Final, TextIO
 from rescue_tui import __version__
 from rescue_tui.boot.cmdline import BootOptions, read_cmdline
 from rescue_tui.boot.console import ConsoleInfo, prepare_console
+from rescue_tui.errors import BadInputError
+from rescue_tui.inputs import parse_json, read_text
 
 EMBEDDED_DIR: Final = Path("/etc/rescue-tui")
 """Where the image build puts an embedded layout (``layout.json``; any ``*.json`` counts)."""
@@ -250,14 +251,16 @@ def _problems(options: BootOptions, layouts: Sequence[LayoutFile]) -> list[str]:
 
 
 def _peek_layout(path: Path) -> LayoutFile:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return LayoutFile(path=path, problem="no such file")
-    except OSError as exc:
-        return LayoutFile(path=path, problem=f"cannot read ({exc.strerror})")
-    except ValueError as exc:
-        return LayoutFile(path=path, problem=f"not JSON ({exc})")
+    try:
+        text = read_text(path, what="layout")
+    except BadInputError as exc:
+        return LayoutFile(path=path, problem=exc.message.removeprefix(f"{path}: "))
+    try:
+        data = parse_json(text, where="")
+    except BadInputError as exc:
+        return LayoutFile(path=path, problem=f"not JSON (line {exc.message.lstrip(':')})")
     if not isinstance(data, dict):
         return LayoutFile(path=path, problem="not a layout (no JSON object)")
     machine = data.get("machine")

@@ -10,11 +10,11 @@ Keys are the fields of ``TargetDisk``; ``path`` defaults to ``/dev/<name>``.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from rescue_tui.errors import BadInputError
+from rescue_tui.inputs import read_json
 from rescue_tui.inventory.model import Inventory, TargetDisk, device_name_problem, device_path_problem
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TargetDisk)}
@@ -56,12 +56,7 @@ def _disk(raw: Any, where: str) -> TargetDisk:
 def read_inventory(path: str | Path) -> Inventory:
     """Load a simulated inventory; errors name the file and JSON path."""
     path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    document = read_json(path, what="targets inventory")
     if not isinstance(document, dict) or not isinstance(document.get("disks"), list):
         raise BadInputError(f"{path}: $: expected an object with a 'disks' list")
     disks = tuple(_disk(raw, f"{path}: $.disks[{i}]") for i, raw in enumerate(document["disks"]))

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 
 from rescue_tui.errors import LayoutError
+from rescue_tui.inputs import parse_json, read_text
 from rescue_tui.layout.migrations import migrate
 from rescue_tui.layout.model import ITEM_CLASSES, Item, Layout
 from rescue_tui.layout.schema import layout_schema
@@ -93,16 +94,13 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
 
 def parse_layout(text: str, *, where: str) -> Layout:
     """Parse layout JSON text; ``where`` names the source in messages."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LayoutError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    document = parse_json(text, where=where, error=LayoutError)
     if not isinstance(document, dict):
         raise LayoutError(f"{where}: $: a layout is a JSON object, not {type(document).__name__}")
     document = migrate(document, where=where)
     problems = _schema_problems(document)
     if problems:
-        raise LayoutError(problems[0], problems=[f"{where}: {p}" for p in problems])
+        raise LayoutError.of([f"{where}: {p}" for p in problems])
     layout: Layout = _build(Layout, document)
     return layout
 
@@ -110,12 +108,7 @@ def parse_layout(text: str, *, where: str) -> Layout:
 def read_layout(path: str | Path) -> Layout:
     """Read a layout file and check its structure (not yet its meaning)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise LayoutError(f"{path}: cannot read: {reason}") from exc
-    return parse_layout(text, where=str(path))
+    return parse_layout(read_text(path, what="layout", error=LayoutError), where=str(path))
 
 
 def _to_json(obj: Any) -> Any:

@@ -33,6 +33,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import unquote
 
 from rescue_tui.errors import RearImportError
+from rescue_tui.inputs import read_text
 from rescue_tui.layout.model import (
     FORMAT_VERSION,
     Boot,
@@ -1422,6 +1423,8 @@ def _machine(b: _Builder, hostname: str | None, captured_at: str | None) -> Mach
 def import_rear(text: str, *, where: str, hostname: str | None = None) -> Layout:
     """Convert the text of a ReaR ``disklayout.conf``; ``where`` names the source in messages."""
     records = _read_records(text, where)
+    if not records:
+        raise RearImportError(f"{where}: no records (disk, part, raid, lvm...): not a ReaR disklayout.conf")
     b = _Builder()
     decls = _link(_declare(records, b, where), records, where)
     _build_all(decls, b, where)
@@ -1441,8 +1444,4 @@ def import_rear(text: str, *, where: str, hostname: str | None = None) -> Layout
 def read_rear(path: str | Path) -> Layout:
     """Read and convert a ReaR ``disklayout.conf`` file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise RearImportError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return import_rear(text, where=str(path))
+    return import_rear(read_text(path, what="ReaR disklayout.conf", error=RearImportError), where=str(path))

@@ -10,10 +10,10 @@ already chosen for another original, or a disk too small for what must fit.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rescue_tui.errors import BadInputError, RefusedError
+from rescue_tui.inputs import parse_json, read_text
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.layout.model import Disk, Layout
 from rescue_tui.mapping.model import DiskPair, Mapping
@@ -36,15 +36,11 @@ def parse_map_options(values: list[str]) -> dict[str, str]:
 def read_mapping_file(path: str | Path) -> dict[str, str]:
     """A mapping file: a JSON object ``{"sda": "vdb"}`` or ReaR's ``disk_mappings`` lines ``/dev/sda /dev/vdb``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"{path}: cannot read: {exc.strerror}") from exc
+    text = read_text(path, what="mapping file")
     if text.lstrip().startswith("{"):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+        document = parse_json(text, where=str(path))
+        if not isinstance(document, dict):
+            raise BadInputError(f"{path}: $: a mapping is a JSON object such as {{\"sda\": \"vdb\"}}")
         for key, value in document.items():
             if not isinstance(value, str):
                 raise BadInputError(f"{path}: $.{key}: expected a target disk name")
@@ -60,6 +56,8 @@ def read_mapping_file(path: str | Path) -> dict[str, str]:
         if fields[0] in out:
             raise BadInputError(f"{path}:{number}: {fields[0]} is mapped twice")
         out[fields[0]] = fields[1]
+    if not out:
+        raise BadInputError(f"{path}: maps no disk: expected '/dev/sda /dev/vdb' lines or a JSON object")
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rescue_tui.errors import BadInputError, LayoutError
+from rescue_tui.inputs import parse_json, read_text
 from rescue_tui.layout.codec import dump_layout, parse_layout
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import SizeChange
@@ -105,10 +106,7 @@ def _step(raw: Any, where: str) -> Step:
 
 def plan_from_json(text: str, *, where: str) -> Plan:
     """Parse and check a plan; PlanFileError names the JSON path of the first fault."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanFileError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    data = parse_json(text, where=where, error=PlanFileError)
     if not isinstance(data, dict) or data.get("format_version") != PLAN_FORMAT_VERSION:
         raise PlanFileError(f"{where}: $.format_version: not a rescue-tui plan of version {PLAN_FORMAT_VERSION}")
     plan: Plan = _build(Plan, data, f"{where}: $")
@@ -127,8 +125,4 @@ def plan_from_json(text: str, *, where: str) -> Plan:
 
 def read_plan(path: str | Path) -> Plan:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanFileError(f"{path}: cannot read: {exc.strerror}") from exc
-    return plan_from_json(text, where=str(path))
+    return plan_from_json(read_text(path, what="plan", error=PlanFileError), where=str(path))

@@ -16,7 +16,6 @@ Files ``rescue-tui backup`` writes beside a tar archive ``NAME``:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import tarfile
@@ -25,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from rescue_tui.errors import BadInputError
+from rescue_tui.inputs import parse_json
 from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import Phase, ProgressCallback, VerifyReport
 from rescue_tui.restore.progress import Tracker
@@ -166,7 +167,13 @@ def verify_file_digests(
     )
 
 
-def read_digests(lines: Iterable[str]) -> Iterator[dict[str, object]]:
-    for line in lines:
-        if line.strip():
-            yield json.loads(line)
+def read_digests(lines: Iterable[str], *, where: str = "checksum list") -> Iterator[dict[str, object]]:
+    """The per-file digests of a ``.files.jsonl`` list; a damaged line is one BadInputError naming it."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        entry = parse_json(line, where=f"{where}:{number}")
+        if not (isinstance(entry, dict) and isinstance(entry.get("path"), str) and isinstance(entry.get("sha256"), str)
+                and isinstance(entry.get("size"), int)):  # fmt: skip
+            raise BadInputError(f"{where}:{number}: not a file digest (path, size, sha256)")
+        yield entry

@@ -480,7 +480,7 @@ class TarBackend:
         with SecretDir() as secrets:
             listing = self._fetch_small(FILES_SUFFIX, secrets)
             if listing is not None:
-                entries = list(read_digests(listing.splitlines()))
+                entries = list(read_digests(listing.splitlines(), where=f"{self.spec.text}{FILES_SUFFIX}"))
                 total = sum(int(str(e["size"])) for e in entries)
                 return verify_file_digests(
                     target, entries, progress=progress, cancel=cancel, bytes_total=total, files_total=len(entries)

@@ -32,7 +32,9 @@ import pexpect
 import pytest
 
 from tests.conftest import ROOT
+from tests.vm import timings
 from tests.vm.machine import SNAPSHOT, Firmware, GuestError, Image, Machine, image_from_build
+from tests.vm.timings import record_timing
 
 BUILD_TIMEOUT = 45 * 60
 BOOT_TIMEOUT = 240.0
@@ -51,6 +53,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "vm" in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "vm" in report.keywords and not report.skipped:
+        timings.tests[report.nodeid] += report.duration
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if timings.tests and timings.suite_seconds() > timings.budget() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        session.config._rescue_over_budget = True  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = timings.report_lines()
+    if not lines:
+        return
+    terminalreporter.section("VM time")
+    for line in lines:
+        terminalreporter.write_line(line)
+    if getattr(config, "_rescue_over_budget", False):
+        terminalreporter.write_line(
+            f"FAILED: the VM tests took {timings.suite_seconds():.0f} s, over the budget of {timings.budget():.0f} s "
+            "(RESCUE_VM_BUDGET): find the slow test above before CI runs out of time",
+            red=True,
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -81,6 +110,9 @@ def rescue_image(tmp_path_factory: pytest.TempPathFactory) -> Image:
             pytest.fail(f"iso/build took over {BUILD_TIMEOUT} s; log: {log}")
     if result.returncode != 0:
         pytest.fail(f"iso/build failed ({result.returncode}):\n{log.read_text()[-6000:]}")
+    built = json.loads(result.stdout.strip().splitlines()[-1])
+    if not built.get("image_cached", True):
+        record_timing(f"{timings.CACHE_PREFIX}rescue image build", float(built["seconds"]))
     return image_from_build(result.stdout)
 
 
@@ -114,6 +146,7 @@ def _ensure_booted_state(image: Image, firmware: Firmware, scratch: Path, direct
     # Boot into a private directory, then move the files in place whole. One retry: on a
     # shared machine a boot can be lost to something outside the test (QEMU killed).
     building = scratch / f"snapshot-{firmware}"
+    started = time.monotonic()
     for attempt in (1, 2):
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(parents=True)
@@ -129,6 +162,7 @@ def _ensure_booted_state(image: Image, firmware: Firmware, scratch: Path, direct
         if (building / name).exists():
             os.replace(building / name, directory / name)
     sig_file.write_text(signature)
+    record_timing(f"{timings.CACHE_PREFIX}booted snapshot {firmware}", time.monotonic() - started)
     return state
 
 
@@ -221,12 +255,3 @@ def fresh_machine(
         machine.kill()
 
 
-def record_timing(name: str, seconds: float) -> None:
-    """Keep boot timings of this run for the report (RESCUE_VM_TIMINGS=path.json)."""
-    path = os.environ.get("RESCUE_VM_TIMINGS")
-    if not path:
-        return
-    target = Path(path)
-    data: dict[str, float] = json.loads(target.read_text()) if target.exists() else {}
-    data[name] = round(seconds, 1)
-    target.write_text(json.dumps(data, indent=2) + "\n")

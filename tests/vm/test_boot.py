@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.vm.conftest import BOOT_TIMEOUT, record_timing
+from tests.vm.conftest import BOOT_TIMEOUT
 from tests.vm.machine import FIRST_SCREEN, Machine
+from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 

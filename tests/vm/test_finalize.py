@@ -28,9 +28,10 @@ import pytest
 
 from rescue_tui.plan.model import Plan
 from tests.conftest import ROOT
-from tests.vm.conftest import record_timing
+from tests.vm import timings
 from tests.vm.machine import GuestError, Machine
 from tests.vm.test_apply_roundtrip import RoundTrip
+from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
@@ -129,7 +130,7 @@ def target_archive(tmp_path_factory: pytest.TempPathFactory) -> TargetArchive:
         pytest.fail(f"{BUILD} failed ({result.returncode}):\n{log.read_text()[-6000:]}")
     info = json.loads(result.stdout.strip().splitlines()[-1])
     if not info["cached"]:
-        record_timing("target archive build", info["seconds"])
+        record_timing(f"{timings.CACHE_PREFIX}target archive build", info["seconds"])
     return TargetArchive(medium=Path(info["medium"]), kernel=info["target"]["kernel"], info=info)
 
 
