@@ -59,11 +59,20 @@ def test_an_embedded_layout_lands_at_a_fixed_path_without_rebuilding_the_base(
     rescue_image: Image, tmp_path: Path
 ) -> None:
     layout = DATA / "layouts" / "good" / "minimal-uefi.json"
+    # A path relative to where the operator stands, as in `make iso LAYOUT=layouts/...`.
     result = subprocess.run(
-        [str(ROOT / "iso" / "build"), "--json", "--layout", str(layout), "--out", str(tmp_path / "out")],
+        [
+            str(ROOT / "iso" / "build"),
+            "--json",
+            "--layout",
+            str(layout.relative_to(ROOT)),
+            "--out",
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     info = json.loads(result.stdout)
