@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rescue_tui import __version__
+from rescue_tui import __version__, logs
 from rescue_tui.boot.entry import add_boot_parser
 from rescue_tui.errors import ExitCode, RefusedError, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
@@ -311,27 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-LIBRARY_LOGGERS = ("blivet", "program", "testdata", "py.warnings")
-"""blivet logs every sysfs read ("testdata") and program it runs, and sets those loggers' levels
-itself when imported; Python warnings from libraries come through "py.warnings"."""
-
-
-def _quiet_libraries(record: logging.LogRecord) -> bool:
-    """On screen, only errors from the libraries: the operator needs none of their chatter."""
-    return record.levelno >= logging.ERROR or not any(
-        record.name == name or record.name.startswith(f"{name}.") for name in LIBRARY_LOGGERS
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the only place errors become messages and exit codes."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    if not args.debug:
-        for handler_ in logging.getLogger().handlers:
-            handler_.addFilter(_quiet_libraries)
+    logs.configure(debug=args.debug)
     handler: Handler = args.handler
     try:
         return int(handler(args))

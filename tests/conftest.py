@@ -17,9 +17,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_recovery_lock(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """In-host tests hold their own recovery lock: another test run on this machine must not refuse them."""
+    """In-host tests hold their own recovery lock and log: another test run on this machine shares neither."""
     import os
 
-    from rescue_tui.lock import ENV
+    from rescue_tui import lock, logs
 
-    os.environ.setdefault(ENV, str(tmp_path_factory.mktemp("lock") / "recovery.lock"))
+    os.environ.setdefault(lock.ENV, str(tmp_path_factory.mktemp("lock") / "recovery.lock"))
+    os.environ.setdefault(logs.ENV, str(tmp_path_factory.mktemp("log") / "rescue-tui.log"))
