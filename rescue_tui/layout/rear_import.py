@@ -292,6 +292,8 @@ class _ParseState:
     """What parsers share: partition numbering for lines that lack the partition device."""
 
     numbers: dict[str, int] = field(default_factory=dict)
+    whole_disk_members: dict[str, str] = field(default_factory=dict)
+    """Disks that are md members as a whole -> their array (ReaR's disk line shows the array's table)."""
 
 
 Parser = Callable[[Record, _ParseState], Decl]
@@ -361,7 +363,8 @@ def _parse_disk(rec: Record, state: _ParseState) -> Decl:
     size = _int(rec.fields[1], "disk size")
     label = rec.fields[2]
     sector = _int(rec.fields[3], "logical block size") if label == "dasd" and len(rec.fields) > 3 else SECTOR
-    has_table = label not in _NO_TABLE
+    array = state.whole_disk_members.get(path)
+    has_table = label not in _NO_TABLE and array is None
     provides = [f"dev:{path}"] + ([f"table:{path}"] if has_table else [])
 
     def build(b: _Builder) -> None:
@@ -376,7 +379,10 @@ def _parse_disk(rec: Record, state: _ParseState) -> Decl:
         b.devices[path] = _Device(disk_id, size)
         if label == "dasd":
             b.architecture = b.architecture or "s390x"
-        if label in _TABLE_LABELS:
+        if array is not None:
+            if label not in _NO_TABLE:
+                b.note(rec.line, f"{path} is a whole-disk member of {array}: its {label} table is the array's")
+        elif label in _TABLE_LABELS:
             _add_table(b, rec, path, disk_id, _TABLE_LABELS[label], sector)
             if label == "gpt_sync_mbr":
                 b.note(rec.line, f"{path}: SUSE's gpt_sync_mbr table imported as gpt (without its hybrid MBR)")
@@ -1212,15 +1218,30 @@ def _located(where: str, rec: Record, message: str) -> str:
     return f"{where}:{rec.line}: {rec.keyword}: {message}{joined}"
 
 
+def _whole_disk_members(records: list[Record]) -> dict[str, str]:
+    """Disks (``disk`` lines) that an md array takes whole: member path -> array path."""
+    disks = {r.fields[0] for r in records if r.keyword == "disk" and r.fields and not r.excluded}
+    members: dict[str, str] = {}
+    for rec in records:
+        if rec.keyword in ("raid", "raidarray") and rec.fields and not rec.excluded:
+            listed = next((f.split("=", 1)[1] for f in rec.fields[1:] if f.startswith("devices=")), "")
+            members.update({d: rec.fields[0] for d in listed.split(",") if d in disks})
+    return members
+
+
 def _declare(records: list[Record], b: _Builder, where: str) -> list[Decl]:
     """Parse the active records; put the excluded ones on record and mark what they would provide."""
-    state = _ParseState()
-    active = [_parse(rec, state, where) for rec in records if not rec.excluded]
+    state = _ParseState(whole_disk_members=_whole_disk_members(records))
+    through = [r for r in records if r.keyword == "part" and r.fields[:1] and r.fields[0] in state.whole_disk_members]
+    for rec in through:  # the array's partitions seen through a member: the array's own part lines say them
+        b.note(rec.line, f"partition of {rec.fields[0]} seen through {state.whole_disk_members[rec.fields[0]]}: "
+                         "left to the array's part lines")  # fmt: skip
+    active = [_parse(rec, state, where) for rec in records if not rec.excluded and rec not in through]
     _check_unique_providers(active, where)
     provided = {key for decl in active for key in decl.provides}
     lvs = {tuple(r.fields[:2]) for r in records if r.keyword == "lvmvol" and not r.excluded}
     snapshots = 0
-    for rec in (r for r in records if r.excluded):
+    for rec in (r for r in records if r.excluded and r not in through):
         if rec.keyword == "btrfssnapshotsubvol":
             snapshots += 1
         elif rec.keyword == "lvmvol" and tuple(rec.fields[:2]) in lvs:

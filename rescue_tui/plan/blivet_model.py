@@ -168,6 +168,12 @@ class _Builder:
             self.model.storage.format_device(device, get_format(kind, device=device.path, **args))
 
     def _table(self, table: PartitionTable) -> None:
+        if isinstance(self.graph.items[table.device], MdArray):
+            # blivet partitions only arrays that exist already: a new one would need a second model
+            raise RefusedError(
+                f"{table.id}: a partition table on md array {table.device} (a partitioned array) cannot be "
+                "planned yet: recreate it by hand, or map its partitions onto md arrays of partitions",
+            )
         device = self.model.devices[table.device]
         label = get_format("disklabel", device=device.path, label_type=table.label)
         self.model.storage.format_device(device, label)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -32,3 +34,22 @@ def test_with_debug_the_library_logs_are_shown() -> None:
     )  # fmt: skip
     assert result.returncode == 0
     assert "DEBUG blivet:" in result.stderr
+
+
+def test_a_partitioned_md_array_is_refused_in_one_line_not_a_traceback(tmp_path: Path) -> None:
+    # blivet partitions only arrays that exist: planning a new partitioned array is not done yet
+    layout = tmp_path / "layout.json"
+    imported = subprocess.run(
+        [sys.executable, "-m", "rescue_tui", "layout", "import-rear",
+         str(ROOT / "tests/data/rear/07-whole-disk-raid-partitioned.conf"), "-o", str(layout)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"disks": [{"name": "vdb", "size": 10 << 30}, {"name": "vdc", "size": 10 << 30}]}))
+    result = plan("--layout", str(layout), "--targets", str(targets))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "rescue-tui: pt-md127: a partition table on md array md127 (a partitioned array) cannot be planned yet: "
+        "recreate it by hand, or map its partitions onto md arrays of partitions"
+    ]

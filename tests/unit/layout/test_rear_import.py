@@ -798,3 +798,34 @@ def test_damaged_lines_give_a_one_line_error_or_a_layout_never_a_traceback(name:
                 import_rear(text, where="x.conf")
             except RearImportError as exc:
                 assert exc.message.startswith("x.conf:") and "\n" not in exc.message, exc.message
+
+
+def test_whole_disk_raid_members_give_their_table_to_the_partitioned_array() -> None:
+    # Metadata 1.0 on whole disks: ReaR's disk lines show the array's GPT through each member.
+    layout = load("07-whole-disk-raid-partitioned.conf")
+    [array] = layout.of_type(MdArray)
+    disks = {d.id: d for d in layout.of_type(Disk)}
+    assert sorted(disks[m].path or "" for m in array.members) == ["/dev/sda", "/dev/sdb"]
+    assert (array.metadata, array.uuid, array.array_name) == (
+        "1.0",
+        "5a6b7c8d:11223344:55667788:99aabbcc",
+        "oldhost:root",
+    )
+    tables = layout.of_type(PartitionTable)
+    assert [(t.device, t.label) for t in tables] == [(array.id, "gpt")]  # none on the member disks
+    assert [p.path for p in layout.of_type(Partition)] == ["/dev/md127p1", "/dev/md127p2", "/dev/md127p3"]
+    assert layout.origin is not None and any("whole-disk member of /dev/md127" in n for n in layout.origin.notes)
+
+
+def test_part_lines_of_a_whole_disk_member_are_left_to_the_arrays_own() -> None:
+    text = (
+        (DATA / "rear" / "07-whole-disk-raid-partitioned.conf")
+        .read_text()
+        .replace(
+            "disk /dev/sdb 10737418240 gpt",
+            "disk /dev/sdb 10737418240 gpt\npart /dev/sdb 1048576 1048576 rear-noname bios_grub /dev/sdb1",
+        )
+    )
+    layout = import_rear(text, where="seen-through.conf")
+    assert [p.path for p in layout.of_type(Partition)] == ["/dev/md127p1", "/dev/md127p2", "/dev/md127p3"]
+    assert layout.origin is not None and any("seen through /dev/md127" in n for n in layout.origin.notes)
