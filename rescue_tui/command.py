@@ -12,6 +12,7 @@ import logging
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Sequence
 
 from rescue_tui.errors import RescueError
@@ -45,6 +46,7 @@ def run(
     """
     cmd = command_line(argv)
     log.debug("run: %s", cmd)
+    started = time.monotonic()
     try:
         done = subprocess.run(
             list(argv),
@@ -62,6 +64,8 @@ def run(
         raise error(f"{cmd}: no answer within {timeout:g} s") from exc
     except OSError as exc:
         raise error(f"{cmd}: cannot run: {exc.strerror or exc}") from exc
+    # Every tool's time is in the log: where a slow capture, apply or finalize spends it.
+    log.info("ran %s: exit %d in %.2f s", cmd, done.returncode, time.monotonic() - started)
     if done.returncode not in ok and not (done.returncode in quiet_ok and not done.stderr.strip()):
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         why = lines[-1] if lines else "no message"

@@ -9,6 +9,7 @@ validate and say what was built, and a check right after must find no drift.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from rescue_tui.layout.codec import read_layout
 from rescue_tui.layout.validate import validate_layout
 from tests.vm.conftest import private_state
 from tests.vm.machine import SNAPSHOT, Firmware, Image, Machine
+from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
@@ -85,7 +87,16 @@ def _build_and_capture(image: Image, state: Path, workdir: Path) -> dict[str, An
         a, b = machine.add_disk("2G").device, machine.add_disk("2G").device
         machine.check(BUILD.format(a=a, b=b), timeout=600)
         devices = f"--device {a} --device {b}"
-        machine.check(f"rescue-tui layout capture -o /root/layout.json --hostname vmtest {devices}", timeout=600)
+        started = time.monotonic()
+        machine.check(
+            f"rescue-tui layout capture -o /root/layout.json --hostname vmtest {devices} 2>/root/capture.err",
+            timeout=600,
+        )
+        record_timing("capture (GPT, RAID1, LUKS2, LVM thin, btrfs)", time.monotonic() - started)
+        stderr = machine.read_text("/root/capture.err")
+        populate = machine.run("grep -o 'blivet populate: [0-9.]*' /run/rescue-tui/rescue-tui.log | tail -n 1").output
+        if populate.strip():
+            record_timing("capture: of which blivet populate", float(populate.split()[-1]))
         check = machine.run(f"rescue-tui layout check /root/layout.json {devices}", timeout=600)
         validate = machine.run("rescue-tui layout validate /root/layout.json", timeout=300)
         files = machine.pull(["/root/layout.json"])
@@ -97,7 +108,14 @@ def _build_and_capture(image: Image, state: Path, workdir: Path) -> dict[str, An
         machine.kill()
     path = workdir / "layout.json"
     path.write_bytes(files["root/layout.json"])
-    return {"path": path, "json": json.loads(path.read_text()), "check": check, "validate": validate, "disks": (a, b)}
+    return {"path": path, "json": json.loads(path.read_text()), "check": check, "validate": validate, "disks": (a, b),
+            "stderr": stderr}  # fmt: skip
+
+
+def test_capture_says_one_line_on_the_terminal_and_keeps_library_noise_in_the_log(captured: dict[str, Any]) -> None:
+    # blivet logged "ERROR blivet: failed to update sysfs path" and "failure scanning device" here
+    lines = captured["stderr"].splitlines()
+    assert len(lines) == 1 and lines[0].endswith("items captured"), captured["stderr"]
 
 
 def test_the_captured_layout_validates_on_the_host_and_in_the_guest(captured: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ populate. Nothing here calls an action, ``do_it`` or a format's ``create``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -47,9 +48,11 @@ def blivet_facts(disks: Sequence[str]) -> dict[str, Any]:
     except Exception as exc:  # blivet fails at import in several ways when its GI bindings are missing
         raise CaptureError(f"blivet not consulted: cannot import it: {exc}") from exc
     storage = blivet.Blivet()
+    started = time.monotonic()
     try:
         with _passive_flags():
             storage.reset()
+        logging.getLogger(__name__).info("blivet populate: %.2f s", time.monotonic() - started)
     except Exception as exc:  # populate raises many unrelated types; none may abort a capture
         raise CaptureError(f"blivet not consulted: populate failed: {exc}") from exc
     return _facts(storage, disks, version=str(blivet.__version__))
