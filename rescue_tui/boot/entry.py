@@ -26,7 +26,7 @@ from typing import Any, Final, TextIO
 
 from rescue_tui import __version__
 from rescue_tui.boot.cmdline import BootOptions, read_cmdline
-from rescue_tui.boot.console import ConsoleInfo, prepare_console
+from rescue_tui.console import ConsoleInfo, prepare_console
 from rescue_tui.errors import BadInputError
 from rescue_tui.inputs import parse_json, read_text
 
@@ -145,7 +145,7 @@ def add_boot_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run_boot(args: argparse.Namespace) -> int:
     """Show the welcome screen on stdin's console and answer keys until EOF."""
     options = read_cmdline(args.cmdline)
-    console = prepare_console(sys.stdin.fileno(), name=args.console, requested=options.console)
+    console = prepare_console(options.console, fd=sys.stdin.fileno(), name=args.console)
     layouts = find_layouts(args.layouts, options)
     screen = render_welcome(read_machine(), layouts, console, options)
     out = sys.stdout

@@ -21,12 +21,12 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
+from rescue_tui.console import MIN_COLS, MIN_ROWS
 from rescue_tui.errors import RescueError
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
 from rescue_tui.tui.screens.small import TooSmallScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
 from rescue_tui.tui.session import Session, TuiOptions
-from rescue_tui.tui.terminal.console import MIN_COLS, MIN_ROWS
 from rescue_tui.tui.terminal.driver import LeanDriver
 from rescue_tui.tui.theme import THEME, THEME_NAME, AsciiScrollBarRender, Glyphs
 

@@ -54,7 +54,7 @@ def run_tui(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
         raise RescueError("tui needs a terminal on stdin and stderr (Textual draws on stderr: never redirect it)")
 
-    from rescue_tui.tui.terminal.console import prepare_console
+    from rescue_tui.console import prepare_console
 
     console = prepare_console(args.glyphs)
     # Textual is imported only now, with its environment set.

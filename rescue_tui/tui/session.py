@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from rescue_tui.console import ConsoleInfo, GlyphRequest
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
-from rescue_tui.tui.terminal.console import ConsoleInfo, GlyphRequest
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
 EMBEDDED_DIR = Path("/etc/rescue-tui")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rescue_tui.console import ConsoleInfo
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.session import TuiOptions
-from rescue_tui.tui.terminal.console import ConsoleInfo
 
 EXAMPLES = Path("layouts/examples")
 DEMO_LAYOUT = EXAMPLES / "raid1-lvm.json"

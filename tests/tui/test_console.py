@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from rescue_tui.tui.terminal.console import choose_glyphs, console_kind, prepare_console
+from rescue_tui.console import choose_glyphs, console_kind, prepare_console
 
 
 @pytest.mark.parametrize(
@@ -17,11 +17,11 @@ def test_consoles_are_classified_by_device_name(name: str, kind: str) -> None:
     assert console_kind(name) == kind
 
 
-def test_serial_and_linux_or_vt100_terminals_start_in_ascii_and_a_request_wins() -> None:
+def test_serial_and_vt100_class_terminals_start_in_ascii_the_vt_in_unicode_and_a_request_wins() -> None:
     assert choose_glyphs("serial", "xterm-256color", "auto") == "ascii"
     assert choose_glyphs("pty", "linux", "auto") == "ascii"
     assert choose_glyphs("pty", "vt100", "auto") == "ascii"
-    assert choose_glyphs("vt", "linux", "auto") == "ascii"
+    assert choose_glyphs("vt", "linux", "auto") == "unicode"  # the VT: Unicode unless asked (rescue.console)
     assert choose_glyphs("pty", "xterm-256color", "auto") == "unicode"
     assert choose_glyphs("serial", "vt100", "unicode") == "unicode"
     assert choose_glyphs("pty", "xterm", "ascii") == "ascii"

@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-DEFAULT_BUDGET = 1800.0
+DEFAULT_BUDGET = 3000.0
 """Seconds of VM tests, cache builds excluded (warm run on 2 cores: see the README's test section)."""
 CACHE_PREFIX = "cache: "
 """Phases that build a cached artifact (image, target, booted snapshot): paid once per recipe."""

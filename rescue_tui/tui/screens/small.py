@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from rescue_tui.tui.terminal.console import MIN_COLS, MIN_ROWS
+from rescue_tui.console import MIN_COLS, MIN_ROWS
 
 
 class TooSmallScreen(Screen[None]):

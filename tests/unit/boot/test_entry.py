@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.boot.cmdline import BootOptions, parse_cmdline
-from rescue_tui.boot.console import ConsoleInfo
 from rescue_tui.boot.entry import (
     PROMPT,
     Disk,
@@ -27,6 +26,7 @@ from rescue_tui.boot.entry import (
     render_welcome,
     show_layouts,
 )
+from rescue_tui.console import ConsoleInfo
 from tests.conftest import DATA, ROOT
 
 GOOD = DATA / "layouts" / "good" / "minimal-uefi.json"

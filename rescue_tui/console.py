@@ -1,13 +1,14 @@
-"""What console the TUI runs on, and setting it up before Textual is imported.
+"""What kind of console rescue-tui runs on, and making it usable: one helper for every face.
 
-A serial line (ttyS0, IPMI SOL, a hypervisor console) reports 0x0, is often
-a vt100-class client at 115200 baud, can split an arrow key in two, and its
-far end's font is unknown; the Linux VT has no bright backgrounds and its
-console fonts lack half and eighth blocks. So: ASCII glyphs on serial and on
-TERM=linux/vt100-class terminals (``--ascii``/``--unicode`` override), the 16
-ANSI colours there, the size set to 80x24 when the tty reports none, and a
-longer escape delay on serial. Textual reads these variables when it is
-imported: ``prepare_console`` must run first. No Textual import here.
+A serial line (ttyS0, an IPMI SOL, a hypervisor's console) differs from the
+Linux VT: it reports a size of 0x0, its far end is often a vt100-class client
+at 115200 baud, an arrow key can arrive in pieces, and the far end's font is
+unknown. So: the size is set to 80x24 when the tty reports none; glyphs are
+ASCII on serial and on vt100-class terminals, Unicode on the VT and elsewhere
+(``rescue.console=`` or ``--ascii``/``--unicode`` decide instead); the escape
+delay is raised on serial; colours stay within the 16 standard ones on
+serial, the VT and ASCII terminals. Textual reads these variables once, when
+it is imported: :func:`prepare_console` runs first. No Textual import here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import fcntl
 import os
 import re
 import struct
-import sys
 import termios
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -29,9 +29,9 @@ GlyphRequest = Literal["auto", "ascii", "unicode"]
 MIN_COLS: Final = 80
 MIN_ROWS: Final = 24
 SERIAL_ESCDELAY_MS: Final = 300
-"""On serial an arrow key can arrive split across packets; Textual waits this long for the rest."""
+"""On serial an arrow key can arrive split across packets: ncurses and Textual wait this long for the rest."""
 ASCII_TERMS: Final = ("linux", "vt100", "vt102", "vt220", "vt52", "ansi", "dumb", "unknown", "")
-"""Terminal types whose fonts or capabilities call for ASCII glyphs and 16 colours."""
+"""Terminal types whose fonts or capabilities call for ASCII glyphs (away from the VT: a Linux console over ssh)."""
 
 _SERIAL = re.compile(r"^(ttyS|ttyAMA|ttyUSB|ttyACM|ttymxc|ttysclp|hvc|xvc)\d*$")
 _VT = re.compile(r"^tty\d+$")
@@ -40,7 +40,7 @@ _PTY = re.compile(r"^pts/\d+$")
 
 @dataclass(frozen=True, kw_only=True)
 class ConsoleInfo:
-    """The console as the TUI found it and set it up."""
+    """The console as rescue-tui found it and set it up."""
 
     name: str = "?"
     """Device name under /dev (``ttyS0``, ``tty1``, ``pts/3``), or ``?``."""
@@ -49,11 +49,11 @@ class ConsoleInfo:
     cols: int = MIN_COLS
     rows: int = MIN_ROWS
     size_fixed: bool = False
-    """The tty reported 0x0 and the TUI set it to 80x24."""
+    """The tty reported 0x0 and rescue-tui set it to 80x24."""
     glyphs: Glyphs = "unicode"
-    """The glyph mode the TUI starts in."""
+    """The glyph mode the console starts in."""
     env: dict[str, str] = field(default_factory=dict)
-    """Environment variables set for Textual."""
+    """Environment variables set for this process and what it starts (Textual reads them)."""
 
     @property
     def slow(self) -> bool:
@@ -61,9 +61,9 @@ class ConsoleInfo:
         return self.kind == "serial"
 
     def describe(self) -> str:
-        """``ttyS0 (serial, 80x24 set by rescue-tui, TERM=vt100)``."""
+        """One line: ``ttyS0 (serial, 80x24 set by rescue-tui, ascii, TERM=vt100)``."""
         size = f"{self.cols}x{self.rows}" + (" set by rescue-tui" if self.size_fixed else "")
-        return f"{self.name} ({self.kind}, {size}, TERM={self.term or '?'})"
+        return f"{self.name} ({self.kind}, {size}, {self.glyphs}, TERM={self.term or '?'})"
 
 
 def console_kind(name: str) -> ConsoleKind:
@@ -78,22 +78,26 @@ def console_kind(name: str) -> ConsoleKind:
 
 
 def choose_glyphs(kind: ConsoleKind, term: str, requested: GlyphRequest) -> Glyphs:
-    """ASCII on serial and on linux/vt100-class terminals, Unicode elsewhere; an explicit request wins."""
+    """ASCII on serial and vt100-class terminals, Unicode on the VT and elsewhere; an explicit request wins."""
     if requested != "auto":
         return requested
-    if kind == "serial" or term.split("-")[0] in ASCII_TERMS:
+    if kind == "serial":
         return "ascii"
-    return "unicode"
+    if kind == "vt":
+        return "unicode"
+    return "ascii" if term.split("-")[0] in ASCII_TERMS else "unicode"
 
 
-def _tty_name(fd: int) -> str:
+def tty_name(fd: int) -> str:
+    """The device name of the tty on ``fd`` (``ttyS0``), or ``?`` when it is no tty."""
     try:
         return os.ttyname(fd).removeprefix("/dev/")
     except OSError:
         return "?"
 
 
-def _get_size(fd: int) -> tuple[int, int]:
+def get_size(fd: int) -> tuple[int, int]:
+    """(rows, cols) as the tty reports them; (0, 0) when it cannot say."""
     try:
         rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
     except OSError:
@@ -101,31 +105,39 @@ def _get_size(fd: int) -> tuple[int, int]:
     return (rows, cols)
 
 
-def _set_size(fd: int, rows: int, cols: int) -> None:
+def set_size(fd: int, rows: int, cols: int) -> None:
+    """Tell the tty its size (what ``stty rows R cols C`` does)."""
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
 def prepare_console(
     requested: GlyphRequest = "auto",
     *,
-    fd: int | None = None,
+    fd: int = 2,
+    name: str | None = None,
     environ: MutableMapping[str, str] | None = None,
 ) -> ConsoleInfo:
-    """Detect the console on ``fd`` (stderr, where Textual draws), fix a 0x0 size, set Textual's environment."""
+    """Detect the console on ``fd``, fix a 0x0 size, and set the environment for it.
+
+    ``fd`` is where the face draws (stderr for Textual, stdin's tty for the plain face);
+    ``name`` overrides detection (systemd passes ``--console ttyS0``); ``environ`` (default
+    ``os.environ``) receives TERM when it is missing or ``dumb``, LINES/COLUMNS when the tty
+    cannot say its size, ESCDELAY on serial, and Textual's colour and key settings.
+    """
     env = os.environ if environ is None else environ
-    fd = sys.__stderr__.fileno() if fd is None and sys.__stderr__ is not None else (fd if fd is not None else 2)
-    name = _tty_name(fd)
+    name = name or tty_name(fd)
     kind = console_kind(name)
-    rows, cols = _get_size(fd)
+    rows, cols = get_size(fd)
     size_fixed = False
     if rows == 0 or cols == 0:
         rows, cols = MIN_ROWS, MIN_COLS
-        try:
-            _set_size(fd, rows, cols)
-            size_fixed = True
-        except OSError:
-            pass
-        # shutil reads these first; only set them when the tty itself cannot say (else resizes are missed).
+        if os.isatty(fd):
+            try:
+                set_size(fd, rows, cols)
+                size_fixed = True
+            except OSError:
+                pass
+        # shutil reads these first; set only when the tty cannot say (else resizes would be missed)
         env["LINES"], env["COLUMNS"] = str(rows), str(cols)
     changes: dict[str, str] = {}
     term = env.get("TERM", "")
