@@ -184,8 +184,8 @@ def _confirm(prepared: Prepared) -> None:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from rescue_tui.apply.events import ApplyEvent, Notice, StepFailed, StepFinished, StepStarted
     from rescue_tui.apply.executor import ApplyOptions, execute, prepare
+    from rescue_tui.events import LinePrinter
     from rescue_tui.plan.codec import read_plan
 
     plan = read_plan(args.plan)
@@ -200,17 +200,7 @@ def _apply(args: argparse.Namespace) -> int:
     if prepared.destructive and not args.yes:
         _confirm(prepared)
 
-    def show(event: ApplyEvent) -> None:
-        if isinstance(event, StepStarted):
-            print(f"[{event.index}/{event.total}] {event.step} {event.summary}", file=sys.stderr, flush=True)
-        elif isinstance(event, StepFinished) and event.skipped:
-            print(f"        {event.step} done before (journal)", file=sys.stderr)
-        elif isinstance(event, StepFailed):
-            print(f"        {event.step} FAILED: {event.message}", file=sys.stderr)
-        elif isinstance(event, Notice):
-            print(f"        {event.message}", file=sys.stderr)
-
-    journal = execute(prepared, show)
+    journal = execute(prepared, LinePrinter())
     print(f"applied {len(plan.steps)} steps; target tree at {args.target_root}; journal {journal.path}")
     return ExitCode.OK
 

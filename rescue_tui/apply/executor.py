@@ -21,10 +21,10 @@ from functools import partial
 from pathlib import Path
 
 from rescue_tui.apply import disks, identity, mounts, storage
-from rescue_tui.apply.events import Listener, Notice, StepFailed, StepFinished, StepStarted, ignore
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
 from rescue_tui.apply.preflight import check_system, check_targets
 from rescue_tui.errors import ApplyCancelledError, ApplyError, RefusedError, RescueError
+from rescue_tui.events import Listener, Notice, StepFailed, StepFinished, StepStarted, ignore
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.lock import recovery_lock

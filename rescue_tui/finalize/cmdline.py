@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rescue_tui.events import NoteLevel
 from rescue_tui.finalize.crypttab import preferred_source
 from rescue_tui.finalize.devices import Device, DeviceMap
 from rescue_tui.finalize.edit import lines_of
 from rescue_tui.finalize.fstab import preferred_spec
-from rescue_tui.finalize.model import Change, Note, NoteLevel, Rewrite
+from rescue_tui.finalize.model import Change, Note, Rewrite
 
 DEFAULT_GRUB = "/etc/default/grub"
 KERNEL_CMDLINE = "/etc/kernel/cmdline"

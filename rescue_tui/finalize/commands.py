@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rescue_tui.errors import ExitCode
+from rescue_tui.events import LinePrinter
 
 if TYPE_CHECKING:
-    from rescue_tui.finalize.events import FinalizeEvent
     from rescue_tui.finalize.finalizer import Finalizer
 
 DEFAULT_TARGET = "/mnt/target"
@@ -69,7 +69,7 @@ def finalize_command(args: argparse.Namespace) -> int:
             preview = Finalizer(plan, FinalizeOptions(**{**options.__dict__, "report_only": True}))
             preview.run()
             confirm(plan.hostname, preview)
-    finalizer = Finalizer(plan, options, ProgressPrinter())
+    finalizer = Finalizer(plan, options, LinePrinter())
     outcome = finalizer.run()
     if args.report_only:
         print_preview(finalizer, sys.stdout)
@@ -123,36 +123,3 @@ def print_preview(finalizer: Finalizer, stream: TextIO) -> None:
         write(f"{note.level}: {note.text()}\n")
     problems = len(outcome.problems)
     write(f"{problems} problem(s) found\n" if problems else "no problems found\n")
-
-
-class ProgressPrinter:
-    """Phases, commands and notes as lines on stderr."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
-
-    def __call__(self, event: FinalizeEvent) -> None:
-        line = event_line(event)
-        if line is not None:
-            print(line, file=self.stream, flush=True)
-
-
-def event_line(event: FinalizeEvent) -> str | None:
-    """One line for an event worth showing (the CLI's stderr, the TUI's log); None for the rest."""
-    from rescue_tui.finalize import events as ev
-
-    if isinstance(event, ev.PhaseStarted):
-        return f"[{event.index}/{event.total}] {event.summary}"
-    if isinstance(event, ev.PhaseFinished) and event.skipped:
-        return f"        {event.phase}: skipped"
-    if isinstance(event, ev.PhaseFailed):
-        return f"        {event.phase} FAILED: {event.message}"
-    if isinstance(event, ev.CommandStarted):
-        return f"        {event.command}"
-    if isinstance(event, ev.CommandFinished) and not event.ok:
-        return f"        FAILED: {event.message}"
-    if isinstance(event, ev.FileRewritten) and event.changes:
-        return f"        {event.path}: {event.changes} change(s){'' if event.written else ' (not written)'}"
-    if isinstance(event, ev.Notice):
-        return f"        {event.level}: {event.message}"
-    return None

@@ -36,6 +36,17 @@ from typing import Any, Protocol
 from rescue_tui import tools
 from rescue_tui.command import run as run_command
 from rescue_tui.errors import BadInputError, RefusedError, RescueError
+from rescue_tui.events import (
+    CommandFinished,
+    CommandStarted,
+    FileRewritten,
+    Listener,
+    Notice,
+    StepFailed,
+    StepFinished,
+    StepStarted,
+    ignore,
+)
 from rescue_tui.finalize import cmdline, crypttab, fstab, mdadm, needs
 from rescue_tui.finalize.bootloader import (
     BootPlan,
@@ -48,17 +59,6 @@ from rescue_tui.finalize.bootloader import (
 from rescue_tui.finalize.chroot import chroot_mounts, current_mount_points, host_argv
 from rescue_tui.finalize.devices import DeviceMap
 from rescue_tui.finalize.errors import FinalizeError
-from rescue_tui.finalize.events import (
-    CommandFinished,
-    CommandStarted,
-    FileRewritten,
-    Listener,
-    Notice,
-    PhaseFailed,
-    PhaseFinished,
-    PhaseStarted,
-    ignore,
-)
 from rescue_tui.finalize.initramfs import plan_initramfs
 from rescue_tui.finalize.install import BootInstaller
 from rescue_tui.finalize.model import Command, CommandRecord, Note, Outcome, Rewrite
@@ -189,18 +189,18 @@ class Finalizer:
 
     def _phase(self, name: str, action: Callable[[], bool]) -> None:
         index = PHASES.index(name) + 1
-        self.emit(PhaseStarted(name, SUMMARIES[name], index, len(PHASES)))
+        self.emit(StepStarted(name, SUMMARIES[name], index, len(PHASES), stage="finalize"))
         started = time.monotonic()
         try:
             ran = action()
         except RescueError as exc:
             self.outcome.phases.append((name, "failed", time.monotonic() - started))
-            self.emit(PhaseFailed(name, exc.message))
+            self.emit(StepFailed(name, exc.message, stage="finalize"))
             self.note(Note(message=f"{name}: {exc.message}", level="error"))
             raise
         seconds = time.monotonic() - started
         self.outcome.phases.append((name, "done" if ran else "skipped", seconds))
-        self.emit(PhaseFinished(name, seconds, skipped=not ran))
+        self.emit(StepFinished(name, seconds, skipped=not ran, stage="finalize"))
 
     def note(self, note: Note) -> None:
         self.outcome.notes.append(note)

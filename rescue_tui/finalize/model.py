@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rescue_tui.command import command_line
-
-NoteLevel = Literal["info", "warning", "error"]
+from rescue_tui.events import NoteLevel
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,9 +31,8 @@ from rescue_tui.restore.model import (
 from rescue_tui.tui.session import LayoutChoice, TuiOptions
 
 if TYPE_CHECKING:
-    from rescue_tui.apply.events import Listener
     from rescue_tui.apply.journal import Journal
-    from rescue_tui.finalize.events import Listener as FinalizeListener
+    from rescue_tui.events import Listener
     from rescue_tui.finalize.finalizer import Finalizer
     from rescue_tui.restore.flow import RestoreOutcome
 
@@ -235,7 +234,7 @@ def restore_summary(spec: BackendSpec, outcome: RestoreOutcome) -> dict[str, obj
 
 
 def finalizer_for(
-    plan: Plan, options: TuiOptions, *, journal: Path | None, restored: dict[str, object], listener: FinalizeListener
+    plan: Plan, options: TuiOptions, *, journal: Path | None, restored: dict[str, object], listener: Listener
 ) -> Finalizer:
     """Finalize as ``rescue-tui finalize --yes`` runs it (the operator confirmed the recovery already)."""
     from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from rescue_tui.apply.events import ApplyEvent
-from rescue_tui.finalize.events import FinalizeEvent
+from rescue_tui.events import Event
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.mapping.model import Mapping
@@ -79,7 +78,7 @@ class PreflightChecked(Message):
 class ApplyReported(Message):
     """Apply reported a step started, finished or failed, or a notice (handed over from the worker thread)."""
 
-    event: ApplyEvent
+    event: Event
 
 
 @dataclass
@@ -110,7 +109,7 @@ class RestoreFinished(Message):
 class FinalizeReported(Message):
     """Finalize reported a phase, a command, a rewritten file or a note."""
 
-    event: FinalizeEvent
+    event: Event
 
 
 @dataclass

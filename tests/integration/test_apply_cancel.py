@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.apply.events import ApplyEvent, StepFinished
 from rescue_tui.apply.executor import ApplyOptions, execute, prepare
 from rescue_tui.apply.mounts import umount_tree
 from rescue_tui.errors import ApplyCancelledError
+from rescue_tui.events import Event, StepFinished
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.plan.build import PlanRequest, make_plan
 from tests.integration.conftest import Loops, sh
@@ -54,7 +54,7 @@ def test_a_cancel_after_the_wipe_stops_before_mkfs_and_resume_finishes_the_apply
     options = ApplyOptions(target_root=str(target), journal_dir=tmp_path / "journal")
     cancel = threading.Event()
 
-    def cancel_after_the_first_step(event: ApplyEvent) -> None:
+    def cancel_after_the_first_step(event: Event) -> None:
         if isinstance(event, StepFinished):
             cancel.set()
 

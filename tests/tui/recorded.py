@@ -13,11 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rescue_tui.apply.events import Listener
 from rescue_tui.apply.executor import ApplyOptions, Prepared, _Runner, plan_digest
 from rescue_tui.apply.journal import Journal
-from rescue_tui.finalize.events import FileRewritten, PhaseFinished, PhaseStarted
-from rescue_tui.finalize.events import Listener as FinalizeListener
+from rescue_tui.events import FileRewritten, Listener, StepFinished, StepStarted
 from rescue_tui.finalize.model import Outcome, Rewrite
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.plan.codec import read_plan
@@ -105,7 +103,7 @@ def restored(
 class RecordedFinalizer:
     """What ``finalizer_for`` returns: phases and a rewritten fstab reported, a report 'written'."""
 
-    def __init__(self, listener: FinalizeListener, target: Path) -> None:
+    def __init__(self, listener: Listener, target: Path) -> None:
         self.listener = listener
         self.target = target
         self.outcome = Outcome()
@@ -113,12 +111,12 @@ class RecordedFinalizer:
     def run(self) -> Outcome:
         phases = ("check", "files", "selinux", "initramfs", "bootloader", "report")
         for index, phase in enumerate(phases, 1):
-            self.listener(PhaseStarted(phase, f"phase {phase}", index, len(phases)))
+            self.listener(StepStarted(phase, f"phase {phase}", index, len(phases), stage="finalize"))
             if phase == "files":
                 self.listener(FileRewritten("/etc/fstab", 2, written=True))
                 self.outcome.rewrites.append(Rewrite(path="/etc/fstab", before="/dev/sda2 /\n", after="UUID=x /\n"))
             if phase in ("selinux",):
-                self.listener(PhaseFinished(phase, 0.0, skipped=True))
+                self.listener(StepFinished(phase, 0.0, skipped=True, stage="finalize"))
         self.outcome.report_paths = [
             str(self.target / "var/log/rescue-tui/recovery-20260101-120000.json"),
             str(self.target / "var/log/rescue-tui/recovery-20260101-120000.txt"),
@@ -156,8 +154,8 @@ def failing_apply(
     passphrase: Secret | None = None,
 ) -> Journal:
     """Apply that fails at its fourth step as a step fails in the runner: StepFailed, then the ApplyError."""
-    from rescue_tui.apply.events import Notice, StepFailed, StepFinished, StepStarted
     from rescue_tui.errors import ApplyError
+    from rescue_tui.events import Notice, StepFailed
 
     listener(Notice("unmounted /mnt/old (/dev/sdb1)"))
     for index, step in enumerate(plan.steps[:4], 1):

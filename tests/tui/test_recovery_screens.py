@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from rescue_tui.apply.events import StepFinished, StepStarted
 from rescue_tui.errors import ApplyCancelledError
+from rescue_tui.events import StepFinished, StepStarted
 from rescue_tui.restore.model import CheckStatus, Phase, ProgressEvent
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog

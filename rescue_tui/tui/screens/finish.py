@@ -16,8 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Log, Static
 
 from rescue_tui.errors import RescueError
-from rescue_tui.finalize.commands import event_line
-from rescue_tui.finalize.events import FinalizeEvent
+from rescue_tui.events import Event, event_line
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.plan.model import Plan
 from rescue_tui.tui.dialogs import ConfirmDialog, MessageDialog
@@ -113,7 +112,7 @@ the restored system is still mounted under the target root.
             raise
         self.post_message(FinalizeFinished(finalizer.outcome))
 
-    def _hand_over(self, event: FinalizeEvent) -> None:
+    def _hand_over(self, event: Event) -> None:
         """Finalize's listener, in the worker thread: each event to the UI thread as a message."""
         self.post_message(FinalizeReported(event))
 

@@ -21,8 +21,8 @@ from textual.containers import Vertical
 from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from rescue_tui.apply.events import ApplyEvent, Notice, StepFailed, StepFinished, StepStarted
 from rescue_tui.errors import RescueError
+from rescue_tui.events import Event, Notice, StepFailed, StepFinished, StepStarted
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import BackendSpec, Credentials, ProgressEvent, Secret
@@ -174,7 +174,7 @@ loader and the report.
             self.post_message(RestoreFinished(outcome))
         self.post_message(StageChanged("done"))
 
-    def _hand_over(self, event: ApplyEvent) -> None:
+    def _hand_over(self, event: Event) -> None:
         """Apply's listener, in the worker thread: every event goes to the UI thread as a message."""
         self.post_message(ApplyReported(event))
 

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.apply.events import ApplyEvent, StepFinished, StepStarted
 from rescue_tui.apply.executor import ApplyOptions, Prepared, _Runner
 from rescue_tui.apply.journal import Journal
 from rescue_tui.errors import ApplyCancelledError, ExitCode
+from rescue_tui.events import Event, StepFinished, StepStarted
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.plan.codec import read_plan
 
 PLAN = Path(__file__).parents[2] / "tui" / "data" / "plan-raid1-lvm.json"
 
 
-def runner(tmp_path: Path, cancel: threading.Event, events: list[ApplyEvent], *, resume: bool = False) -> _Runner:
+def runner(tmp_path: Path, cancel: threading.Event, events: list[Event], *, resume: bool = False) -> _Runner:
     plan = read_plan(PLAN)
     journal = Journal.open(tmp_path / "j.jsonl", "digest", resume=resume)
     prepared = Prepared(
@@ -28,7 +28,7 @@ def runner(tmp_path: Path, cancel: threading.Event, events: list[ApplyEvent], *,
 
 def test_a_cancel_during_a_step_lets_it_finish_and_stops_before_the_next(tmp_path: Path) -> None:
     cancel = threading.Event()
-    events: list[ApplyEvent] = []
+    events: list[Event] = []
     run = runner(tmp_path, cancel, events)
     first, second = run.plan.steps[:2]
     ran: list[str] = []
@@ -50,7 +50,7 @@ def test_resume_after_a_cancel_skips_what_was_done_and_runs_the_rest(tmp_path: P
     run.step(first, cancel.set)
     with pytest.raises(ApplyCancelledError):
         run.step(second, lambda: None)
-    events: list[ApplyEvent] = []
+    events: list[Event] = []
     again = runner(tmp_path, threading.Event(), events, resume=True)
     ran: list[str] = []
     again.step(first, lambda: ran.append(first.id))
@@ -61,7 +61,7 @@ def test_resume_after_a_cancel_skips_what_was_done_and_runs_the_rest(tmp_path: P
 
 
 def test_without_a_cancel_event_every_step_runs(tmp_path: Path) -> None:
-    events: list[ApplyEvent] = []
+    events: list[Event] = []
     plan = read_plan(PLAN)
     journal = Journal.open(tmp_path / "j.jsonl", "digest", resume=False)
     run = _Runner(

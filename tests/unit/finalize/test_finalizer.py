@@ -11,9 +11,9 @@ import pytest
 
 from rescue_tui import tools
 from rescue_tui.errors import BadInputError, RefusedError
+from rescue_tui.events import Event, StepFinished, StepStarted
 from rescue_tui.finalize.bootloader import HostFacts
 from rescue_tui.finalize.errors import FinalizeError
-from rescue_tui.finalize.events import FinalizeEvent, PhaseFinished, PhaseStarted
 from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer, plan_digest
 from rescue_tui.plan.model import MountStep, Plan
 from tests.unit.finalize.conftest import make_tree, tree_state
@@ -69,8 +69,8 @@ def mounted_for(plan: Plan, root: Path) -> set[str]:
     return {str(root / s.mountpoint.lstrip("/")).rstrip("/") for s in plan.steps if isinstance(s, MountStep)}
 
 
-def finalizer(plan: Plan, root: Path, runner: Tools, **options: object) -> tuple[Finalizer, list[FinalizeEvent]]:
-    events: list[FinalizeEvent] = []
+def finalizer(plan: Plan, root: Path, runner: Tools, **options: object) -> tuple[Finalizer, list[Event]]:
+    events: list[Event] = []
     mounts = mounted_for(plan, root)
     made = Finalizer(
         plan,
@@ -89,7 +89,7 @@ def test_bios_raid1_runs_every_phase_in_order_in_one_chroot(raid_plan: Plan, tmp
     runner = Tools()
     final, events = finalizer(raid_plan, root, runner)
     outcome = final.run()
-    assert [(e.phase, e.index) for e in events if isinstance(e, PhaseStarted)] == [
+    assert [(e.step, e.index) for e in events if isinstance(e, StepStarted)] == [
         ("check", 1),
         ("files", 2),
         ("selinux", 3),
@@ -97,7 +97,7 @@ def test_bios_raid1_runs_every_phase_in_order_in_one_chroot(raid_plan: Plan, tmp
         ("bootloader", 5),
         ("report", 6),
     ]
-    assert [e.skipped for e in events if isinstance(e, PhaseFinished)] == [False, False, True, False, False, False]
+    assert [e.skipped for e in events if isinstance(e, StepFinished)] == [False, False, True, False, False, False]
     assert runner.ran == [
         f"mount --bind /dev {root}/dev",
         f"mount --bind /proc {root}/proc",
