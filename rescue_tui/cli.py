@@ -26,7 +26,6 @@ from rescue_tui.tui.command import add_tui_parser
 
 if TYPE_CHECKING:
     from rescue_tui.apply.executor import Prepared
-    from rescue_tui.inventory.model import Inventory
 
 log = logging.getLogger("rescue_tui")
 
@@ -114,18 +113,9 @@ def _layout_import_rear(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _inventory(spec: str) -> Inventory:
-    """``live`` reads udev; anything else is a simulated inventory file."""
-    if spec == "live":
-        from rescue_tui.inventory.live import live_inventory
-
-        return live_inventory()
-    from rescue_tui.inventory.simulated import read_inventory
-
-    return read_inventory(spec)
-
-
 def _plan(args: argparse.Namespace) -> int:
+    from rescue_tui.files import write_atomic
+    from rescue_tui.inventory.source import read_targets
     from rescue_tui.mapping.propose import parse_map_options, read_mapping_file
     from rescue_tui.mapping.resize import ResizeOptions
     from rescue_tui.plan.build import PlanRequest, make_plan
@@ -137,7 +127,7 @@ def _plan(args: argparse.Namespace) -> int:
         overrides[source] = target
     request = PlanRequest(
         layout_path=args.layout,
-        inventory=_inventory(args.targets),
+        inventory=read_targets(args.targets),
         overrides=overrides,
         resize=ResizeOptions(resize_swap=args.resize_swap, fixed=frozenset(args.fixed or ()), grow=not args.no_grow),
         target_root=args.target_root,
@@ -145,9 +135,7 @@ def _plan(args: argparse.Namespace) -> int:
     plan = make_plan(request)
     text = plan_to_json(plan)
     if args.output:
-        tmp = args.output.with_name(f".{args.output.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(args.output)
+        write_atomic(args.output, text)
     sys.stdout.write(text if args.format == "json" else render_plan(plan, commands=args.commands))
     return ExitCode.OK
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rescue_tui import __version__
+from rescue_tui.files import write_atomic
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.layout.model import Disk
 from rescue_tui.plan.model import Plan
@@ -308,8 +309,5 @@ def write_report(directory: Path, report: Mapping[str, Any], *, now: float | Non
     paths = [directory / f"{base}.json", directory / f"{base}.txt"]
     texts = [json.dumps(report, indent=2, ensure_ascii=False) + "\n", render_text(report)]
     for path, text in zip(paths, texts, strict=True):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o640)
-        tmp.replace(path)
+        write_atomic(path, text, mode=0o640)
     return paths

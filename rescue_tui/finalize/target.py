@@ -10,6 +10,7 @@ and mode; the first original of each file finalize changes is kept under
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import stat
@@ -90,7 +91,12 @@ class TargetRoot:
             self._keep_original(path, where)
         where.parent.mkdir(parents=True, exist_ok=True)
         tmp = where.with_name(f".{where.name}.rescue-tui.tmp")
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as handle:
+        # The restored tree is someone else's data: whatever stands at the temporary name (a leftover,
+        # or a planted symlink to a file of the rescue system) is removed, never followed.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 
 from rescue_tui.errors import LayoutError
+from rescue_tui.files import write_atomic
 from rescue_tui.inputs import parse_json, read_text
 from rescue_tui.layout.migrations import migrate
 from rescue_tui.layout.model import ITEM_CLASSES, Item, Layout
@@ -142,7 +143,4 @@ def dump_layout(layout: Layout) -> str:
 
 def write_layout(layout: Layout, path: str | Path) -> None:
     """Write a layout file atomically (a crash leaves the old file or the new one)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dump_layout(layout), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, dump_layout(layout))

@@ -7,7 +7,6 @@ layout files to offer and adapts the engine's answers to what a screen shows.
 from __future__ import annotations
 
 import dataclasses
-import os
 import tempfile
 import threading
 from pathlib import Path
@@ -78,17 +77,6 @@ def check_layout(choice: LayoutChoice) -> LayoutChoice:
     return LayoutChoice(path=choice.path, source=choice.source, layout=layout)
 
 
-def read_targets(spec: str) -> Inventory:
-    """The disks present now: udev for 'live', else a simulated inventory file."""
-    if spec == "live":
-        from rescue_tui.inventory.live import live_inventory
-
-        return live_inventory()
-    from rescue_tui.inventory.simulated import read_inventory
-
-    return read_inventory(spec)
-
-
 def propose(layout: Layout, inventory: Inventory, overrides: dict[str, str]) -> Mapping:
     """The engine's proposal with the operator's choices; RefusedError (with reasons) when impossible."""
     from rescue_tui.mapping.propose import propose_mapping
@@ -110,6 +98,7 @@ def compute_plan(path: Path, layout: Layout, inventory: Inventory, mapping: Mapp
 
 def save_plan(plan: Plan, path: Path) -> Path:
     """Write the plan as JSON, atomically (a temporary file renamed over the target)."""
+    from rescue_tui.files import write_atomic
     from rescue_tui.plan.codec import plan_to_json
 
     path = path.expanduser()
@@ -117,14 +106,7 @@ def save_plan(plan: Plan, path: Path) -> Path:
         raise BadInputError(f"{path}: is a directory; give a file name")
     if not path.parent.is_dir():
         raise BadInputError(f"{path.parent}: no such directory")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(plan_to_json(plan), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise RescueError(f"{path}: cannot write: {exc.strerror}") from exc
-    return path
+    return write_atomic(path, plan_to_json(plan))
 
 
 # -- the recovery stages: the same engine calls as the CLI's apply, mount, restore and finalize --------

@@ -13,9 +13,10 @@ from textual.widgets.option_list import Option
 
 from rescue_tui.errors import RefusedError
 from rescue_tui.inventory.model import Inventory
+from rescue_tui.inventory.source import read_targets
 from rescue_tui.layout.model import Disk, Layout
 from rescue_tui.tui.dialogs import TargetDialog
-from rescue_tui.tui.engine import propose, read_targets
+from rescue_tui.tui.engine import propose
 from rescue_tui.tui.messages import DisksChanged, MappingProposed, MappingRefused, TargetsRead
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.tui.widgets.disks import pair_prompt, present_disk_prompt

@@ -71,3 +71,31 @@ def test_the_initramfs_is_rebuilt_by_the_first_tool_the_target_has() -> None:
     assert rhel is not None and rhel.text() == "chroot: /usr/bin/dracut --regenerate-all --force"
     assert initramfs_command({"mkinitcpio": "/usr/bin/mkinitcpio"}).text() == "chroot: /usr/bin/mkinitcpio -P"  # type: ignore[union-attr]
     assert initramfs_command({}) is None
+
+
+def test_a_symlink_planted_at_the_temporary_name_is_never_followed(tmp_path: Path) -> None:
+    # A hostile backup holds etc/.fstab.rescue-tui.tmp -> a file of the rescue system.
+    victim = tmp_path / "rescue-system-shadow"
+    victim.write_text("root:secret\n")
+    root = tmp_path / "target"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "fstab").write_text("old\n")
+    os.symlink(victim, root / "etc" / ".fstab.rescue-tui.tmp")
+    TargetRoot(root).write("/etc/fstab", "new\n", keep_original=False)
+    assert victim.read_text() == "root:secret\n"
+    assert (root / "etc" / "fstab").read_text() == "new\n"
+    assert not (root / "etc" / ".fstab.rescue-tui.tmp").exists()
+
+
+def test_an_atomic_write_never_follows_a_planted_temporary_link(tmp_path: Path) -> None:
+    from rescue_tui.files import write_atomic
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    target = tmp_path / "plan.json"
+    os.symlink(victim, tmp_path / f".plan.json.{os.getpid()}.tmp")
+    try:
+        write_atomic(target, "{}\n")
+    except Exception as exc:  # refusing is fine; following is not
+        assert "cannot write" in str(exc)
+    assert victim.read_text() == "precious\n"

@@ -1,0 +1,37 @@
+"""Writing a file the operator asked for (a plan, a layout, a report): whole or not at all, never elsewhere.
+
+The text goes to a new temporary file beside the target, opened with
+``O_EXCL | O_NOFOLLOW`` (a symlink planted at that name is refused, never
+followed), is flushed to disk, then renamed over the target: a crash leaves
+the old file or the new one. A failure is one RescueError naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from rescue_tui.errors import RescueError
+
+
+def write_atomic(path: str | Path, text: str, *, mode: int = 0o644) -> Path:
+    """Write ``text`` to ``path`` atomically; the path written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        raise RescueError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)  # the umask may have taken bits off
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise RescueError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return path
