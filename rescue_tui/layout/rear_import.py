@@ -34,6 +34,7 @@ from urllib.parse import unquote
 
 from rescue_tui.errors import RearImportError
 from rescue_tui.inputs import read_text
+from rescue_tui.layout import partition_types
 from rescue_tui.layout.model import (
     FORMAT_VERSION,
     Boot,
@@ -91,20 +92,6 @@ _LV_LAYOUTS: dict[str, LvSegmentType] = {
     "thin,pool": "thin-pool",
     "thin,sparse": "thin",
 }
-
-_TYPE_BY_FLAG: tuple[tuple[str, str | None, str], ...] = (
-    ("esp", "ef", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"),
-    ("bios_grub", None, "21686148-6449-6E6F-744E-656564454649"),
-    ("prep", "41", "9E1A2D38-C612-4316-AA26-8B49521E5A8B"),
-    ("raid", "fd", "A19D880F-05FC-4D3B-A006-743F0F84911E"),
-    ("lvm", "8e", "E6D6D379-F507-44C2-A23C-238F2A3DF928"),
-    ("swap", "82", "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"),
-    ("msftres", None, "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"),
-    ("diag", "27", "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"),
-)
-"""Partition types implied by parted flags, first match wins: (flag, msdos type, GPT type GUID)."""
-_LINUX_TYPE = ("83", "0FC63DAF-8483-4772-8E79-3D69D8477DE4")
-_SWAP_TYPE = ("82", "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F")
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _MSDOS_PARTUUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{2}$", re.IGNORECASE)
@@ -533,12 +520,13 @@ def _partition_type(flags: tuple[str, ...], kind: PartitionKind, *, gpt: bool) -
     """(msdos type, GPT type, whether it is only the Linux default) implied by the flags."""
     if kind == "extended":
         return ("0f" if "lba" in flags else "05"), None, False
-    for flag, mbr, guid in _TYPE_BY_FLAG:
-        if flag in flags and (gpt or mbr):
-            return (None, guid, False) if gpt else (mbr, None, False)
+    for known in partition_types.BY_FLAG:
+        if known.flag in flags and (gpt or known.mbr):
+            return (None, known.gpt, False) if gpt else (known.mbr, None, False)
     if not gpt and "lba" in flags:
         return "0c", None, False
-    return (None, _LINUX_TYPE[1], True) if gpt else (_LINUX_TYPE[0], None, True)
+    mbr_linux, gpt_linux = partition_types.LINUX_DATA
+    return (None, gpt_linux, True) if gpt else (mbr_linux, None, True)
 
 
 # --- md RAID -------------------------------------------------------------------------------------
@@ -1124,7 +1112,7 @@ def _swap_type(b: _Builder, part_id: str) -> None:
         return
     part = b.get(part_id)
     assert isinstance(part, Partition)
-    mbr, guid = _SWAP_TYPE
+    mbr, guid = partition_types.SWAP
     b.replace(part_id, mbr_type=mbr if part.mbr_type else None, gpt_type=guid if part.gpt_type else None)
 
 

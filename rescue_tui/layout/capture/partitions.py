@@ -12,31 +12,13 @@ import re
 from collections.abc import Iterable
 from typing import Any, cast, get_args
 
+from rescue_tui.layout import partition_types
 from rescue_tui.layout.capture.state import BuildState, lower
 from rescue_tui.layout.model import Partition, PartitionFlag, PartitionKind, PartitionTable, PartitionTableLabel
 
-ESP_GUID = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
-
-GPT_TYPE_FLAGS: dict[str, tuple[PartitionFlag, ...]] = {
-    ESP_GUID: ("boot", "esp"),
-    "21686148-6449-6e6f-744e-656564454649": ("bios_grub",),
-    "a19d880f-05fc-4d3b-a006-743f0f84911e": ("raid",),
-    "e6d6d379-f507-44c2-a23c-238f2a3df928": ("lvm",),
-    "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f": ("swap",),
-    "e3c9e316-0b5c-4db8-817d-f92df00215ae": ("msftres",),
-    "de94bba4-06d1-4d40-a16a-bfd50179d6ac": ("diag",),
-    "9e1a2d38-c612-4316-aa26-8b49521e5a8b": ("prep",),
-}
-"""Flags parted derives from a GPT partition type (parted 3.5)."""
-
-MBR_TYPE_FLAGS: dict[str, tuple[PartitionFlag, ...]] = {
-    "0c": ("lba",), "0e": ("lba",), "0f": ("lba",),
-    "1c": ("hidden", "lba"), "1e": ("hidden", "lba"),
-    "11": ("hidden",), "14": ("hidden",), "16": ("hidden",), "17": ("hidden",), "1b": ("hidden",),
-    "12": ("diag",), "27": ("diag",), "de": ("diag",),
-    "41": ("prep",), "82": ("swap",), "8e": ("lvm",), "ef": ("esp",), "fd": ("raid",),
-}  # fmt: skip
-"""Flags parted derives from an msdos partition type (parted 3.5)."""
+ESP_GUID = partition_types.ESP_GUID.lower()
+GPT_TYPE_FLAGS = partition_types.GPT_TYPE_FLAGS
+MBR_TYPE_FLAGS = partition_types.MBR_TYPE_FLAGS
 
 MBR_EXTENDED = ("05", "0f", "85")
 KNOWN_FLAGS: tuple[str, ...] = get_args(PartitionFlag)
