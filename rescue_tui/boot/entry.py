@@ -28,6 +28,7 @@ from rescue_tui import __version__
 from rescue_tui.boot.cmdline import BootOptions, read_cmdline
 from rescue_tui.console import ConsoleInfo, prepare_console
 from rescue_tui.errors import BadInputError
+from rescue_tui.facts import MachineFacts, read_facts
 from rescue_tui.inputs import parse_json, read_text
 
 EMBEDDED_DIR: Final = Path("/etc/rescue-tui")
@@ -35,30 +36,8 @@ EMBEDDED_DIR: Final = Path("/etc/rescue-tui")
 WIDTH: Final = 78
 PROMPT: Final = "Press v, s or r: "
 """The last line of the first screen (tests wait for it)."""
-_VIRTUAL_DISKS: Final = ("loop", "ram", "zram", "sr", "fd", "md", "dm-", "nbd")
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Disk:
-    name: str
-    size: int
-    model: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Machine:
-    """Facts about the machine, read from /sys and /proc (``root`` for tests)."""
-
-    vendor: str
-    product: str
-    firmware: str
-    cpus: int
-    memory: int
-    kernel: str
-    disks: tuple[Disk, ...]
-    consoles: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,34 +50,6 @@ class LayoutFile:
     problem: str | None = None
 
 
-def read_machine(root: Path = Path("/")) -> Machine:
-    """What the welcome screen says about the machine; unknown facts read ``?``."""
-    dmi = root / "sys/class/dmi/id"
-    mem = 0
-    for line in _read(root / "proc/meminfo").splitlines():
-        if line.startswith("MemTotal:"):
-            parts = line.split()
-            mem = int(parts[1]) * 1024 if len(parts) > 1 and parts[1].isdigit() else 0
-    disks = []
-    block = root / "sys/block"
-    for entry in sorted(block.iterdir()) if block.is_dir() else []:
-        if entry.name.startswith(_VIRTUAL_DISKS):
-            continue
-        sectors = _read(entry / "size")
-        model = _read(entry / "device/model") or _read(entry / "device/serial")
-        disks.append(Disk(name=entry.name, size=int(sectors) * 512 if sectors.isdigit() else 0, model=model))
-    return Machine(
-        vendor=_read(dmi / "sys_vendor") or "?",
-        product=_read(dmi / "product_name") or "?",
-        firmware="UEFI" if (root / "sys/firmware/efi").is_dir() else "BIOS",
-        cpus=os.cpu_count() or 1,
-        memory=mem,
-        kernel=os.uname().release,
-        disks=tuple(disks),
-        consoles=tuple(_read(root / "sys/class/tty/console/active").split()),
-    )
-
-
 def find_layouts(directory: Path, options: BootOptions) -> list[LayoutFile]:
     """Embedded layouts (``*.json`` in ``directory``) and a local ``rescue.layout=`` path."""
     paths = sorted(directory.glob("*.json")) if directory.is_dir() else []
@@ -108,7 +59,9 @@ def find_layouts(directory: Path, options: BootOptions) -> list[LayoutFile]:
     return [_peek_layout(p) for p in found]
 
 
-def render_welcome(machine: Machine, layouts: Sequence[LayoutFile], console: ConsoleInfo, options: BootOptions) -> str:
+def render_welcome(
+    machine: MachineFacts, layouts: Sequence[LayoutFile], console: ConsoleInfo, options: BootOptions
+) -> str:
     """The first screen: plain ASCII, at most 78 columns, fits 24 rows."""
     out: list[str] = []
     title = f"rescue-tui {__version__} - bare-metal recovery"
@@ -147,7 +100,7 @@ def run_boot(args: argparse.Namespace) -> int:
     options = read_cmdline(args.cmdline)
     console = prepare_console(options.console, fd=sys.stdin.fileno(), name=args.console)
     layouts = find_layouts(args.layouts, options)
-    screen = render_welcome(read_machine(), layouts, console, options)
+    screen = render_welcome(read_facts(), layouts, console, options)
     out = sys.stdout
     _write(out, screen)
     notify_ready()

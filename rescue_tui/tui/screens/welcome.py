@@ -12,8 +12,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rescue_tui import __version__
+from rescue_tui.facts import read_facts
 from rescue_tui.tui.engine import find_layouts
-from rescue_tui.tui.facts import read_facts
 from rescue_tui.tui.screens.base import StepScreen
 
 

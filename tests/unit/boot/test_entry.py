@@ -15,29 +15,27 @@ import pytest
 from rescue_tui.boot.cmdline import BootOptions, parse_cmdline
 from rescue_tui.boot.entry import (
     PROMPT,
-    Disk,
     LayoutFile,
-    Machine,
     add_boot_parser,
     find_layouts,
     main,
     notify_ready,
-    read_machine,
     render_welcome,
     show_layouts,
 )
 from rescue_tui.console import ConsoleInfo
+from rescue_tui.facts import DiskFact, MachineFacts, read_facts
 from tests.conftest import DATA, ROOT
 
 GOOD = DATA / "layouts" / "good" / "minimal-uefi.json"
-MACHINE = Machine(
+MACHINE = MachineFacts(
     vendor="QEMU",
     product="Standard PC (i440FX + PIIX, 1996)",
     firmware="BIOS",
     cpus=2,
     memory=1024 * 1024 * 1024,
     kernel="6.1.0-28-amd64",
-    disks=(Disk(name="vda", size=8 * 1024**3, model=""), Disk(name="sda", size=500 * 1024**3, model="Samsung")),
+    disks=(DiskFact(name="vda", size=8 * 1024**3, model=""), DiskFact(name="sda", size=500 * 1024**3, model="Samsung")),
     consoles=("tty1", "ttyS0"),
 )
 
@@ -51,7 +49,7 @@ SERIAL = ConsoleInfo(name="ttyS0", kind="serial", rows=24, cols=80, size_fixed=T
 
 
 def fake_root(tmp_path: Path) -> Path:
-    """A /sys and /proc with what read_machine looks at."""
+    """A /sys and /proc with what read_facts looks at."""
     (tmp_path / "sys/class/dmi/id").mkdir(parents=True)
     (tmp_path / "sys/class/dmi/id/sys_vendor").write_text("ACME\n")
     (tmp_path / "sys/class/dmi/id/product_name").write_text("Server \u00e9 9000\n")
@@ -68,19 +66,21 @@ def fake_root(tmp_path: Path) -> Path:
 
 
 def test_the_machine_is_read_from_sys_and_proc(tmp_path: Path) -> None:
-    machine = read_machine(fake_root(tmp_path))
+    machine = read_facts(fake_root(tmp_path))
     assert (machine.vendor, machine.firmware, machine.memory) == ("ACME", "UEFI", 1_024_000_000)
-    assert machine.product == "Server ? 9000"
     assert machine.consoles == ("tty1", "ttyS0")
+    # the firmware's strings as they are; the plain screen draws them in ASCII
+    assert machine.product == "Server \u00e9 9000"
+    assert "ACME Server ? 9000, UEFI firmware" in flat(render_welcome(machine, [], SERIAL, BootOptions()))
 
 
 def test_only_real_disks_are_listed(tmp_path: Path) -> None:
-    machine = read_machine(fake_root(tmp_path))
-    assert machine.disks == (Disk(name="vda", size=8 * 1024**3, model="disk1"),)
+    machine = read_facts(fake_root(tmp_path))
+    assert machine.disks == (DiskFact(name="vda", size=8 * 1024**3, model="disk1"),)
 
 
 def test_a_machine_without_sys_reads_as_unknown(tmp_path: Path) -> None:
-    machine = read_machine(tmp_path)
+    machine = read_facts(tmp_path)
     assert (machine.vendor, machine.product, machine.disks, machine.consoles) == ("?", "?", (), ())
 
 
