@@ -30,8 +30,8 @@ from rescue_tui.console import ConsoleInfo, prepare_console
 from rescue_tui.errors import BadInputError
 from rescue_tui.facts import MachineFacts, read_facts
 from rescue_tui.inputs import parse_json, read_text
+from rescue_tui.layout.embedded import EMBEDDED_DIR, embedded_layouts
 
-EMBEDDED_DIR: Final = Path("/etc/rescue-tui")
 """Where the image build puts an embedded layout (``layout.json``; any ``*.json`` counts)."""
 WIDTH: Final = 78
 PROMPT: Final = "Press v, s or r: "
@@ -52,8 +52,7 @@ class LayoutFile:
 
 def find_layouts(directory: Path, options: BootOptions) -> list[LayoutFile]:
     """Embedded layouts (``*.json`` in ``directory``) and a local ``rescue.layout=`` path."""
-    paths = sorted(directory.glob("*.json")) if directory.is_dir() else []
-    found = [p for p in paths if p.name != "image.json"]
+    found = embedded_layouts(directory)
     if options.layout and not options.layout_is_url:
         found.append(Path(options.layout))
     return [_peek_layout(p) for p in found]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.embedded import embedded_layouts
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
@@ -49,10 +50,8 @@ def find_layouts(options: TuiOptions) -> list[LayoutChoice]:
 
     if options.layout is not None:
         add(options.layout, "command line")
-    if options.embedded_dir.is_dir():
-        for path in sorted(options.embedded_dir.glob("*.json")):
-            if path.name != "image.json":
-                add(path, "embedded")
+    for path in embedded_layouts(options.embedded_dir):
+        add(path, "embedded")
     if options.examples_dir is not None and options.examples_dir.is_dir():
         for path in sorted(options.examples_dir.glob("*.json")):
             add(path, "example")

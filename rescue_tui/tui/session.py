@@ -12,14 +12,13 @@ from typing import Literal
 
 from rescue_tui.console import ConsoleInfo, GlyphRequest
 from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
-EMBEDDED_DIR = Path("/etc/rescue-tui")
-"""Where the rescue image puts its embedded layout (``layout.json``; every ``*.json`` but ``image.json``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

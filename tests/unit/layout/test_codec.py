@@ -105,3 +105,12 @@ def test_older_versions_are_migrated_step_by_step(monkeypatch: pytest.MonkeyPatc
 def test_a_missing_file_is_one_line() -> None:
     with pytest.raises(LayoutError, match=r"^/nonexistent.json: cannot read: No such file or directory$"):
         read_layout("/nonexistent.json")
+
+
+def test_embedded_layouts_are_the_json_files_but_the_images_own_facts(tmp_path: Path) -> None:
+    from rescue_tui.layout.embedded import embedded_layouts
+
+    for name in ("layout.json", "image.json", "web02.json", "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    assert [p.name for p in embedded_layouts(tmp_path)] == ["layout.json", "web02.json"]
+    assert embedded_layouts(tmp_path / "absent") == []
