@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rescue_tui.errors import BadInputError
 from rescue_tui.units import human_size
@@ -34,12 +34,25 @@ def read_text(
     path = Path(path)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = _read_capped(handle, max_bytes)
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
         raise error(f"{path}: larger than {human_size(max_bytes)}: not a {what}")
     return decode(data, where=str(path), what=what, error=error)
+
+
+def _read_capped(handle: BinaryIO, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes, in chunks: one read of the whole cap would allocate it all up front."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        chunk = handle.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def decode(data: bytes, *, where: str, what: str, error: type[BadInputError] = BadInputError) -> str:

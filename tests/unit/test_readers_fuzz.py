@@ -170,3 +170,14 @@ def test_the_kernel_command_line_never_raises(tmp_path: Path) -> None:
     for data in [*HOSTILE, b"rescue.layout=" + b"x" * 200_000, b"rescue.medium=../../x rescue.unattended=maybe"]:
         options = parse_cmdline(data.decode("utf-8", errors="replace"))
         assert options.unattended is False
+
+
+def test_a_file_over_the_cap_is_refused_in_one_line_without_reading_it_all(tmp_path: Path) -> None:
+    from rescue_tui.errors import BadInputError
+    from rescue_tui.inputs import read_text
+
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 4096)
+    with pytest.raises(BadInputError, match=r"big.json: larger than 1.0 KiB: not a layout"):
+        read_text(big, what="layout", max_bytes=1024)
+    assert read_text(big, what="layout", max_bytes=4096) == " " * 4096
