@@ -513,10 +513,13 @@ class Machine:
         )
         link = f"/dev/disk/by-id/virtio-{disk.serial}"
         disk.device = self.check(
-            f"for i in $(seq 300); do [ -e {link} ] && break; sleep 0.1; done; readlink -f {link}", timeout=60
+            f"for i in $(seq 900); do [ -e {link} ] && break; sleep 0.1; done; readlink -f {link}", timeout=120
         ).strip()
         if not disk.device.startswith("/dev/vd"):
-            raise GuestError(f"hot-plugged disk {disk.serial} did not appear in the guest ({disk.device!r})")
+            listing = self.run("ls -l /dev/disk/by-id/ 2>&1; lsblk -d -o NAME,SERIAL 2>&1").output
+            raise GuestError(
+                f"hot-plugged disk {disk.serial} did not appear in 90 s ({disk.device!r}); the guest has:\n{listing}"
+            )
 
     def _channel(self, name: str, timeout: float = 60.0) -> Channel:
         """Attach to a console socket; everything it says goes to ``NAME.log``."""
