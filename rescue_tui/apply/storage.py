@@ -29,6 +29,23 @@ from rescue_tui.plan.steps import StepBuilder
 
 log = logging.getLogger(__name__)
 
+_BLIVET_RUNNING = MDRaidArrayDevice._true_status_strings
+
+
+def _running_states(self: MDRaidArrayDevice) -> tuple[str, ...]:
+    """An array whose superblock update is pending is running: blivet 3.7.1 reads 'write-pending' as stopped.
+
+    Right after a step writes to a new array (pvcreate), md marks its superblock dirty and the
+    array_state file says 'write-pending' until the update is written; under emulation that lasts
+    long enough for the next step's ``setup()`` to see it, take the array for stopped, and run
+    ``mdadm --assemble``, which fails with "member busy" (about one raid1-lvm apply in twelve in the
+    rescue guest; the array was running all along, as /proc/mdstat showed).
+    """
+    return (*_BLIVET_RUNNING.fget(self), "write-pending")
+
+
+MDRaidArrayDevice._true_status_strings = property(_running_states)
+
 
 @dataclasses.dataclass
 class StorageRun:
