@@ -32,6 +32,7 @@ from rescue_tui.mapping.propose import read_mapping_file
 from rescue_tui.plan.codec import plan_to_json, read_plan
 from rescue_tui.restore.manifest import read_digests
 from tests.conftest import DATA, ROOT
+from tests.unit.layout.test_validate_fuzz import json_paths
 from tests.unit.plan.conftest import plan_for
 
 FUZZ = settings(
@@ -94,17 +95,6 @@ def read_as(name: str, data: bytes, folder: Path) -> None:
     assert sorted(os.listdir(folder)) == before, f"{name}: the reader wrote beside its input"
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            out += _paths(value, (*prefix, index))
-    return out
-
-
 WRONG = st.sampled_from([None, True, -1, 0, 2**70, 1.5, "", "x" * 300, "../../etc/passwd", "\x1b[2J", [], {}, [[]]])
 HOSTILE = [
     b"",
@@ -152,7 +142,7 @@ def test_mutated_files(name: str, data: st.DataObject, tmp_path_factory: pytest.
             mutated = b"\n".join(lines)
         else:
             document = copy.deepcopy(document)
-            paths = [p for p in _paths(document) if p]
+            paths = [p for p in json_paths(document) if p]
             for _ in range(data.draw(st.integers(1, 3))):
                 path = data.draw(st.sampled_from(paths))
                 parent: Any = document

@@ -31,18 +31,19 @@ values = st.recursive(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON document (keys and indexes), the root's ``()`` first."""
     out = [prefix]
     if isinstance(node, dict):
         for key, value in node.items():
-            out += _paths(value, (*prefix, key))
+            out += json_paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            out += _paths(value, (*prefix, index))
+            out += json_paths(value, (*prefix, index))
     return out
 
 
-PATHS = [p for p in _paths(BASE) if p]
+PATHS = [p for p in json_paths(BASE) if p]
 
 
 @st.composite
