@@ -74,6 +74,10 @@ class BusyError(RefusedError):
     """Another recovery holds this machine's recovery lock (``rescue_tui.lock``); nothing was touched."""
 
 
+class ConsoleError(RescueError):
+    """The operator console could not start on this terminal, or stopped on an unexpected error (details in the log)."""
+
+
 class CaptureError(RescueError):
     """Reading the running system's storage failed."""
 

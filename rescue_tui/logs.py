@@ -34,16 +34,21 @@ def _ours_only(record: logging.LogRecord) -> bool:
     return not is_library(record)
 
 
-def configure(*, debug: bool = False) -> Path | None:
-    """Set up the handlers once per process; the log file's path (None when it cannot be written)."""
+def configure(*, debug: bool = False, screen: bool = True) -> Path | None:
+    """Set up the handlers once per process; the log file's path (None when it cannot be written).
+
+    ``screen=False``: nothing on stderr (a full-screen face owns the terminal; it shows what matters).
+    """
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
-    screen = logging.StreamHandler()
-    screen.setFormatter(logging.Formatter(FORMAT))
-    screen.setLevel(logging.DEBUG if debug else logging.WARNING)
-    if not debug:
-        screen.addFilter(_ours_only)
-    root.handlers = [screen]
+    root.handlers = []
+    if screen:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(FORMAT))
+        stderr.setLevel(logging.DEBUG if debug else logging.WARNING)
+        if not debug:
+            stderr.addFilter(_ours_only)
+        root.addHandler(stderr)
     path = log_path()
     if path is None:
         return None

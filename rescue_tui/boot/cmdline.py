@@ -14,6 +14,9 @@ Options (each optional; the last one given wins, as for any kernel option):
     Plan and show, write nothing. A bad value means *yes*: a typo never writes.
 ``rescue.console=ascii|unicode|auto``
     Glyphs on the consoles; *auto* is ASCII on a serial line, Unicode on a VT.
+``rescue.face=tui|plain``
+    What the consoles run: the recovery console (Textual, the default), or the
+    plain screen that is otherwise only its fallback (keys: validate, shell, reboot).
 ``rescue.medium=UUID``
     The volume UUID of the medium the rescue system booted from, as GRUB found it
     (``grub/grub.cfg`` sets it): that disk is never offered as a target, even when
@@ -33,6 +36,7 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 
 ConsoleMode = Literal["auto", "ascii", "unicode"]
+Face = Literal["tui", "plain"]
 
 BACKENDS: Final = ("restic", "borg", "rsync", "tar")
 """Restore backends the command line may name (the restore stage owns the list)."""
@@ -40,7 +44,8 @@ BACKENDS: Final = ("restic", "borg", "rsync", "tar")
 CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
 MAX_CMDLINE: Final = 64 << 10
-OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console", "medium")
+FACES: Final[tuple[Face, ...]] = ("tui", "plain")
+OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console", "face", "medium")
 _MEDIUM: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _YES: Final = frozenset({"", "1", "y", "yes", "true", "on"})
 _NO: Final = frozenset({"0", "n", "no", "false", "off"})
@@ -60,6 +65,8 @@ class BootOptions:
     """Plan and show only; write nothing."""
     console: ConsoleMode = "auto"
     """Glyph mode for the consoles."""
+    face: Face = "tui"
+    """What the consoles run: the recovery console, or the plain screen."""
     medium: str | None = None
     """Volume UUID of the boot medium (GRUB's probe), or None (network boot, or an older image)."""
     problems: tuple[str, ...] = ()
@@ -75,7 +82,7 @@ class BootOptions:
         yes_no = {True: "yes", False: "no"}
         return (
             f"layout={self.layout or '-'} backend={self.backend or '-'} "
-            f"unattended={yes_no[self.unattended]} dryrun={yes_no[self.dryrun]} console={self.console}"
+            f"unattended={yes_no[self.unattended]} dryrun={yes_no[self.dryrun]} console={self.console} face={self.face}"
         )
 
 
@@ -125,6 +132,7 @@ def parse_cmdline(text: str) -> BootOptions:
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
     console = _console(values, problems) if "console" in values else "auto"
+    face = _face(values, problems) if "face" in values else "tui"
     medium = values.get("medium") or None
     if medium is not None and not _MEDIUM.fullmatch(medium):
         problems.append(f"rescue.medium={medium}: not a volume UUID; ignored")
@@ -135,6 +143,7 @@ def parse_cmdline(text: str) -> BootOptions:
         unattended=unattended,
         dryrun=dryrun,
         console=console,
+        face=face,
         medium=medium,
         problems=tuple(problems),
     )
@@ -200,3 +209,13 @@ def _console(values: dict[str, str | None], problems: list[str]) -> ConsoleMode:
     shown = f"rescue.console={value}" if value else "rescue.console"
     problems.append(f"{shown}: expected ascii, unicode or auto; using auto")
     return "auto"
+
+
+def _face(values: dict[str, str | None], problems: list[str]) -> Face:
+    value = (values["face"] or "").lower()
+    for face in FACES:
+        if value == face:
+            return face
+    shown = f"rescue.face={values['face']}" if values["face"] else "rescue.face"
+    problems.append(f"{shown}: expected tui or plain; using tui")
+    return "tui"

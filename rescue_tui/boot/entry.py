@@ -1,11 +1,14 @@
-"""``rescue-tui boot``: the first screen on the rescue system's consoles.
+"""``rescue-tui boot``: the plain screen, the consoles' fallback when the recovery console cannot run.
 
-systemd runs it on tty1 and ttyS0 (``rescue-tui@.service``) in place of a
-login prompt, and again whenever it exits. Until the Textual TUI exists this
-is the whole face: a plain-ASCII welcome screen (the machine, the embedded
-layouts, the consoles, the kernel options and their problems), then a few
-keys: ``v`` validates and shows the layout, ``s`` opens a root shell, ``r``
-reboots. Nothing here writes to a disk.
+The console units run ``rescue_tui.launch``, which starts the Textual console
+and shows this screen instead when it cannot (Textual fails to import, the
+terminal is too small, the console stopped on an error) or when the kernel
+command line says ``rescue.face=plain``. It needs nothing but the standard
+library and the engine's readers, so it works where the console does not:
+a plain-ASCII screen (the machine, the embedded layouts, the consoles, the
+kernel options and their problems, and why the console is not running), then
+a few keys: ``v`` validates and shows the layout, ``s`` opens a root shell,
+``r`` reboots. Nothing here writes to a disk.
 """
 
 from __future__ import annotations
@@ -59,9 +62,13 @@ def find_layouts(directory: Path, options: BootOptions) -> list[LayoutFile]:
 
 
 def render_welcome(
-    machine: MachineFacts, layouts: Sequence[LayoutFile], console: ConsoleInfo, options: BootOptions
+    machine: MachineFacts,
+    layouts: Sequence[LayoutFile],
+    console: ConsoleInfo,
+    options: BootOptions,
+    reason: str | None = None,
 ) -> str:
-    """The first screen: plain ASCII, at most 78 columns, fits 24 rows."""
+    """The plain screen: plain ASCII, at most 78 columns, fits 24 rows; ``reason``: why the console is not running."""
     out: list[str] = []
     title = f"rescue-tui {__version__} - bare-metal recovery"
     out.append(f"{title}{f'[{console.name}]':>{WIDTH - len(title)}}")
@@ -78,7 +85,9 @@ def render_welcome(
     out += _field("Options", [options.summary()])
     out += _field("Problems", _problems(options, layouts) or ["none"])
     out.append("-" * WIDTH)
-    out.append("The recovery screens are not in this image yet. Keys:")
+    why = f"The recovery console is not running: {reason}." if reason else "Plain screen (rescue.face=plain)."
+    out += textwrap.wrap(why, WIDTH, break_on_hyphens=False)[:3]
+    out.append("Keys:")
     out.append("  v  validate and show the layout")
     out.append("  s  root shell (type exit to come back here)")
     out.append("  r  reboot")
@@ -88,18 +97,23 @@ def render_welcome(
 def add_boot_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``boot`` to the ``rescue-tui`` command tree (``subparsers`` from add_subparsers)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "boot", help="the rescue system's console screen (systemd starts it on tty1 and ttyS0)"
+        "boot", help="the rescue system's plain console screen (the fallback of the recovery console)"
     )
-    _configure(parser)
+    configure_parser(parser)
     return parser
 
 
 def run_boot(args: argparse.Namespace) -> int:
-    """Show the welcome screen on stdin's console and answer keys until EOF."""
+    """``rescue-tui boot``: the plain screen, asked for."""
+    return run_plain(args, reason=None)
+
+
+def run_plain(args: argparse.Namespace, reason: str | None) -> int:
+    """Show the plain screen on stdin's console and answer keys until EOF; ``reason``: why not the console."""
     options = read_cmdline(args.cmdline)
     console = prepare_console(options.console, fd=sys.stdin.fileno(), name=args.console)
     layouts = find_layouts(args.layouts, options)
-    screen = render_welcome(read_facts(), layouts, console, options)
+    screen = render_welcome(read_facts(), layouts, console, options, reason)
     out = sys.stdout
     _write(out, screen)
     notify_ready()
@@ -175,8 +189,8 @@ def notify_ready(environ: dict[str, str] | None = None) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python3 -m rescue_tui.boot``, which the console units run."""
-    parser = argparse.ArgumentParser(prog="rescue-tui boot", description="The rescue system's console screen.")
-    _configure(parser)
+    parser = argparse.ArgumentParser(prog="rescue-tui boot", description="The rescue system's plain console screen.")
+    configure_parser(parser)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)  # type: ignore[no-any-return]
@@ -184,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """The options of a console face (``rescue-tui boot`` and ``rescue_tui.launch``)."""
     parser.add_argument("--console", metavar="NAME", help="the console this runs on (tty1, ttyS0); default: stdin's")
     parser.add_argument(
         "--cmdline", type=Path, default=Path("/proc/cmdline"), metavar="FILE", help="kernel command line to read"

@@ -40,7 +40,7 @@ def read_mapping_file(path: str | Path) -> dict[str, str]:
     if text.lstrip().startswith("{"):
         document = parse_json(text, where=str(path))
         if not isinstance(document, dict):
-            raise BadInputError(f"{path}: $: a mapping is a JSON object such as {{\"sda\": \"vdb\"}}")
+            raise BadInputError(f'{path}: $: a mapping is a JSON object such as {{"sda": "vdb"}}')
         for key, value in document.items():
             if not isinstance(value, str):
                 raise BadInputError(f"{path}: $.{key}: expected a target disk name")

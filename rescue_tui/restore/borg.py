@@ -144,8 +144,10 @@ class BorgBackend:
         if self._archive is None:
             line = "{hostname}{TAB}{start:%Y-%m-%dT%H:%M:%S.%f}{TAB}{archive}{NL}"
             out = self._run(["list", "--format", line, self.repository()], secrets, cancel=cancel).stdout
-            listed = [Snapshot(id=name, host=host, time=start)
-                      for host, start, name in (row.split("\t", 2) for row in out.splitlines() if row.count("\t") >= 2)]
+            listed = [
+                Snapshot(id=name, host=host, time=start)
+                for host, start, name in (row.split("\t", 2) for row in out.splitlines() if row.count("\t") >= 2)
+            ]
             try:
                 chosen = newest_of_host(listed, self.credentials.options.get("host") or None, what="archive")
             except BackendError as exc:

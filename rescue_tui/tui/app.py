@@ -6,6 +6,7 @@ dialog (``dialogs/``), engine calls run in workers that only post messages.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 from collections.abc import Sequence
@@ -101,10 +102,28 @@ class RescueApp(App[int]):
     def glyphs(self) -> Glyphs:
         return Glyphs(self.ascii_mode)
 
+    crash: BaseException | None = None
+    """The unexpected exception that ended the app, if one did (its traceback is in the log, not on screen)."""
+
     def on_mount(self) -> None:
         self._apply_glyphs()
         self.push_screen(WelcomeScreen())
         self._check_size(self.size.width, self.size.height)
+        if self.options.on_first_frame is not None:
+            self.call_after_refresh(self.options.on_first_frame)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception no handler caught: the app ends; the traceback goes to the log, never to the console.
+
+        Textual would print a traceback with locals on the terminal (a serial line, a
+        systemd console that restarts the app): whoever started the app says one line
+        instead (``crash``), and the log keeps the details.
+        """
+        if self.crash is None:
+            self.crash = error
+            logging.getLogger(__name__).error("the console stopped", exc_info=error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # Textual prints these on exit (pinned textual==8.2.8)
 
     # -- console ------------------------------------------------------------
 

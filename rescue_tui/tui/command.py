@@ -11,9 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rescue_tui.errors import BadInputError, ExitCode, RescueError
+from rescue_tui.errors import BadInputError, ConsoleError, ExitCode, RescueError
+from rescue_tui.logs import log_path
+from rescue_tui.text import printable
+
+if TYPE_CHECKING:
+    from rescue_tui.tui.session import TuiOptions
 
 
 def add_tui_parser(subparsers: Any) -> None:
@@ -57,25 +62,43 @@ def run_tui(args: argparse.Namespace) -> int:
     from rescue_tui.console import prepare_console
 
     console = prepare_console(args.glyphs)
-    # Textual is imported only now, with its environment set.
-    from rescue_tui.tui.app import RescueApp
     from rescue_tui.tui.engine import checkout_examples
     from rescue_tui.tui.session import TuiOptions
 
-    options = TuiOptions(
-        dry_run=args.dry_run,
-        layout=args.layout,
-        targets=args.targets,
-        glyphs=args.glyphs,
-        console=console,
-        examples_dir=checkout_examples(),
-        target_root=args.target_root,
-        journal_dir=args.journal_dir,
-        bootloader=not args.no_bootloader,
+    return run_console(
+        TuiOptions(
+            dry_run=args.dry_run,
+            layout=args.layout,
+            targets=args.targets,
+            glyphs=args.glyphs,
+            console=console,
+            examples_dir=checkout_examples(),
+            target_root=args.target_root,
+            journal_dir=args.journal_dir,
+            bootloader=not args.no_bootloader,
+        )
     )
+
+
+def run_console(options: TuiOptions) -> int:
+    """Run the console on this terminal (prepared already: ``options.console``); its exit code.
+
+    Textual is imported here, after ``prepare_console`` set its environment. An
+    unexpected error inside the app ends it with a ConsoleError (one line; the
+    traceback is in the log), never with a traceback on the console.
+    """
+    from rescue_tui.tui.app import RescueApp
+
     app = RescueApp(options)
+    console = options.console
     size = (console.cols, console.rows) if console.size_fixed else None
     result = app.run(size=size, mouse=False)
+    if app.crash is not None:
+        where = log_path()
+        raise ConsoleError(
+            f"the console stopped on an internal error: {type(app.crash).__name__}: {printable(str(app.crash))}",
+            hint=f"the traceback is in {where}" if where else "run with RESCUE_TUI_LOG=FILE to keep the traceback",
+        )
     if app.return_code not in (None, 0):
         return int(app.return_code or ExitCode.FAILED)
     return int(result or 0) if isinstance(result, int) else int(ExitCode.OK)

@@ -6,6 +6,7 @@ touch it (they post messages, and the ``@on`` handlers store the answers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,10 @@ class TuiOptions:
     """Where apply keeps its journal (``rescue-tui apply --journal-dir``)."""
     bootloader: bool = True
     """Finalize installs the boot loader and rebuilds the initramfs (False: files and report only)."""
+    notices: tuple[str, ...] = ()
+    """What the operator should know before anything else (the kernel command line's problems, on boot)."""
+    on_first_frame: Callable[[], object] | None = None
+    """Called once the first screen is drawn (the console units tell systemd they are ready)."""
 
     @property
     def simulated(self) -> bool:

@@ -253,5 +253,3 @@ def fresh_machine(
     yield start
     for machine in machines:
         machine.kill()
-
-

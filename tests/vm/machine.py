@@ -50,9 +50,13 @@ QEMU = "qemu-system-x86_64"
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 SHELL_PORT = "org.rescue-tui.testshell"
-FIRST_SCREEN = "Press v, s or r: "
-"""The last line of the first screen on ttyS0 (``rescue_tui.boot.entry.PROMPT``)."""
+FIRST_SCREEN = "What do you want to do?"
+"""The recovery console's first screen on ttyS0 (the welcome screen's choices, drawn last)."""
+PLAIN_SCREEN = "Press v, s or r: "
+"""The last line of the plain screen (``rescue_tui.boot.entry.PROMPT``), the console's fallback."""
 GRUB_ENTRY = "rescue-tui"
+PLAIN_GRUB_ENTRY = 4
+"""The grub menu entry (from 0) that boots with ``rescue.face=plain``."""
 SNAPSHOT = "booted"
 
 
@@ -321,14 +325,24 @@ class Machine:
         self.started = time.monotonic()
         return self
 
-    def wait_first_screen(self, timeout: float = 240.0, press_enter_in_grub: bool = True) -> float:
-        """Wait for the welcome screen on ttyS0; seconds since start. Skips grub's countdown."""
+    def wait_first_screen(
+        self,
+        timeout: float = 240.0,
+        press_enter_in_grub: bool = True,
+        *,
+        grub_entry: int = 0,
+        screen: str = FIRST_SCREEN,
+    ) -> float:
+        """Wait for the first screen on ttyS0; seconds since start. Skips grub's countdown (choosing ``grub_entry``)."""
         deadline = self.started + timeout
         if press_enter_in_grub and self.append is None:
             self.expect_serial(GRUB_ENTRY, deadline - time.monotonic())
             time.sleep(0.5)
+            for _ in range(grub_entry):
+                self.serial.send("\x1b[B")
+                time.sleep(0.2)
             self.serial.send("\r")
-        self.expect_serial(FIRST_SCREEN, deadline - time.monotonic())
+        self.expect_serial(screen, deadline - time.monotonic())
         return time.monotonic() - self.started
 
     def expect_serial(self, pattern: str, timeout: float) -> None:

@@ -1,51 +1,86 @@
-"""The rescue image boots to its first screen on the serial console, BIOS and UEFI."""
+"""The rescue image boots to the recovery console on ttyS0, BIOS and UEFI; the plain screen is its fallback."""
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.tui.vt import Screen
 from tests.vm.conftest import BOOT_TIMEOUT
-from tests.vm.machine import FIRST_SCREEN, Machine
+from tests.vm.machine import FIRST_SCREEN, PLAIN_SCREEN, Machine
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+TAKES_THE_SCREEN = b"\x1b[?1049h"
+"""The recovery console switching to the alternate screen: where its output starts."""
 
 
-def first_screen(machine: Machine) -> bytes:
-    """What the rescue system wrote on ttyS0 for its first screen (from the title on)."""
-    log = (machine.workdir / "ttyS0.log").read_bytes()
-    start = log.rfind(b"rescue-tui 0.")
-    assert start >= 0, "no welcome screen on ttyS0"
-    return log[start : log.index(FIRST_SCREEN.encode(), start) + len(FIRST_SCREEN)]
+def console_frame(machine: Machine, quiet: float = 2.0) -> tuple[bytes, Screen]:
+    """What the recovery console last wrote on ttyS0 since it started (once the line went quiet), and that screen."""
+    log = machine.workdir / "ttyS0.log"
+    size = -1
+    while size != log.stat().st_size:
+        size = log.stat().st_size
+        time.sleep(quiet)
+    data = log.read_bytes()
+    start = data.rfind(TAKES_THE_SCREEN)
+    assert start >= 0, "the recovery console never took the screen on ttyS0"
+    screen = Screen()
+    screen.feed(data[start:])
+    return data[start:], screen
 
 
 @pytest.mark.parametrize("firmware", ["bios", "uefi"])
-def test_the_image_boots_to_the_first_screen_on_the_serial_console(
+def test_the_image_boots_to_the_recovery_console_on_the_serial_console(
     fresh_machine: Callable[..., Machine], firmware: str
 ) -> None:
     machine = fresh_machine(firmware)
     seconds = machine.wait_first_screen(BOOT_TIMEOUT)
     record_timing(f"first_screen_{firmware}", seconds)
-    screen = first_screen(machine)
-    text = screen.decode("ascii")  # plain ASCII on serial: this raises otherwise
-    assert f"{firmware.upper()} firmware" in text
-    assert "this one: ttyS0 (serial, 80x24" in text
-    assert "ascii, TERM=vt100)" in text
-    assert "Problems : none" in text
-    assert not ANSI.search(screen), "the first screen on serial uses no escape sequences"
-    assert max(len(line) for line in text.splitlines()) <= 80
+    written, screen = console_frame(machine)
+    text = screen.text()
+    assert written.isascii(), "ASCII only on a serial line"
+    assert "rescue-tui: welcome" in screen.lines()[0]
+    assert f", {firmware.upper()}, " in text
+    assert "this one ttyS0 (serial, 80x24, ascii, TERM=vt100)" in text
+    assert "Problems" not in text, "the kernel command line of the image has no problem"
+    assert "Recover this machine from a saved layout" in text
+    assert "(not in a dry run)" not in text
 
 
-def test_the_first_screen_answers_keys_on_the_serial_console(vm: Machine) -> None:
+def test_the_recovery_console_answers_keys_and_opens_a_shell_on_the_serial_console(vm: Machine) -> None:
+    vm.serial.send("d")
+    vm.expect_serial("rescue-tui: layout", 60)
+    vm.serial.send("\x1b")
+    vm.expect_serial("What do you want to do?", 60)
+    vm.serial.send("s")
+    vm.expect_serial("Shell: type exit to come back to rescue-tui.", 60)
+    vm.serial.send("echo shell-$((6*7)) on $(tty)\r")
+    vm.expect_serial("shell-42 on /dev/ttyS0", 60)
+    vm.serial.send("exit\r")
+    vm.expect_serial(FIRST_SCREEN, 60)
+
+
+def test_a_recovery_console_that_cannot_start_leaves_the_plain_screen_saying_why(vm: Machine) -> None:
+    vm.check(
+        "mkdir -p /run/broken/textual /run/systemd/system/rescue-tui@ttyS0.service.d"
+        " && echo 'raise ImportError(\"planted: textual is broken\")' > /run/broken/textual/__init__.py"
+        " && printf '[Service]\\nEnvironment=PYTHONPATH=/run/broken\\n'"
+        " > /run/systemd/system/rescue-tui@ttyS0.service.d/broken.conf"
+        " && systemctl daemon-reload && systemctl restart rescue-tui@ttyS0",
+        timeout=120,
+    )
+    vm.expect_serial(PLAIN_SCREEN, 90)
+    tail = " ".join(vm.serial_tail(3000).split())
+    assert "The recovery console is not running: it cannot be loaded: planted: textual is broken" in tail
+    assert "Traceback" not in tail
+    assert "planted: textual is broken" in vm.check("cat /run/rescue-tui/rescue-tui.log")
     vm.serial.send("v")
     vm.expect_serial("No layout embedded in this image", 30)
-    vm.expect_serial(FIRST_SCREEN, 30)
 
 
 def test_kernel_options_are_parsed_and_bad_ones_reported(vm: Machine, tmp_path: Path) -> None:

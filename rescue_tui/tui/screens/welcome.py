@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from textual import on
@@ -13,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from rescue_tui import __version__
 from rescue_tui.facts import read_facts
+from rescue_tui.text import printable
 from rescue_tui.tui.engine import find_layouts
 from rescue_tui.tui.screens.base import StepScreen
 
@@ -92,13 +94,18 @@ saved layouts and where they came from, the consoles and the network.
             _field("Network", ", ".join(facts.network) or "no interfaces"),
         ]
         if options.dry_run:
-            lines.append(_field("Mode", "started with --dry-run: nothing will be written to any disk"))
+            lines.append(_field("Mode", "dry run only (--dry-run, rescue.dryrun): nothing will be written"))
+        for i, notice in enumerate(options.notices[:3]):
+            wrapped = textwrap.wrap(printable(notice), 68, break_on_hyphens=False) or [""]
+            lines += [_field("Problems" if i == 0 and j == 0 else "", part) for j, part in enumerate(wrapped[:2])]
+        if len(options.notices) > 3:
+            lines.append(_field("", f"... and {len(options.notices) - 3} more: rescue-tui boot --no-wait shows all"))
         return "\n".join(lines)
 
     def _choices(self) -> list[Option]:
         recover = "Recover this machine from a saved layout"
         if self.session.options.dry_run:
-            recover += "  (not with --dry-run)"
+            recover += "  (not in a dry run)"
         return [
             Option("Dry run: walk from layout to plan, write nothing", id="dry"),
             Option(recover, id="recover", disabled=self.session.options.dry_run),
@@ -117,7 +124,7 @@ saved layouts and where they came from, the consoles and the network.
             self.session.dry_run = choice == "dry"
             self.app.push_screen(LayoutScreen())
         elif choice == "recover":
-            self.rescue.show_error("Not with --dry-run", ["rescue-tui was started with --dry-run: choose Dry run."])
+            self.rescue.show_error("Not in a dry run", ["rescue-tui was started for a dry run: choose Dry run."])
         elif choice == "shell":
             self.rescue.action_shell()
         elif choice == "quit":

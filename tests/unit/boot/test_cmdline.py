@@ -143,6 +143,18 @@ def test_console_without_a_value_is_a_problem_and_uses_auto() -> None:
     assert options.problems == ("rescue.console: expected ascii, unicode or auto; using auto",)
 
 
+@pytest.mark.parametrize("face", ["tui", "plain", "PLAIN"])
+def test_face_chooses_the_console_or_the_plain_screen(face: str) -> None:
+    assert parse_cmdline(f"rescue.face={face}") == BootOptions(face=face.lower())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("param", ["rescue.face=fancy", "rescue.face"])
+def test_face_with_a_bad_value_is_a_problem_and_uses_the_console(param: str) -> None:
+    options = parse_cmdline(param)
+    assert options.face == "tui"
+    assert options.problems == (f"{param}: expected tui or plain; using tui",)
+
+
 def test_an_unknown_rescue_option_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.colour=blue")
     assert options == BootOptions(problems=(options.problems[0],))
@@ -168,7 +180,7 @@ def test_several_problems_are_all_reported_one_line_each() -> None:
 
 def test_the_summary_is_one_line_with_every_option() -> None:
     summary = BootOptions(layout="/l.json", dryrun=True).summary()
-    assert summary == "layout=/l.json backend=- unattended=no dryrun=yes console=auto"
+    assert summary == "layout=/l.json backend=- unattended=no dryrun=yes console=auto face=tui"
 
 
 def test_reading_the_command_line_from_a_file(tmp_path: Path) -> None:

@@ -85,11 +85,19 @@ def test_a_machine_without_sys_reads_as_unknown(tmp_path: Path) -> None:
 
 
 def test_the_welcome_screen_is_plain_ascii_within_78_columns_and_24_rows() -> None:
-    screen = render_welcome(MACHINE, [], SERIAL, parse_cmdline("rescue.console=fancy rescue.backend=x"))
+    reason = "it could not start: " + "a long reason from a library, " * 6
+    screen = render_welcome(MACHINE, [], SERIAL, parse_cmdline("rescue.console=fancy rescue.backend=x"), reason)
     lines = screen.splitlines()
     assert screen.isascii()
     assert max(len(line) for line in lines) <= 78
     assert len(lines) + 1 <= 24  # and the prompt
+
+
+def test_the_plain_screen_says_why_the_recovery_console_is_not_running() -> None:
+    screen = flat(render_welcome(MACHINE, [], SERIAL, BootOptions(), "the terminal is 60x20"))
+    assert "The recovery console is not running: the terminal is 60x20. Keys:" in screen
+    asked = flat(render_welcome(MACHINE, [], SERIAL, BootOptions(face="plain")))
+    assert "Plain screen (rescue.face=plain). Keys:" in asked
 
 
 def test_the_welcome_screen_names_the_machine_disks_and_console() -> None:

@@ -39,9 +39,7 @@ def _victim(tmp_path: Path) -> Path:
     "name",
     ["../../../../../../{victim}", "..", ".", "a/b", "/{victim}", "", "sdb\n", "-rf", "x" * 65],
 )
-def test_a_disk_name_that_is_not_a_device_name_is_refused_and_nothing_is_written(
-    tmp_path: Path, name: str
-) -> None:
+def test_a_disk_name_that_is_not_a_device_name_is_refused_and_nothing_is_written(tmp_path: Path, name: str) -> None:
     victim = _victim(tmp_path)
     before = victim.read_bytes()
     name = name.format(victim=str(victim).lstrip("/"))

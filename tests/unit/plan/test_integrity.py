@@ -35,9 +35,9 @@ EDITS: dict[str, Edit] = {
     "md member from elsewhere": lambda d: _step(d, "create-md").update(members=["/dev/sda2", "/dev/vdc2"]),
     "md array over a disk": lambda d: _step(d, "create-md").update(device="/dev/vdb"),
     "mkfs on a device no step made": lambda d: _step(d, "mkfs").update(device="/dev/sda1"),
-    "disk GUID set on another disk": lambda d: next(
-        s for s in d["steps"] if s.get("field") == "disk-guid"
-    ).update(device="/dev/sda"),
+    "disk GUID set on another disk": lambda d: next(s for s in d["steps"] if s.get("field") == "disk-guid").update(
+        device="/dev/sda"
+    ),
 }
 
 
