@@ -28,11 +28,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.vm.machine import SNAPSHOT, Firmware, Image, Machine, image_from_build
+from tests.vm.machine import (
+    PLAIN_GRUB_ENTRY,
+    PLAIN_SCREEN,
+    SNAPSHOT,
+    Firmware,
+    Image,
+    Machine,
+    image_from_build,
+)  # fmt: skip
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL_ISO_BYTES = 350 * 1000 * 1000
-GOAL_BOOT_SECONDS = 60.0
+GOAL_BOOT_SECONDS = 45.0
+TAKES_THE_SCREEN = b"\x1b[?1049h"
 BOOT_TIMEOUT = 300.0
 
 
@@ -55,6 +64,9 @@ def boot_once(image: Image, firmware: Firmware, memory: int, work: Path, *, snap
     out: dict[str, Any] = {}
     try:
         out["first_screen_s"] = round(machine.wait_first_screen(BOOT_TIMEOUT), 1)
+        time.sleep(3)  # the rest of the frame (footer), then quiet
+        log = (machine.workdir / "ttyS0.log").read_bytes()
+        out["first_frame_bytes"] = len(log) - log.rfind(TAKES_THE_SCREEN)
         if snapshot:
             machine.connect_shell()
             machine.run("timeout 90 systemctl is-system-running --wait", timeout=120)
@@ -86,6 +98,16 @@ def boot_once(image: Image, firmware: Firmware, memory: int, work: Path, *, snap
     return out
 
 
+def plain_once(image: Image, firmware: Firmware, memory: int, work: Path) -> float:
+    """One boot from power-on to the plain screen's prompt (grub entry ``rescue.face=plain``): today's baseline."""
+    machine = Machine(image=image, workdir=work, firmware=firmware, memory_mb=memory)
+    machine.start()
+    try:
+        return round(machine.wait_first_screen(BOOT_TIMEOUT, grub_entry=PLAIN_GRUB_ENTRY, screen=PLAIN_SCREEN), 1)
+    finally:
+        machine.kill()
+
+
 def _cached(flag: bool) -> str:
     return "cached" if flag else "built"
 
@@ -113,13 +135,19 @@ def main(argv: list[str] | None = None) -> int:
                 for i in range(args.runs)
             ]
             times = [r["first_screen_s"] for r in runs]
-            report["boots"][firmware] = {"runs": runs, "median_first_screen_s": statistics.median(times)}
+            plain = [plain_once(image, firmware, args.memory, work / f"{firmware}-plain-{i}") for i in range(args.runs)]
+            report["boots"][firmware] = {
+                "runs": runs,
+                "median_first_screen_s": statistics.median(times),
+                "plain_screen_s": plain,
+                "median_plain_screen_s": statistics.median(plain),
+            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     goals = {
         "iso_at_most_350_mb": sizes["rescue-tui.iso"] <= GOAL_ISO_BYTES,
-        "first_screen_within_60_s": all(
+        "first_console_frame_within_45_s": all(
             b["median_first_screen_s"] <= GOAL_BOOT_SECONDS for b in report["boots"].values()
         ),
         "runs_in_ram": all(r["runs"][0].get("guest_mem_available_mb", 0) > 0 for r in report["boots"].values()),
@@ -137,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
             first = result["runs"][0]
             each = ", ".join(str(r["first_screen_s"]) for r in result["runs"])
             print(
-                f"{firmware}: first screen on ttyS0 after {result['median_first_screen_s']} s "
-                f"(median of {len(result['runs'])}; each: {each})"
+                f"{firmware}: operator console's first frame on ttyS0 after {result['median_first_screen_s']} s "
+                f"(median of {len(result['runs'])}; each: {each}; {first.get('first_frame_bytes')} bytes)"
             )
+            plain_each = ", ".join(str(t) for t in result["plain_screen_s"])
+            print(f"  plain screen (rescue.face=plain) after {result['median_plain_screen_s']} s (each: {plain_each})")
             print(
                 f"  guest memory after boot: {first.get('guest_mem_used_mb')} MiB used, "
                 f"{first.get('guest_mem_available_mb')} MiB available of {first.get('guest_mem_total_mb')} MiB"
