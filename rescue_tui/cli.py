@@ -14,18 +14,15 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rescue_tui import __version__, logs
 from rescue_tui.boot.entry import add_boot_parser
-from rescue_tui.errors import ExitCode, RefusedError, RescueError
+from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
+from rescue_tui.recover.command import add_recover_parser
 from rescue_tui.restore.commands import add_restore_parsers
-from rescue_tui.text import hostname_problem, printable
+from rescue_tui.text import printable
 from rescue_tui.tui.command import add_tui_parser
-
-if TYPE_CHECKING:
-    from rescue_tui.apply.executor import Prepared
 
 log = logging.getLogger("rescue_tui")
 
@@ -140,45 +137,15 @@ def _plan(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _read_secret(path: Path | None) -> str | None:
-    """A passphrase from a file (first line), never from the command line."""
-    from rescue_tui.errors import BadInputError
-
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
-    except (OSError, IndexError) as exc:
-        raise BadInputError(f"{path}: cannot read the passphrase file") from exc
-
-
-def _confirm(prepared: Prepared) -> None:
-    """The operator types the layout's host name, or the apply is refused (nothing written)."""
-    from rescue_tui.units import human_size
-
-    plan = prepared.plan
-    print(f"This destroys everything on these disks to rebuild {plan.hostname}:", file=sys.stderr)
-    for disk in plan.disks:
-        found = prepared.inventory.find(disk.path)
-        holds = ", ".join(found.signatures) if found and found.signatures else "no known signatures"
-        print(f"  {disk.path}  {human_size(disk.size)}  {disk.serial or ''}  (now holds: {holds})", file=sys.stderr)
-    if not sys.stdin.isatty():
-        raise RefusedError("not confirmed: no terminal to ask on", hint="unattended runs pass --yes")
-    if problem := hostname_problem(plan.hostname):  # an empty name would be confirmed by a bare Enter
-        raise RefusedError(f"the plan's $.hostname: {problem}; nothing was written")
-    answer = input(f"Type the host name ({plan.hostname}) to go on: ").strip()
-    if answer != plan.hostname:
-        raise RefusedError(f"not confirmed: {answer!r} is not {plan.hostname!r}; nothing was written")
-
-
 def _apply(args: argparse.Namespace) -> int:
     from rescue_tui.apply.executor import ApplyOptions, execute, prepare
     from rescue_tui.events import LinePrinter
     from rescue_tui.plan.codec import read_plan
+    from rescue_tui.recover.confirm import confirm_wipe, read_secret
 
     plan = read_plan(args.plan)
     options = ApplyOptions(
-        passphrase=_read_secret(args.passphrase_file),
+        passphrase=read_secret(args.passphrase_file),
         target_root=args.target_root,
         resume=args.resume,
         journal_dir=args.journal_dir,
@@ -186,7 +153,7 @@ def _apply(args: argparse.Namespace) -> int:
     )
     prepared = prepare(plan, options)
     if prepared.destructive and not args.yes:
-        _confirm(prepared)
+        confirm_wipe(prepared)
 
     journal = execute(prepared, LinePrinter())
     print(f"applied {len(plan.steps)} steps; target tree at {args.target_root}; journal {journal.path}")
@@ -285,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_boot_parser(commands)
     add_restore_parsers(commands)
     add_finalize_parser(commands)
+    add_recover_parser(commands)
     add_tui_parser(commands)
     return parser
 

@@ -116,7 +116,8 @@ def credentials_from_args(args: argparse.Namespace, spec: BackendSpec) -> Creden
     )
 
 
-def _add_credential_options(p: argparse.ArgumentParser) -> None:
+def add_credential_options(p: argparse.ArgumentParser) -> None:
+    """The credential options of every command that opens a backend."""
     g = p.add_argument_group("credentials (never on the command line)")
     g.add_argument("--password-file", type=Path, metavar="FILE", help="repository password in a mode-0600 file")
     g.add_argument(
@@ -143,7 +144,7 @@ def add_restore_parsers(subparsers: Any) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed when unattended)")
     p.add_argument("--dry-run", action="store_true", help="run the preflight checks only; write nothing")
     p.add_argument("--no-verify", action="store_true", help="skip verifying the restored tree")
-    _add_credential_options(p)
+    add_credential_options(p)
     p.set_defaults(handler=restore_command)
 
     p = subparsers.add_parser("backup", help="back up the running system (or --source DIR) with a manifest")
@@ -153,7 +154,7 @@ def add_restore_parsers(subparsers: Any) -> None:
     p.add_argument("--manifest-out", type=Path, metavar="FILE", help="manifest path (default: beside the backup)")
     p.add_argument("--exclude", action="append", metavar="PATTERN", help="also leave out PATTERN (relative to source)")
     p.add_argument("--init", action="store_true", help="create the restic/borg repository first")
-    _add_credential_options(p)
+    add_credential_options(p)
     p.set_defaults(handler=backup_command)
 
 
@@ -187,7 +188,8 @@ def backends_command(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _cancel_on_sigterm() -> Iterator[threading.Event]:
+def cancel_on_sigterm() -> Iterator[threading.Event]:
+    """A cancel event that SIGTERM sets (systemd stopping the unit stops the tools, not the bookkeeping)."""
     cancel = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield cancel
@@ -235,7 +237,7 @@ def restore_command(args: argparse.Namespace) -> int:
         raise RestoreRefusedError("unattended restore needs --yes (nothing was written)")
     backend = _open(args)
     printer = ProgressPrinter()
-    with _cancel_on_sigterm() as cancel:
+    with cancel_on_sigterm() as cancel:
         report = backend.preflight(target, printer, cancel)
         print_preflight(report, sys.stdout)
         sys.stdout.flush()
@@ -271,7 +273,7 @@ def backup_command(args: argparse.Namespace) -> int:
 
     backend = _open(args)
     printer = ProgressPrinter()
-    with _cancel_on_sigterm() as cancel:
+    with cancel_on_sigterm() as cancel:
         outcome = run_backup(
             backend,
             source=args.source,

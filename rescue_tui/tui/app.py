@@ -24,6 +24,8 @@ from textual.worker import Worker, WorkerState
 
 from rescue_tui.console import MIN_COLS, MIN_ROWS
 from rescue_tui.errors import RescueError
+from rescue_tui.recover.events import RecoveryListener
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
 from rescue_tui.tui.screens.small import TooSmallScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
@@ -89,14 +91,20 @@ class RescueApp(App[int]):
     ascii_mode: reactive[bool] = reactive(True, init=False)
     """ASCII-only output (True) or Unicode glyphs; the CSS class ``-ascii`` follows it."""
 
-    def __init__(self, options: TuiOptions, *, ascii_mode: bool | None = None) -> None:
+    def __init__(self, options: TuiOptions, *, ascii_mode: bool | None = None, stages: Stages | None = None) -> None:
         super().__init__(driver_class=LeanDriver)
         self.options = options
+        self.stages = stages or Stages()
+        """The engine's recovery stages (tests hand in recorded ones that touch no disk)."""
         self.session = Session(options=options, dry_run=True)
         self.animation_level = "none"
         self.set_reactive(RescueApp.ascii_mode, options.console.glyphs == "ascii" if ascii_mode is None else ascii_mode)
         self.register_theme(THEME)
         self.theme = THEME_NAME
+
+    def new_recovery(self, request: RecoveryRequest, listener: RecoveryListener) -> Recovery:
+        """The engine's recovery for what the operator confirmed, on this app's stages."""
+        return Recovery(request, listener, stages=self.stages)
 
     @property
     def glyphs(self) -> Glyphs:

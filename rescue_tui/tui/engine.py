@@ -6,11 +6,8 @@ layout files to offer and adapts the engine's answers to what a screen shows.
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.inventory.model import Inventory
@@ -20,21 +17,12 @@ from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import (
     BackendSpec,
-    CheckResult,
-    CheckStatus,
     Credentials,
     Field,
     PreflightReport,
     ProgressCallback,
-    Secret,
 )
 from rescue_tui.tui.session import LayoutChoice, TuiOptions
-
-if TYPE_CHECKING:
-    from rescue_tui.apply.journal import Journal
-    from rescue_tui.events import Listener
-    from rescue_tui.finalize.finalizer import Finalizer
-    from rescue_tui.restore.flow import RestoreOutcome
 
 
 def find_layouts(options: TuiOptions) -> list[LayoutChoice]:
@@ -108,10 +96,7 @@ def save_plan(plan: Plan, path: Path) -> Path:
     return write_atomic(path, plan_to_json(plan))
 
 
-# -- the recovery stages: the same engine calls as the CLI's apply, mount, restore and finalize --------
-
-TARGET_CHECKS = ("target", "fits")
-"""Preflight checks about the target tree: before apply there is none yet, so they wait for restore."""
+# -- the backend screen's calls --------------------------------------------------------------------
 
 
 def parse_backend(text: str) -> BackendSpec:
@@ -138,95 +123,10 @@ def backend_credentials(spec: BackendSpec, values: dict[str, str]) -> Credential
 def preflight_backend(
     spec: BackendSpec, credentials: Credentials, progress: ProgressCallback, cancel: threading.Event
 ) -> PreflightReport:
-    """The backend's own preflight before apply, writing nothing.
+    """The backup's preflight before apply (the target checks wait for the mounted target)."""
+    from rescue_tui.recover.preflight import check_backup
 
-    The target filesystems do not exist yet, so it runs against an empty stand-in
-    directory and the target checks (``target``, ``fits``) are reported as skipped:
-    restore runs the whole preflight again on the mounted target before it writes.
-    """
-    from rescue_tui import tools
-    from rescue_tui.restore.backend import open_backend
-
-    backend = open_backend(spec, credentials)
-    tools.require(backend.required_tools(), why=f"{spec.scheme} backend")
-    with tempfile.TemporaryDirectory(prefix="rescue-tui-preflight-") as stand_in:
-        report = backend.preflight(Path(stand_in), progress, cancel)
-    later = "checked on the new filesystems, after apply"
-    checks = tuple(
-        CheckResult(name=c.name, status=CheckStatus.SKIPPED, detail=later) if c.name in TARGET_CHECKS else c
-        for c in report.checks
-    )
-    return dataclasses.replace(report, checks=checks)
-
-
-def apply_plan(
-    plan: Plan,
-    options: TuiOptions,
-    listener: Listener,
-    cancel: threading.Event,
-    *,
-    resume: bool,
-    passphrase: Secret | None = None,
-) -> Journal:
-    """Preflight the disks again (live), then apply the plan step by step; ``cancel`` stops between steps."""
-    from rescue_tui.apply.executor import ApplyOptions, execute, prepare
-
-    apply_options = ApplyOptions(
-        passphrase=passphrase.reveal() if passphrase else None,
-        target_root=str(options.target_root),
-        resume=resume,
-        journal_dir=options.journal_dir,
-    )
-    prepared = prepare(plan, apply_options)
-    return execute(prepared, listener, cancel=cancel)
-
-
-def mount_target(plan: Plan, options: TuiOptions) -> list[str]:
-    """Every filesystem of the plan mounted under the target root (idempotent); what was mounted now."""
-    from rescue_tui.apply.mounts import mount_tree
-
-    return mount_tree(plan, str(options.target_root))
-
-
-def restore_target(
-    spec: BackendSpec,
-    credentials: Credentials,
-    options: TuiOptions,
-    progress: ProgressCallback,
-    cancel: threading.Event,
-) -> RestoreOutcome:
-    """Preflight on the mounted target, restore, verify: one RescueError if any fails (CancelledError on cancel)."""
-    from rescue_tui.restore.flow import restore_tree
-
-    return restore_tree(spec, options.target_root, credentials=credentials, progress=progress, cancel=cancel)
-
-
-def restore_summary(spec: BackendSpec, outcome: RestoreOutcome) -> dict[str, object]:
-    """What finalize's report records about the restore."""
-    verify = outcome.verify
-    return {
-        "backend": spec.text,
-        "bytes": outcome.restore.bytes,
-        "files": outcome.restore.files,
-        "seconds": round(outcome.restore.seconds, 1),
-        "verified": bool(verify and verify.ok),
-        "verify_method": verify.method if verify else None,
-    }
-
-
-def finalizer_for(
-    plan: Plan, options: TuiOptions, *, journal: Path | None, restored: dict[str, object], listener: Listener
-) -> Finalizer:
-    """Finalize as ``rescue-tui finalize --yes`` runs it (the operator confirmed the recovery already)."""
-    from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer
-
-    finalize_options = FinalizeOptions(
-        target=options.target_root,
-        bootloader=options.bootloader,
-        journal=journal,
-        restore=restored or None,
-    )
-    return Finalizer(plan, finalize_options, listener)
+    return check_backup(spec, credentials, progress, cancel)
 
 
 def reboot() -> None:

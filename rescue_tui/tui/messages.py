@@ -7,7 +7,6 @@ in the session and update widgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from textual.message import Message
 
@@ -16,6 +15,7 @@ from rescue_tui.finalize.model import Outcome
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.events import RecoveryEvent
 from rescue_tui.restore.flow import RestoreOutcome
 from rescue_tui.restore.model import PreflightReport, ProgressEvent
 from rescue_tui.tui.session import LayoutChoice
@@ -87,8 +87,6 @@ class StageChanged(Message):
 
     stage: str
     detail: str = ""
-    journal: Path | None = None
-    """Apply's journal, once apply is done (finalize's report reads its timings)."""
 
 
 @dataclass
@@ -109,7 +107,7 @@ class RestoreFinished(Message):
 class FinalizeReported(Message):
     """Finalize reported a phase, a command, a rewritten file or a note."""
 
-    event: Event
+    event: RecoveryEvent
 
 
 @dataclass

@@ -17,6 +17,7 @@ from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.recovery import Recovery
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
@@ -115,9 +116,9 @@ class Session:
     started: bool = False
     """The recovery started writing (the progress screen ran): quitting no longer says nothing was written."""
     journal: Path | None = None
-    """Apply's journal once apply ran (for finalize's report)."""
-    restored: dict[str, object] = field(default_factory=dict)
-    """What the restore stage reports about itself, for finalize's report (backend, bytes, verified)."""
+    """Apply's journal once apply ran."""
+    recovery: Recovery | None = None
+    """The engine's recovery, from the progress screen's first start on (finish finalizes it)."""
 
     def choose_layout(self, choice: LayoutChoice) -> None:
         """A new layout: forget the mapping and plan made for the previous one."""

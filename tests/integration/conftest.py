@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.apply.mounts import umount_tree
 from rescue_tui.udev import settle, udevd_running
+from tests.integration.loophost import DISK_SIZE as LOOPHOST_DISK_SIZE
 
 MiB = 1024 * 1024
 
@@ -102,3 +104,19 @@ def loops(tmp_path: Path) -> Iterator[Loops]:
         yield attached
     finally:
         attached.cleanup()
+
+
+@pytest.fixture
+def loop_disk(tmp_path: Path) -> Iterator[str]:
+    """The loop host's blank disk (``loophost.DISK_SIZE``); a tree mounted at tmp_path/target is taken down."""
+    if os.geteuid() != 0 or shutil.which("losetup") is None:
+        pytest.skip("needs root and losetup")
+    loops = Loops(tmp_path)
+    try:
+        device = loops.disk("target", LOOPHOST_DISK_SIZE)
+        loops.settle()
+        yield device
+    finally:
+        if (tmp_path / "target").is_dir():
+            umount_tree(str(tmp_path / "target"))
+        loops.cleanup()

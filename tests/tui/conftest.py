@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.conftest import ROOT
+from tests.integration.conftest import loop_disk  # noqa: F401 (the recovery by keys uses it)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rescue_tui.console import ConsoleInfo
+from rescue_tui.recover.recovery import Stages
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.session import TuiOptions
 
@@ -32,6 +33,7 @@ def demo_app(
     targets: str = DEMO_TARGETS,
     dry_run: bool = True,
     ascii_mode: bool = True,
+    stages: Stages | None = None,
     **options: Any,
 ) -> RescueApp:
     """The demo (``make demo``) with everything machine-specific pinned."""
@@ -43,4 +45,5 @@ def demo_app(
         "watch_disks": False,
     }
     settings.update(options)
-    return RescueApp(TuiOptions(layout=layout, targets=targets, dry_run=dry_run, **settings), ascii_mode=ascii_mode)
+    options_ = TuiOptions(layout=layout, targets=targets, dry_run=dry_run, **settings)
+    return RescueApp(options_, ascii_mode=ascii_mode, stages=stages)

@@ -1,5 +1,7 @@
 """The recovery stages with the real journal and events but no disks: for snapshots and the cancel tests.
 
+:func:`stages` is what the tests hand the app (``RescueApp(stages=...)``): the
+engine's ``Recovery`` puts them in order as it does the real ones.
 ``JournaledApply`` runs the recorded plan's steps through apply's own runner
 (journal, events, the cancel check between steps) with each step's disk work
 replaced by a short pause; mount, restore and finalize answer with real
@@ -8,6 +10,7 @@ event and outcome objects. Nothing here touches a disk.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -16,10 +19,12 @@ from typing import Any
 from rescue_tui.apply.executor import ApplyOptions, Prepared, _Runner, plan_digest
 from rescue_tui.apply.journal import Journal
 from rescue_tui.events import FileRewritten, Listener, StepFinished, StepStarted
+from rescue_tui.finalize.finalizer import FinalizeOptions
 from rescue_tui.finalize.model import Outcome, Rewrite
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.recovery import Stages
 from rescue_tui.restore.flow import RestoreOutcome
 from rescue_tui.restore.model import (
     BackendSpec,
@@ -30,11 +35,9 @@ from rescue_tui.restore.model import (
     PreflightReport,
     ProgressCallback,
     RestoreResult,
-    Secret,
     VerifyReport,
 )
 from rescue_tui.restore.progress import Tracker
-from rescue_tui.tui.session import TuiOptions
 
 GiB = 1024**3
 RECORDED = Path("tests/tui/data")
@@ -45,45 +48,38 @@ def recorded_plan(path: Path, *_: Any) -> Plan:
     return read_plan(RECORDED / f"plan-{path.stem}.json")
 
 
+def prepared(plan: Plan, options: ApplyOptions) -> Prepared:
+    """Apply's preflight without disks: the journal opened (or resumed) where apply keeps it."""
+    digest = plan_digest(plan)
+    journal = Journal.open(options.journal_dir / f"apply-{digest[:16]}.jsonl", digest, resume=options.resume)
+    return Prepared(plan=plan, options=options, inventory=Inventory(disks=(), source="recorded"), journal=journal)
+
+
 class JournaledApply:
-    """``apply_plan`` for a recorded plan: the real runner and journal, a pause instead of each step's work."""
+    """Apply for a recorded plan: the real runner and journal, a pause instead of each step's work."""
 
     def __init__(self, step_seconds: float = 0.0, *, started: threading.Event | None = None) -> None:
         self.step_seconds = step_seconds
         self.started = started or threading.Event()
         """Set once the first step has run (tests press keys after it)."""
 
-    def __call__(
-        self,
-        plan: Plan,
-        options: TuiOptions,
-        listener: Listener,
-        cancel: threading.Event,
-        *,
-        resume: bool,
-        passphrase: Secret | None = None,
-    ) -> Journal:
-        digest = plan_digest(plan)
-        journal = Journal.open(options.journal_dir / f"apply-{digest[:16]}.jsonl", digest, resume=resume)
-        prepared = Prepared(
-            plan=plan, options=ApplyOptions(), inventory=Inventory(disks=(), source="recorded"), journal=journal
-        )
+    def __call__(self, prepared: Prepared, listener: Listener, cancel: threading.Event) -> Journal:
         runner = _Runner(prepared, listener, cancel)
-        for step in plan.steps:
+        for step in prepared.plan.steps:
             runner.step(step, self._work)
-        return journal
+        return prepared.journal
 
     def _work(self) -> None:
         self.started.set()
         time.sleep(self.step_seconds)
 
 
-def mounted(plan: Plan, options: TuiOptions) -> list[str]:
+def mounted(plan: Plan, target_root: str) -> list[str]:
     return ["/dev/mapper/vg0-root on /mnt/target", "/dev/md127 on /mnt/target/boot"]
 
 
 def restored(
-    spec: BackendSpec, credentials: Credentials, options: TuiOptions, progress: ProgressCallback, cancel: Any
+    spec: BackendSpec, target: Path, credentials: Credentials, progress: ProgressCallback, cancel: Any
 ) -> RestoreOutcome:
     """A 2 GiB restore reported as the tar backend does (a fixed clock, so the rate and ETA are stable)."""
     clock = iter(float(t) for t in range(0, 100))
@@ -101,11 +97,11 @@ def restored(
 
 
 class RecordedFinalizer:
-    """What ``finalizer_for`` returns: phases and a rewritten fstab reported, a report 'written'."""
+    """Finalize as recorded: phases and a rewritten fstab reported, a report 'written'."""
 
-    def __init__(self, listener: Listener, target: Path) -> None:
+    def __init__(self, plan: Plan, options: FinalizeOptions, listener: Listener) -> None:
         self.listener = listener
-        self.target = target
+        self.target = options.target
         self.outcome = Outcome()
 
     def run(self) -> Outcome:
@@ -124,10 +120,6 @@ class RecordedFinalizer:
         return self.outcome
 
 
-def recorded_finalizer(plan: Plan, options: TuiOptions, **kwargs: Any) -> RecordedFinalizer:
-    return RecordedFinalizer(kwargs["listener"], options.target_root)
-
-
 def recorded_preflight(
     spec: BackendSpec, credentials: Credentials, progress: ProgressCallback, cancel: threading.Event
 ) -> PreflightReport:
@@ -144,20 +136,13 @@ def recorded_preflight(
     return PreflightReport(spec=spec.text, checks=checks, estimated_bytes=2 * GiB, estimated_files=50_000)
 
 
-def failing_apply(
-    plan: Plan,
-    options: TuiOptions,
-    listener: Listener,
-    cancel: threading.Event,
-    *,
-    resume: bool,
-    passphrase: Secret | None = None,
-) -> Journal:
+def failing_apply(prepared: Prepared, listener: Listener, cancel: threading.Event) -> Journal:
     """Apply that fails at its fourth step as a step fails in the runner: StepFailed, then the ApplyError."""
     from rescue_tui.errors import ApplyError
     from rescue_tui.events import Notice, StepFailed
 
     listener(Notice("unmounted /mnt/old (/dev/sdb1)"))
+    plan = prepared.plan
     for index, step in enumerate(plan.steps[:4], 1):
         listener(StepStarted(step.id, step.summary(), index, len(plan.steps)))
         if index == 4:
@@ -166,3 +151,11 @@ def failing_apply(
             raise ApplyError(message, hint="the journal keeps what was done: r resumes after the disk is fixed")
         listener(StepFinished(step.id, 1.0))
     raise AssertionError("not reached")
+
+
+def stages(**replaced: Any) -> Stages:
+    """The recovery's stages with nothing touching a disk; ``replaced`` swaps single ones (``apply=...``)."""
+    recorded = Stages(
+        prepare=prepared, apply=JournaledApply(), mount=mounted, restore=restored, finalizer=RecordedFinalizer
+    )
+    return dataclasses.replace(recorded, **replaced)

@@ -11,10 +11,6 @@ only; every loop device and mount is taken down again.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +18,6 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState
 
-from rescue_tui.apply.mounts import umount_tree
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, MessageDialog
 from rescue_tui.tui.messages import ApplyReported, PreflightChecked, RestoreFinished, RestoreProgressed
@@ -32,57 +27,11 @@ from rescue_tui.tui.screens.finish import FinishScreen
 from rescue_tui.tui.screens.mapping import MappingScreen
 from rescue_tui.tui.screens.plan import PlanScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
-from tests.integration.conftest import Loops
+from tests.integration.loophost import tar_backup, whole_disk_layout
 from tests.tui.conftest import settle
 from tests.tui.factory import demo_app
 
-MiB = 1024 * 1024
-DISK_SIZE = 136 * MiB
-"""An odd size, so the automatic mapping has exactly one candidate: the loop device made here."""
-UUID = "5e1f0c2a-7b3d-4c1e-9a8f-0d2c4b6a8e10"
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def loop_disk(tmp_path: Path) -> Iterator[str]:
-    if os.geteuid() != 0 or shutil.which("losetup") is None:
-        pytest.skip("needs root and losetup")
-    loops = Loops(tmp_path)
-    try:
-        device = loops.disk("target", DISK_SIZE)
-        loops.settle()
-        yield device
-    finally:
-        if (tmp_path / "target").is_dir():
-            umount_tree(str(tmp_path / "target"))
-        loops.cleanup()
-
-
-def whole_disk_layout(path: Path) -> Path:
-    layout = {
-        "format_version": 1,
-        "machine": {"hostname": "loophost"},
-        "items": [
-            {"id": "disk-vdb", "type": "disk", "name": "vdb", "size": DISK_SIZE, "path": "/dev/vdb"},
-            {"id": "fs-root", "type": "filesystem", "device": "disk-vdb", "fstype": "ext4", "uuid": UUID,
-             "label": "root"},
-            {"id": "mnt-root", "type": "mount", "source": "fs-root", "path": "/", "passno": 1},
-        ],
-    }  # fmt: skip
-    path.write_text(json.dumps(layout))
-    return path
-
-
-def tar_backup(folder: Path) -> Path:
-    """A real tar archive of a small root tree (made by GNU tar)."""
-    tree = folder / "src"
-    (tree / "etc").mkdir(parents=True)
-    (tree / "root").mkdir()
-    (tree / "root" / "hello.txt").write_text("restored by the console\n")
-    (tree / "etc" / "fstab").write_text(f"UUID={UUID} / ext4 defaults 0 1\n")
-    archive = folder / "backup.tar"
-    subprocess.run(["tar", "-C", str(tree), "-cf", str(archive), "."], check=True)
-    return archive
 
 
 def recovery_app(tmp_path: Path) -> RescueApp:

@@ -18,8 +18,10 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from rescue_tui.apply.executor import ApplyOptions
 from rescue_tui.errors import ApplyCancelledError
 from rescue_tui.events import StepFinished, StepStarted
+from rescue_tui.recover.recovery import Stages
 from rescue_tui.restore.model import CheckStatus, Phase, ProgressEvent
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog
@@ -44,8 +46,14 @@ def text_of(widget: Static) -> str:
     return str(widget.render())
 
 
-def recovery_app(tmp_path: Path) -> RescueApp:
-    return demo_app(dry_run=False, target_root=tmp_path / "target", journal_dir=tmp_path / "journal")
+def recovery_app(tmp_path: Path, stages: Stages | None = None) -> RescueApp:
+    """Every recovery stage recorded (nothing in this module touches a disk), or ``stages``."""
+    return demo_app(
+        dry_run=False,
+        target_root=tmp_path / "target",
+        journal_dir=tmp_path / "journal",
+        stages=stages or recorded.stages(),
+    )
 
 
 def tar_archive(folder: Path) -> Path:
@@ -73,14 +81,9 @@ def recorded_plans(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def no_disks(monkeypatch: pytest.MonkeyPatch) -> recorded.JournaledApply:
-    """Apply's runner and journal without disk work; mount, restore and finalize recorded."""
-    apply = recorded.JournaledApply(step_seconds=0.02)
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", apply)
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.mount_target", recorded.mounted)
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.restore_target", recorded.restored)
-    monkeypatch.setattr("rescue_tui.tui.screens.finish.finalizer_for", recorded.recorded_finalizer)
-    return apply
+def no_disks() -> recorded.JournaledApply:
+    """Apply's runner and journal without disk work (tests set its pace and wait for its first step)."""
+    return recorded.JournaledApply(step_seconds=0.02)
 
 
 # -- backend ------------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ async def test_every_apply_event_reaches_the_step_list_and_the_recovery_goes_on_
     tmp_path: Path, no_disks: recorded.JournaledApply
 ) -> None:
     messages: list[Message] = []
-    app = recovery_app(tmp_path)
+    app = recovery_app(tmp_path, recorded.stages(apply=no_disks))
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await storage_only_to_progress(pilot)
         screen = app.screen
@@ -199,7 +202,7 @@ async def test_every_apply_event_reaches_the_step_list_and_the_recovery_goes_on_
         assert [str(steps.get_option_at_index(i).prompt)[:3] for i in range(steps.option_count)] == ["[x]"] * (
             len(plan.steps) + 1
         )
-        assert (tmp_path / "journal" / "tui-plan.json").is_file()
+        assert (tmp_path / "journal" / "recovery-plan.json").is_file()
         assert app.session.journal is not None and app.session.journal.is_file()
         await pilot.press("n")
         assert isinstance(app.screen, FinishScreen)
@@ -213,7 +216,7 @@ async def test_cancel_stops_apply_between_steps_and_resume_skips_what_the_journa
     tmp_path: Path, no_disks: recorded.JournaledApply
 ) -> None:
     no_disks.step_seconds = 0.3
-    app = recovery_app(tmp_path)
+    app = recovery_app(tmp_path, recorded.stages(apply=no_disks))
     async with app.run_test(size=SIZE) as pilot:
         await to_backend(pilot)
         await pilot.press("home", "enter", "n", *"backup01", "enter")
@@ -248,7 +251,7 @@ async def test_quit_while_the_recovery_runs_asks_to_cancel_instead(
     tmp_path: Path, no_disks: recorded.JournaledApply
 ) -> None:
     no_disks.step_seconds = 0.2
-    app = recovery_app(tmp_path)
+    app = recovery_app(tmp_path, recorded.stages(apply=no_disks))
     async with app.run_test(size=SIZE) as pilot:
         await storage_only_to_progress(pilot)
         await wait_until(pilot, no_disks.started)
@@ -263,13 +266,12 @@ async def test_quit_while_the_recovery_runs_asks_to_cancel_instead(
 
 
 async def test_an_engine_error_during_apply_is_one_error_dialog_never_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     def refused(*args: object, **kwargs: object) -> None:
         raise ApplyCancelledError("apply stopped by the operator before s001", hint="r resumes")
 
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", refused)
-    app = recovery_app(tmp_path)
+    app = recovery_app(tmp_path, recorded.stages(apply=refused))
     async with app.run_test(size=SIZE) as pilot:
         await storage_only_to_progress(pilot)
         await wait_until(pilot)
@@ -314,7 +316,7 @@ async def test_the_backend_progress_and_finish_screens_have_a_help_overlay_with_
 ) -> None:
     from rescue_tui.tui.dialogs import HelpDialog
 
-    app = recovery_app(tmp_path)
+    app = recovery_app(tmp_path, recorded.stages(apply=no_disks))
     async with app.run_test(size=SIZE) as pilot:
         await to_backend(pilot)
         seen: dict[str, list[str]] = {}
@@ -333,23 +335,21 @@ async def test_the_backend_progress_and_finish_screens_have_a_help_overlay_with_
     assert seen["FinishScreen"][:3] == ["b", "v", "s"]
 
 
-async def test_a_plan_with_luks_asks_for_the_passphrase_twice_and_hands_it_to_apply(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_plan_with_luks_asks_for_the_passphrase_twice_and_hands_it_to_apply(tmp_path: Path) -> None:
     from rescue_tui.tui.dialogs import PassphraseDialog
 
     given: list[object] = []
 
-    def apply(*args: object, passphrase: object = None, **kwargs: object) -> None:
-        given.append(passphrase)
+    def prepare(plan: object, options: ApplyOptions) -> None:
+        given.append(options.passphrase)
         raise ApplyCancelledError("stopped here by the test")
 
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", apply)
     app = demo_app(
         Path("layouts/examples/luks-lvm-thin.json"),
         dry_run=False,
         target_root=tmp_path / "target",
         journal_dir=tmp_path / "journal",
+        stages=recorded.stages(prepare=prepare),
     )
     async with app.run_test(size=SIZE) as pilot:
         await to_backend(pilot)
@@ -361,8 +361,8 @@ async def test_a_plan_with_luks_asks_for_the_passphrase_twice_and_hands_it_to_ap
         await wait_until(pilot)
         assert isinstance(app.screen, ErrorDialog)
         shot = app.export_screenshot()
-    assert len(given) == 1 and repr(given[0]) == "<secret>"
-    assert given[0] == app.session.passphrase and app.session.passphrase.reveal() == "s3cret"  # type: ignore[union-attr]
+    assert given == ["s3cret"]  # apply's preflight got it (it checks the plan's LUKS containers have one)
+    assert repr(app.session.passphrase) == "<secret>" and app.session.passphrase.reveal() == "s3cret"  # type: ignore[union-attr]
     assert "s3cret" not in shot
 
 

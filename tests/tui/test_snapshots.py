@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.recovery import Stages
 from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.factory import BROKEN_LAYOUT, REFUSED_LAYOUT, SHRINK_LAYOUT, demo_app
@@ -128,19 +129,21 @@ SNAP_DIR = Path("/tmp/rescue-tui-snapshots")
 """Fixed paths (they show on screen): the journal and saved plan of the recorded apply go here."""
 
 
-def recovery_app() -> Any:
-    return demo_app(dry_run=False, journal_dir=SNAP_DIR / "journal", target_root=SNAP_DIR / "target")
+def recovery_app(stages: Stages | None = None) -> Any:
+    """Apply (its runner and journal, no disk work), mount, restore and finalize as recorded."""
+    return demo_app(
+        dry_run=False,
+        journal_dir=SNAP_DIR / "journal",
+        target_root=SNAP_DIR / "target",
+        stages=stages or recorded.stages(),
+    )
 
 
 @pytest.fixture
 def recorded_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Preflight, apply (its runner and journal, no disk work), mount, restore and finalize as recorded."""
+    """The backend's preflight as recorded (the recovery's stages come with the app)."""
     shutil.rmtree(SNAP_DIR, ignore_errors=True)
     monkeypatch.setattr("rescue_tui.tui.screens.backend.preflight_backend", recorded.recorded_preflight)
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", recorded.JournaledApply())
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.mount_target", recorded.mounted)
-    monkeypatch.setattr("rescue_tui.tui.screens.progress.restore_target", recorded.restored)
-    monkeypatch.setattr("rescue_tui.tui.screens.finish.finalizer_for", recorded.recorded_finalizer)
 
 
 @pytest.mark.usefixtures("recorded_recovery")
@@ -171,11 +174,9 @@ class TestProgress:
     def test_recovery_done_in_unicode(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS, ["g"]), terminal_size=SIZE)
 
-    def test_a_failed_step_is_one_error_over_the_progress(
-        self, snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setattr("rescue_tui.tui.screens.progress.apply_plan", recorded.failing_apply)
-        assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
+    def test_a_failed_step_is_one_error_over_the_progress(self, snap_compare: SnapCompare) -> None:
+        app = recovery_app(recorded.stages(apply=recorded.failing_apply))
+        assert snap_compare(app, run_before=keys(*TO_BACKEND, *TO_PROGRESS), terminal_size=SIZE)
 
     def test_help(self, snap_compare: SnapCompare) -> None:
         typed = keys(*TO_BACKEND, *TO_PROGRESS, ["question_mark"])

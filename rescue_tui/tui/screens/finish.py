@@ -16,14 +16,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Log, Static
 
 from rescue_tui.errors import RescueError
-from rescue_tui.events import Event, event_line
 from rescue_tui.finalize.model import Outcome
-from rescue_tui.plan.model import Plan
+from rescue_tui.recover.events import RecoveryEvent, recovery_line
+from rescue_tui.recover.recovery import Recovery
 from rescue_tui.tui.dialogs import ConfirmDialog, MessageDialog
-from rescue_tui.tui.engine import finalizer_for, reboot
+from rescue_tui.tui.engine import reboot
 from rescue_tui.tui.messages import FinalizeFinished, FinalizeReported
 from rescue_tui.tui.screens.base import StepScreen
-from rescue_tui.tui.session import TuiOptions
 
 
 def summary_lines(outcome: Outcome) -> list[str]:
@@ -93,32 +92,29 @@ the restored system is still mounted under the target root.
         self.query_one("#finalize-log", Log).border_title = "Finalize"
         self.query_one("#summary", Static).border_title = "Summary"
         self.query_one("#summary", Static).update("Finalize is running...")
-        plan = self.session.plan
-        assert plan is not None
-        self._status(f"Finalizing {plan.hostname} in {self.session.options.target_root}: do not power off.")
-        self.run_finalize(plan, self.session.options, self.session.journal, dict(self.session.restored))
+        recovery = self.session.recovery
+        assert recovery is not None, "finish comes after the progress screen ran the recovery"
+        self._status(f"Finalizing {recovery.plan.hostname} in {recovery.request.target_root}: do not power off.")
+        recovery.listener = self._hand_over
+        self.run_finalize(recovery)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
-    def run_finalize(self, plan: Plan, options: TuiOptions, journal: Path | None, restored: dict[str, object]) -> None:
+    def run_finalize(self, recovery: Recovery) -> None:
         """Every finalize phase; the outcome is posted even when it failed (the report is written anyway)."""
-        finalizer = finalizer_for(
-            plan, options, journal=journal, restored=restored,
-            listener=self._hand_over,
-        )  # fmt: skip
         try:
-            finalizer.run()
+            outcome = recovery.finalize()
         except RescueError:
-            self.post_message(FinalizeFinished(finalizer.outcome, failed=True))
+            self.post_message(FinalizeFinished(recovery.outcome or Outcome(), failed=True))
             raise
-        self.post_message(FinalizeFinished(finalizer.outcome))
+        self.post_message(FinalizeFinished(outcome))
 
-    def _hand_over(self, event: Event) -> None:
+    def _hand_over(self, event: RecoveryEvent) -> None:
         """Finalize's listener, in the worker thread: each event to the UI thread as a message."""
         self.post_message(FinalizeReported(event))
 
     @on(FinalizeReported)
     def finalize_reported(self, message: FinalizeReported) -> None:
-        line = event_line(message.event)
+        line = recovery_line(message.event)
         if line is not None:
             self.query_one("#finalize-log", Log).write_line(line if line.startswith("[") else "  " + line.strip())
 

@@ -1,9 +1,9 @@
 """Progress: the recovery running, apply step by step, then mount, then restore with bytes, files, rate and ETA.
 
-A view over the engine: one thread worker calls what ``rescue-tui apply``,
-``mount`` and ``restore`` call, and only posts messages (apply's typed
-events as they come; restore progress at most about once a second). The
-handlers here draw. Nothing animates: the screen is silent between events.
+A view over the engine: one thread worker runs the session's
+:class:`~rescue_tui.recover.recovery.Recovery` (what ``rescue-tui recover``
+runs) and only posts messages (its events as they come; restore progress at
+most about once a second). The handlers here draw. Nothing animates: the screen is silent between events.
 
 Safe cancel: apply stops between two steps, never inside one (the journal
 keeps what was done; resume continues it); restore stops its tools.
@@ -22,24 +22,21 @@ from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from rescue_tui.errors import RescueError
-from rescue_tui.events import Event, Notice, StepFailed, StepFinished, StepStarted
+from rescue_tui.events import Notice, StepFailed, StepFinished, StepStarted
 from rescue_tui.plan.model import Plan
-from rescue_tui.restore.errors import CancelledError
-from rescue_tui.restore.model import BackendSpec, Credentials, ProgressEvent, Secret
+from rescue_tui.recover.events import RecoveryEvent, RestoreDone, RestoreSampled, StageStarted
+from rescue_tui.recover.recovery import PLAN_FILE, Recovery, RecoveryRequest
+from rescue_tui.restore.model import Credentials, ProgressEvent
 from rescue_tui.restore.progress import format_event
 from rescue_tui.tui.dialogs import ConfirmDialog
-from rescue_tui.tui.engine import apply_plan, mount_target, restore_summary, restore_target, save_plan
 from rescue_tui.tui.messages import ApplyReported, RestoreFinished, RestoreProgressed, StageChanged
 from rescue_tui.tui.screens.base import StepScreen
-from rescue_tui.tui.session import TuiOptions
 from rescue_tui.tui.theme import Glyphs
 from rescue_tui.tui.throttle import ProgressRelay
 from rescue_tui.units import human_size
 
 MARKS = {"pending": "[ ]", "running": "[>]", "done": "[x]", "skipped": "[=]", "failed": "[!]"}
 """A step's state in the list: ASCII in both glyph modes (brackets read well on every console)."""
-PLAN_FILE = "tui-plan.json"
-"""The plan as applied, beside apply's journal: what ``rescue-tui apply PLAN --resume`` needs from a shell."""
 
 
 def progress_bar(fraction: float, width: int, glyphs: Glyphs) -> str:
@@ -97,6 +94,7 @@ loader and the report.
         self.tried = False
         """A run was started before: the next one resumes from the journal."""
         self.last_event: ProgressEvent | None = None
+        self.relay = ProgressRelay(self._hand_over_progress)
 
     @property
     def plan(self) -> Plan:
@@ -132,51 +130,44 @@ loader and the report.
         self.start()
 
     def start(self) -> None:
-        restore = self.session.restore
-        spec = restore.spec if restore else None
-        credentials = restore.credentials if restore else Credentials()
+        if self.session.recovery is None:
+            self.session.recovery = self.rescue.new_recovery(self._request(), self._hand_over)
         self.cancel = threading.Event()
+        self.relay = ProgressRelay(self._hand_over_progress)
         self.session.started = True
         self.running, self.finished, self.stage = True, False, "apply"
         self._stage("apply", f"Applying the plan of {self.plan.hostname}: do not power off.")
-        self.run_recovery(
-            self.plan, self.session.options, spec, credentials, self.cancel,
-            resume=self.tried, passphrase=self.session.passphrase,
-        )  # fmt: skip
+        self.run_recovery(self.session.recovery, self.cancel, resume=self.tried)
         self.tried = True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
-    def run_recovery(
-        self,
-        plan: Plan,
-        options: TuiOptions,
-        spec: BackendSpec | None,
-        credentials: Credentials,
-        cancel: threading.Event,
-        *,
-        resume: bool,
-        passphrase: Secret | None,
-    ) -> None:
-        """Apply, mount, restore: the CLI's engine calls in order; only messages leave this thread."""
-        options.journal_dir.mkdir(parents=True, exist_ok=True)
-        saved = save_plan(plan, options.journal_dir / PLAN_FILE)
-        self.post_message(StageChanged("apply", f"plan saved to {saved} (for --resume from a shell)"))
-        journal = apply_plan(plan, options, self._hand_over, cancel, resume=resume, passphrase=passphrase)
-        self.post_message(StageChanged("mount", f"journal {journal.path}", journal=journal.path))
-        for line in mount_target(plan, options):
-            self.post_message(StageChanged("mount", f"mounted {line}"))
-        if spec is not None:
-            if cancel.is_set():
-                raise CancelledError("restore not started: the recovery was cancelled", hint="r restores")
-            self.post_message(StageChanged("restore", f"restoring {spec.text} into {options.target_root}"))
-            relay = ProgressRelay(self._hand_over_progress)
-            outcome = restore_target(spec, credentials, options, relay, cancel)
-            self.post_message(RestoreFinished(outcome))
-        self.post_message(StageChanged("done"))
+    def _request(self) -> RecoveryRequest:
+        """The recovery the operator confirmed, from the session."""
+        restore, options = self.session.restore, self.session.options
+        return RecoveryRequest(
+            plan=self.plan,
+            target_root=options.target_root,
+            journal_dir=options.journal_dir,
+            backend=restore.spec if restore else None,
+            credentials=restore.credentials if restore else Credentials(),
+            passphrase=self.session.passphrase,
+            bootloader=options.bootloader,
+        )
 
-    def _hand_over(self, event: Event) -> None:
-        """Apply's listener, in the worker thread: every event goes to the UI thread as a message."""
-        self.post_message(ApplyReported(event))
+    @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
+    def run_recovery(self, recovery: Recovery, cancel: threading.Event, *, resume: bool) -> None:
+        """The engine's recovery up to finalize; only messages leave this thread (through ``_hand_over``)."""
+        recovery.run(cancel, resume=resume)
+
+    def _hand_over(self, event: RecoveryEvent) -> None:
+        """The recovery's listener, in the worker thread: each event to the UI thread as a message."""
+        if isinstance(event, RestoreSampled):
+            self.relay(event.sample)
+        elif isinstance(event, StageStarted):
+            self.post_message(StageChanged(event.stage, event.summary))
+        elif isinstance(event, RestoreDone):
+            self.post_message(RestoreFinished(event.outcome))
+        else:
+            self.post_message(ApplyReported(event))
 
     def _hand_over_progress(self, event: ProgressEvent) -> None:
         """Restore's progress (already throttled by the relay), in the worker thread."""
@@ -186,8 +177,8 @@ loader and the report.
 
     @on(StageChanged)
     def stage_changed(self, message: StageChanged) -> None:
-        if message.journal is not None:
-            self.session.journal = message.journal
+        if self.session.recovery is not None and self.session.recovery.journal is not None:
+            self.session.journal = self.session.recovery.journal
         if message.detail:
             self._log(message.detail)
         if message.stage == self.stage and message.stage != "done":
@@ -227,9 +218,6 @@ loader and the report.
     @on(RestoreFinished)
     def restore_finished(self, message: RestoreFinished) -> None:
         outcome = message.outcome
-        restore = self.session.restore
-        if restore is not None and restore.spec is not None:
-            self.session.restored = restore_summary(restore.spec, outcome)
         files = f", {outcome.restore.files} entries" if outcome.restore.files is not None else ""
         self._log(f"restored {human_size(outcome.restore.bytes)}{files} in {outcome.restore.seconds:.1f} s")
         for warning in outcome.restore.warnings:

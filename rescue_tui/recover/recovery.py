@@ -1,0 +1,186 @@
+"""One recovery, as every face runs it: apply, mount, restore, then finalize.
+
+The TUI's progress and finish screens and ``rescue-tui recover`` (what an
+unattended boot runs) drive this object; nothing else puts the stages in
+order. It holds what one recovery needs between its stages (the journal
+apply wrote, what the restore reported, finalize's outcome) and reports
+everything as :mod:`rescue_tui.events` through one listener, on the thread
+that runs it. Cancel is a ``threading.Event``: apply stops between two steps,
+restore stops its tools; a later :meth:`Recovery.run` with ``resume`` goes on
+from apply's journal.
+
+The stage calls themselves come in a :class:`Stages` record, so a test can
+hand in recorded stages that touch no disk and still run this sequencing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from rescue_tui.apply.executor import ApplyOptions, Prepared, execute, prepare
+from rescue_tui.apply.journal import DEFAULT_DIR, Journal
+from rescue_tui.apply.mounts import mount_tree
+from rescue_tui.events import Listener, Notice
+from rescue_tui.files import write_atomic
+from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer
+from rescue_tui.finalize.model import Outcome
+from rescue_tui.plan.codec import plan_to_json
+from rescue_tui.plan.model import Plan
+from rescue_tui.recover.events import RecoveryListener, RestoreDone, RestoreSampled, StageStarted, ignore
+from rescue_tui.restore.errors import CancelledError
+from rescue_tui.restore.flow import RestoreOutcome, restore_tree
+from rescue_tui.restore.model import BackendSpec, Credentials, ProgressCallback, Secret
+
+PLAN_FILE = "recovery-plan.json"
+"""The plan as applied, beside apply's journal: what ``rescue-tui apply PLAN --resume`` needs from a shell."""
+
+
+@dataclass(frozen=True)
+class RecoveryRequest:
+    """What the operator decided: the plan, where the tree goes, the backup, the secrets."""
+
+    plan: Plan
+    target_root: Path = Path("/mnt/target")
+    journal_dir: Path = DEFAULT_DIR
+    backend: BackendSpec | None = None
+    """None: storage only (apply and mount; the operator restores by other means)."""
+    credentials: Credentials = field(default_factory=Credentials)
+    passphrase: Secret | None = None
+    """For the LUKS containers the plan creates."""
+    bootloader: bool = True
+    """False: finalize skips the chroot phases (initramfs and boot loader)."""
+    journal_copies: tuple[Path, ...] = ()
+    """Extra copies of apply's journal (a USB stick) that survive a power loss."""
+
+
+class FinalizeRun(Protocol):
+    """What :attr:`Stages.finalizer` makes: a finalize that runs once and keeps its outcome."""
+
+    outcome: Outcome
+
+    def run(self) -> Outcome: ...
+
+
+def _restore(
+    spec: BackendSpec, target: Path, credentials: Credentials, progress: ProgressCallback, cancel: threading.Event
+) -> RestoreOutcome:
+    return restore_tree(spec, target, credentials=credentials, progress=progress, cancel=cancel)
+
+
+def _apply(prepared: Prepared, listener: Listener, cancel: threading.Event) -> Journal:
+    return execute(prepared, listener, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The engine's calls a recovery puts in order (the real ones unless a test hands in recorded ones)."""
+
+    prepare: Callable[[Plan, ApplyOptions], Prepared] = prepare
+    """Apply's preflight on the disks present now: refuses before anything is written."""
+    apply: Callable[[Prepared, Listener, threading.Event], Journal] = _apply
+    mount: Callable[[Plan, str], list[str]] = mount_tree
+    restore: Callable[[BackendSpec, Path, Credentials, ProgressCallback, threading.Event], RestoreOutcome] = _restore
+    finalizer: Callable[[Plan, FinalizeOptions, Listener], FinalizeRun] = Finalizer
+
+
+def restore_summary(spec: BackendSpec, outcome: RestoreOutcome) -> dict[str, object]:
+    """What finalize's report records about the restore."""
+    verify = outcome.verify
+    return {
+        "backend": spec.text,
+        "bytes": outcome.restore.bytes,
+        "files": outcome.restore.files,
+        "seconds": round(outcome.restore.seconds, 1),
+        "verified": bool(verify and verify.ok),
+        "verify_method": verify.method if verify else None,
+    }
+
+
+class Recovery:
+    """One recovery of one plan: :meth:`run` (apply, mount, restore), then :meth:`finalize`."""
+
+    def __init__(
+        self, request: RecoveryRequest, listener: RecoveryListener = ignore, *, stages: Stages | None = None
+    ) -> None:
+        self.request = request
+        self.listener = listener
+        """Who hears the events: the face showing the recovery now (a TUI hands it from screen to screen)."""
+        self.stages = stages or Stages()
+        self.journal: Path | None = None
+        """Apply's journal, once apply is done (finalize's report reads its timings)."""
+        self.restored: dict[str, object] = {}
+        """What the restore reported (:func:`restore_summary`), once it is done."""
+        self.outcome: Outcome | None = None
+        """Finalize's outcome, also when it failed (the report is written anyway)."""
+
+    @property
+    def plan(self) -> Plan:
+        return self.request.plan
+
+    def apply_options(self, *, resume: bool = False) -> ApplyOptions:
+        passphrase = self.request.passphrase
+        return ApplyOptions(
+            passphrase=passphrase.reveal() if passphrase else None,
+            target_root=str(self.request.target_root),
+            resume=resume,
+            journal_dir=self.request.journal_dir,
+            mirrors=list(self.request.journal_copies),
+        )
+
+    def prepare(self, *, resume: bool = False) -> Prepared:
+        """Apply's preflight on the disks present now (what a confirmation shows); refuses with every problem."""
+        return self.stages.prepare(self.plan, self.apply_options(resume=resume))
+
+    def save_plan(self) -> Path:
+        """The plan beside the journal, so ``rescue-tui apply PLAN --resume`` works from a shell after a stop."""
+        self.request.journal_dir.mkdir(parents=True, exist_ok=True)
+        return write_atomic(self.request.journal_dir / PLAN_FILE, plan_to_json(self.plan))
+
+    def run(
+        self, cancel: threading.Event | None = None, *, resume: bool = False, prepared: Prepared | None = None
+    ) -> None:
+        """Apply, mount, restore; one RescueError where it stopped (``ApplyCancelledError``/``CancelledError``).
+
+        ``prepared`` is the preflight the operator confirmed (made again here when not given).
+        """
+        cancel = cancel or threading.Event()
+        root = self.request.target_root
+        saved = self.save_plan()
+        self.listener(StageStarted("apply", f"applying the plan of {self.plan.hostname} (saved as {saved})"))
+        prepared = prepared or self.prepare(resume=resume)
+        journal = self.stages.apply(prepared, self.listener, cancel)
+        self.journal = journal.path
+        self.listener(Notice(f"apply done; its journal: {journal.path}"))
+        self.listener(StageStarted("mount", f"mounting the new filesystems under {root}"))
+        for line in self.stages.mount(self.plan, str(root)):
+            self.listener(Notice(f"mounted {line}"))
+        spec = self.request.backend
+        if spec is not None:
+            if cancel.is_set():
+                raise CancelledError("restore not started: the recovery was cancelled", hint="resume restores")
+            self.listener(StageStarted("restore", f"restoring {spec.text} into {root}"))
+            outcome = self.stages.restore(
+                spec, root, self.request.credentials, lambda sample: self.listener(RestoreSampled(sample)), cancel
+            )
+            self.restored = restore_summary(spec, outcome)
+            self.listener(RestoreDone(outcome))
+        restored = "and the files restored" if spec is not None else "(no restore: storage only)"
+        self.listener(StageStarted("done", f"the disks are rebuilt {restored}: finalize is next"))
+
+    def finalize(self) -> Outcome:
+        """Configs, boot loader, initramfs, report, as ``finalize --yes`` does; :attr:`outcome` also on failure."""
+        options = FinalizeOptions(
+            target=self.request.target_root,
+            bootloader=self.request.bootloader,
+            journal=self.journal,
+            restore=self.restored or None,
+        )
+        run = self.stages.finalizer(self.plan, options, self.listener)
+        try:
+            return run.run()
+        finally:
+            self.outcome = run.outcome
