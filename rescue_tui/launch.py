@@ -7,12 +7,16 @@ console cannot start (it fails to import, the terminal is smaller than 80x24)
 or stops on an unexpected error, the plain screen of ``rescue_tui.boot`` takes
 the terminal and says why in one line, with its keys (validate, shell,
 reboot); the traceback goes to the log. ``rescue.face=plain`` asks for the
-plain screen directly.
+plain screen directly. With ``rescue.unattended`` the console first runs or
+follows the unattended recovery (``rescue_tui.boot.unattended``), and comes
+here when an operator presses Enter after it stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -37,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(screen=False)
     os.environ.setdefault("SHELL", "/bin/bash")
     options = read_cmdline(args.cmdline)
+    if options.unattended:
+        options = unattended_first(args, options)
     reason = None
     if options.face == "tui":
         try:
@@ -54,6 +60,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_plain(args, reason)
     except KeyboardInterrupt:
         return 130
+
+
+def unattended_first(args: argparse.Namespace, options: BootOptions) -> BootOptions:
+    """Run (or follow) the unattended recovery on this console, then wait for an operator.
+
+    Returns the options the console goes on with: the outcome's lines shown as notices.
+    """
+    from rescue_tui.boot.unattended import run_unattended, wait_for_operator
+
+    notify_ready()  # the unit waits for READY=1; the recovery takes longer than its start timeout
+    try:
+        outcome = run_unattended(options, sys.stdout, embedded_dir=args.layouts)
+    except Exception as exc:  # the console goes on to an operator whatever happened
+        log.exception("unattended recovery")
+        notices: tuple[str, ...] = (f"unattended recovery: {type(exc).__name__}: {printable(str(exc))}",)
+    else:
+        notices = tuple(line.strip() for line in outcome.lines[:3])
+    with contextlib.suppress(OSError):
+        wait_for_operator(sys.stdout, sys.stdin)
+    return dataclasses.replace(options, problems=(*options.problems, *notices))
 
 
 def run_recovery_console(args: argparse.Namespace, options: BootOptions) -> int:

@@ -5,11 +5,21 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.layout=PATH|URL``
     The saved layout to recover: an absolute path in the rescue system, or an
     ``http://``/``https://`` URL. Without it the embedded layout is used.
-``rescue.backend=NAME``
-    The restore backend: one of :data:`BACKENDS`.
+``rescue.backend=SPEC``
+    The backup to restore, as ``rescue-tui backends`` spells it
+    (``tar:/mnt/backup/host.tar.zst``, ``restic:/mnt/backup/repo``, ...): only
+    its shape is checked here, the restore stage parses it where it is used.
+    Never a secret.
+``rescue.backupdisk=LABEL=NAME|UUID=UUID|/dev/PATH``
+    The disk holding the backup (and perhaps the layout): mounted read-only
+    at ``/mnt/backup`` before anything else is read.
 ``rescue.unattended[=yes|no]``
     Recover without asking. A bad value means *no*: a typo never starts an
     unattended recovery.
+``rescue.wipe=SERIAL[,SERIAL...]|all``
+    The target disks an unattended recovery may wipe although they hold data
+    (by serial number, as the mapping shows it); without it, it only writes
+    to blank disks.
 ``rescue.dryrun[=yes|no]``
     Plan and show, write nothing. A bad value means *yes*: a typo never writes.
 ``rescue.console=ascii|unicode|auto``
@@ -38,14 +48,16 @@ from urllib.parse import urlsplit
 ConsoleMode = Literal["auto", "ascii", "unicode"]
 Face = Literal["tui", "plain"]
 
-BACKENDS: Final = ("restic", "borg", "rsync", "tar")
-"""Restore backends the command line may name (the restore stage owns the list)."""
-
 CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
 MAX_CMDLINE: Final = 64 << 10
 FACES: Final[tuple[Face, ...]] = ("tui", "plain")
-OPTIONS: Final = ("layout", "backend", "unattended", "dryrun", "console", "face", "medium")
+OPTIONS: Final = ("layout", "backend", "backupdisk", "unattended", "wipe", "dryrun", "console", "face", "medium")
+BACKUP_MOUNT: Final = Path("/mnt/backup")
+"""Where ``rescue.backupdisk=`` is mounted (read-only)."""
+_SPEC: Final = re.compile(r"[a-z][a-z0-9+]{1,15}:\S+")
+_SERIAL: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
+_DISK_SOURCE: Final = re.compile(r"(LABEL|UUID)=[0-9A-Za-z_.:-]{1,64}|/dev/[0-9A-Za-z_./:-]{1,200}")
 _MEDIUM: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _YES: Final = frozenset({"", "1", "y", "yes", "true", "on"})
 _NO: Final = frozenset({"0", "n", "no", "false", "off"})
@@ -58,9 +70,15 @@ class BootOptions:
     layout: str | None = None
     """Absolute path or http(s) URL of the layout to recover; None: use the embedded one."""
     backend: str | None = None
-    """Restore backend name (one of BACKENDS); None: the layout's or the operator's choice."""
+    """The backup's spec (checked by the restore stage's parser); None: the operator's choice."""
+    backupdisk: str | None = None
+    """``LABEL=``, ``UUID=`` or a /dev path of the disk to mount read-only at /mnt/backup."""
     unattended: bool = False
     """Recover without asking any question."""
+    wipe: tuple[str, ...] = ()
+    """Serials of the target disks an unattended recovery may wipe though they hold data."""
+    wipe_all: bool = False
+    """``rescue.wipe=all``: every mapped target disk may be wiped."""
     dryrun: bool = False
     """Plan and show only; write nothing."""
     console: ConsoleMode = "auto"
@@ -80,9 +98,11 @@ class BootOptions:
     def summary(self) -> str:
         """The options on one line, for the welcome screen and logs."""
         yes_no = {True: "yes", False: "no"}
+        wipe = "all" if self.wipe_all else ",".join(self.wipe) or "-"
         return (
             f"layout={self.layout or '-'} backend={self.backend or '-'} "
-            f"unattended={yes_no[self.unattended]} dryrun={yes_no[self.dryrun]} console={self.console} face={self.face}"
+            f"unattended={yes_no[self.unattended]} wipe={wipe} dryrun={yes_no[self.dryrun]} "
+            f"console={self.console} face={self.face}"
         )
 
 
@@ -129,6 +149,8 @@ def parse_cmdline(text: str) -> BootOptions:
 
     layout = _layout(values, problems) if "layout" in values else None
     backend = _backend(values, problems) if "backend" in values else None
+    backupdisk = _backupdisk(values, problems) if "backupdisk" in values else None
+    wipe, wipe_all = _wipe(values, problems) if "wipe" in values else ((), False)
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
     console = _console(values, problems) if "console" in values else "auto"
@@ -140,7 +162,10 @@ def parse_cmdline(text: str) -> BootOptions:
     return BootOptions(
         layout=layout,
         backend=backend,
+        backupdisk=backupdisk,
         unattended=unattended,
+        wipe=wipe,
+        wipe_all=wipe_all,
         dryrun=dryrun,
         console=console,
         face=face,
@@ -180,13 +205,35 @@ def _layout(values: dict[str, str | None], problems: list[str]) -> str | None:
 
 
 def _backend(values: dict[str, str | None], problems: list[str]) -> str | None:
+    """The spec's shape only (``scheme:rest``): the restore stage parses it when it is used."""
     value = values["backend"]
-    name = (value or "").lower()
-    if name in BACKENDS:
-        return name
+    if value and _SPEC.fullmatch(value):
+        return value
     shown = f"rescue.backend={value}" if value else "rescue.backend"
-    problems.append(f"{shown}: expected one of {', '.join(BACKENDS)}; ignored")
+    problems.append(f"{shown}: needs a backup spec such as tar:/mnt/backup/host.tar.zst; ignored")
     return None
+
+
+def _backupdisk(values: dict[str, str | None], problems: list[str]) -> str | None:
+    value = values["backupdisk"]
+    if value and _DISK_SOURCE.fullmatch(value) and ".." not in value:
+        return value
+    shown = f"rescue.backupdisk={value}" if value else "rescue.backupdisk"
+    problems.append(f"{shown}: expected LABEL=NAME, UUID=UUID or a /dev path; ignored")
+    return None
+
+
+def _wipe(values: dict[str, str | None], problems: list[str]) -> tuple[tuple[str, ...], bool]:
+    value = values["wipe"] or ""
+    if value.lower() == "all":
+        return (), True
+    serials = tuple(s for s in value.split(",") if s)
+    bad = [s for s in serials if not _SERIAL.fullmatch(s)]
+    if not serials or bad:
+        shown = f"rescue.wipe={value}" if value else "rescue.wipe"
+        problems.append(f"{shown}: expected all or disk serials separated by commas; no disk may be wiped")
+        return (), False
+    return serials, False
 
 
 def _flag(key: str, values: dict[str, str | None], problems: list[str], *, safe: bool) -> bool:

@@ -76,25 +76,57 @@ def test_layout_without_a_value_is_a_problem_and_ignored(param: str) -> None:
     assert options.problems == ("rescue.layout: needs an absolute path or an http(s) URL; ignored",)
 
 
-@pytest.mark.parametrize("name", ["restic", "borg", "rsync", "tar"])
-def test_backend_takes_a_known_backend(name: str) -> None:
-    assert parse_cmdline(f"rescue.backend={name}") == BootOptions(backend=name)
+@pytest.mark.parametrize("spec", ["tar:/mnt/backup/host.tar.zst", "restic:/mnt/backup/repo", "borg:/srv/borg::host-1"])
+def test_backend_takes_a_backup_spec(spec: str) -> None:
+    assert parse_cmdline(f"rescue.backend={spec}") == BootOptions(backend=spec)
 
 
-def test_backend_ignores_case() -> None:
-    assert parse_cmdline("rescue.backend=Restic").backend == "restic"
-
-
-def test_backend_unknown_is_a_problem_and_ignored() -> None:
-    options = parse_cmdline("rescue.backend=bacula")
+@pytest.mark.parametrize("value", ["tar", "/mnt/backup/x.tar", ":x", "TAR:/x", "tar:"])
+def test_a_backend_that_is_not_a_spec_is_a_problem_and_ignored(value: str) -> None:
+    options = parse_cmdline(f"rescue.backend={value}")
     assert options.backend is None
-    assert options.problems == ("rescue.backend=bacula: expected one of restic, borg, rsync, tar; ignored",)
+    assert options.problems == (
+        f"rescue.backend={value}: needs a backup spec such as tar:/mnt/backup/host.tar.zst; ignored",
+    )
 
 
 def test_backend_without_a_value_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.backend")
     assert options.backend is None
-    assert options.problems == ("rescue.backend: expected one of restic, borg, rsync, tar; ignored",)
+    assert options.problems == ("rescue.backend: needs a backup spec such as tar:/mnt/backup/host.tar.zst; ignored",)
+
+
+@pytest.mark.parametrize(
+    ("value", "wipe", "wipe_all"),
+    [
+        ("all", (), True),
+        ("ALL", (), True),
+        ("S1", ("S1",), False),
+        ("QM00001,drive-scsi0", ("QM00001", "drive-scsi0"), False),
+    ],
+)
+def test_wipe_names_serials_or_all(value: str, wipe: tuple[str, ...], wipe_all: bool) -> None:
+    options = parse_cmdline(f"rescue.wipe={value}")
+    assert (options.wipe, options.wipe_all, options.problems) == (wipe, wipe_all, ())
+
+
+@pytest.mark.parametrize("value", ["", "a;b", "-rf", "S1,../x", "x" * 70])
+def test_a_bad_wipe_is_a_problem_and_wipes_nothing(value: str) -> None:
+    options = parse_cmdline(f"rescue.wipe={value}")
+    assert (options.wipe, options.wipe_all) == ((), False)
+    (problem,) = options.problems
+    assert problem.endswith("no disk may be wiped")
+
+
+@pytest.mark.parametrize("value", ["LABEL=backup", "UUID=1234-ABCD", "/dev/disk/by-id/virtio-backup", "/dev/sdb1"])
+def test_backupdisk_takes_a_label_a_uuid_or_a_dev_path(value: str) -> None:
+    assert parse_cmdline(f"rescue.backupdisk={value}") == BootOptions(backupdisk=value)
+
+
+@pytest.mark.parametrize("value", ["", "backup", "/etc/passwd", "/dev/../etc/shadow", '"LABEL=a b"', "PARTUUID=x"])
+def test_a_backupdisk_that_names_no_disk_is_a_problem_and_ignored(value: str) -> None:
+    options = parse_cmdline(f"rescue.backupdisk={value}")
+    assert options.backupdisk is None and len(options.problems) == 1
 
 
 @pytest.mark.parametrize("param", ["rescue.unattended", "rescue.unattended=yes", "rescue.unattended=1"])
@@ -162,14 +194,25 @@ def test_an_unknown_rescue_option_is_a_problem_and_ignored() -> None:
 
 
 def test_the_last_of_a_repeated_option_wins() -> None:
-    assert parse_cmdline("rescue.backend=borg rescue.backend=restic").backend == "restic"
+    assert parse_cmdline("rescue.backend=tar:/a.tar rescue.backend=tar:/b.tar").backend == "tar:/b.tar"
 
 
 def test_every_option_at_once() -> None:
     options = parse_cmdline(
-        f"{DEBIAN} rescue.layout=/l.json rescue.backend=borg rescue.unattended rescue.dryrun rescue.console=ascii"
+        f"{DEBIAN} rescue.layout=/l.json rescue.backend=tar:/mnt/backup/h.tar rescue.backupdisk=LABEL=bk "
+        "rescue.unattended rescue.wipe=S1 rescue.dryrun rescue.console=ascii rescue.face=plain rescue.medium=2026-12-05"
     )
-    assert options == BootOptions(layout="/l.json", backend="borg", unattended=True, dryrun=True, console="ascii")
+    assert options == BootOptions(
+        layout="/l.json",
+        backend="tar:/mnt/backup/h.tar",
+        backupdisk="LABEL=bk",
+        unattended=True,
+        wipe=("S1",),
+        dryrun=True,
+        console="ascii",
+        face="plain",
+        medium="2026-12-05",
+    )
 
 
 def test_several_problems_are_all_reported_one_line_each() -> None:
@@ -180,13 +223,13 @@ def test_several_problems_are_all_reported_one_line_each() -> None:
 
 def test_the_summary_is_one_line_with_every_option() -> None:
     summary = BootOptions(layout="/l.json", dryrun=True).summary()
-    assert summary == "layout=/l.json backend=- unattended=no dryrun=yes console=auto face=tui"
+    assert summary == "layout=/l.json backend=- unattended=no wipe=- dryrun=yes console=auto face=tui"
 
 
 def test_reading_the_command_line_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "cmdline"
-    path.write_text(f"{DEBIAN} rescue.backend=tar\n")
-    assert read_cmdline(path) == BootOptions(backend="tar")
+    path.write_text(f"{DEBIAN} rescue.backend=tar:/b.tar\n")
+    assert read_cmdline(path) == BootOptions(backend="tar:/b.tar")
 
 
 def test_an_unreadable_command_line_is_a_problem_not_an_exception(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_the_welcome_screen_says_when_no_layout_is_embedded() -> None:
 def test_the_welcome_screen_shows_the_options_and_each_problem() -> None:
     options = parse_cmdline("rescue.dryrun rescue.console=fancy")
     screen = flat(render_welcome(MACHINE, [], SERIAL, options))
-    assert "Options : layout=- backend=- unattended=no dryrun=yes console=auto" in screen
+    assert "Options : layout=- backend=- unattended=no wipe=- dryrun=yes console=auto" in screen
     assert "Problems : rescue.console=fancy: expected ascii, unicode or auto; using auto" in screen
 
 

@@ -1,0 +1,211 @@
+"""Unattended recovery (``rescue.unattended``): the whole recovery with no key pressed, or a clear stop.
+
+What ReaR users expect from its unattended mode, with the safety a machine
+left alone needs. The recovery starts only when every one of these holds,
+checked before anything is written; otherwise it stops, says why in one
+line per reason, and waits for an operator (it never answers a question by
+timing out):
+
+- one layout: ``rescue.layout=PATH`` or the one layout embedded in the image;
+- a backup: ``rescue.backend=SPEC``, whose preflight passes;
+- the automatic mapping is complete and unambiguous: no disk is left over
+  that the mapping could have chosen instead of one it chose by size;
+- the targets do not already hold this layout's storage (its UUIDs, read
+  with ``blkid -p``: a second boot of the same medium after a recovery, or
+  the machine's own disks): "recovered before, boot from disk";
+- every target disk is blank, unless ``rescue.wipe=`` names it by serial
+  (or says ``all``);
+- apply's own preflight passes (sizes, not mounted, not the rescue medium).
+
+:func:`decide` runs these checks and writes nothing; :func:`carry_out` then
+runs the engine's :class:`~.recovery.Recovery` (apply, mount, restore,
+verify, finalize). The console face (``rescue_tui.boot.unattended``) shows
+it on every console and reboots into the recovered disks.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rescue_tui.apply.executor import Prepared
+from rescue_tui.boot.cmdline import BootOptions
+from rescue_tui.command import run
+from rescue_tui.errors import RefusedError
+from rescue_tui.inventory.model import Inventory, TargetDisk
+from rescue_tui.layout.embedded import embedded_layouts
+from rescue_tui.layout.model import Layout
+from rescue_tui.mapping.model import Mapping
+from rescue_tui.plan.model import Plan
+from rescue_tui.recover.events import RecoveryListener
+from rescue_tui.recover.preflight import check_backup
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
+from rescue_tui.restore.backend import raise_for_preflight, status_symbol
+from rescue_tui.restore.model import BackendSpec, Credentials
+
+GUESSES = ("same size", "smallest disk that fits")
+"""Mapping reasons that chose among disks by size: unambiguous only when no other disk was left to choose."""
+
+Say = Callable[[str], None]
+Probe = Callable[[str], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the unattended recovery looks and writes (the rescue system's places unless a test says)."""
+
+    options: BootOptions
+    embedded_dir: Path
+    target_root: Path = Path("/mnt/target")
+    journal_dir: Path = Path("/run/rescue-tui")
+    inventory: Callable[[], Inventory] | None = None
+    """The disks present now (udev's view unless a test hands in another)."""
+    probe: Probe | None = None
+    """What ``blkid -p`` says of one block device (a test hands in recorded answers)."""
+    stages: Stages | None = None
+
+
+def blkid_probe(device: str) -> dict[str, str]:
+    """``blkid -p`` of one device (reads the superblocks, writes nothing); {} when it holds no signature."""
+    out = run(["blkid", "-p", "-o", "export", device], quiet_ok=(2,), timeout=60)
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def _normal(uuid: str) -> str:
+    """A UUID compared across notations: mdadm's 8:8:8:8, blkid's dashes, LVM's mixed case."""
+    return re.sub(r"[^0-9a-z]", "", uuid.lower())
+
+
+def choose_layout(options: BootOptions, embedded_dir: Path) -> Path:
+    """``rescue.layout=`` (a local file), else the one embedded layout; RefusedError otherwise."""
+    if options.layout_is_url:
+        raise RefusedError(f"rescue.layout={options.layout}: fetching a layout is not supported unattended")
+    if options.layout:
+        path = Path(options.layout)
+        if not path.is_file():
+            raise RefusedError(f"rescue.layout={options.layout}: no such file")
+        return path
+    found = embedded_layouts(embedded_dir)
+    if len(found) != 1:
+        what = "no layout is embedded" if not found else f"{len(found)} layouts are embedded"
+        raise RefusedError(f"{what} in {embedded_dir}: name one with rescue.layout=PATH")
+    return found[0]
+
+
+def ambiguity(mapping: Mapping, inventory: Inventory, needs: dict[str, int]) -> list[str]:
+    """One line per pair chosen by size while another usable disk could have been chosen instead."""
+    used = {p.target for p in mapping.pairs}
+    spare = [d for d in inventory.disks if d.refusal() is None and d.name not in used]
+    lines = []
+    for pair in mapping.pairs:
+        if pair.reason not in GUESSES:
+            continue
+        others = [d.name for d in spare if d.size >= needs[pair.source]]
+        if others:
+            lines.append(
+                f"{pair.source_name} -> {pair.target} was chosen by size, but {', '.join(others)} could take it "
+                "too: map the disks in the console"
+            )
+    return lines
+
+
+def already_recovered(layout: Layout, targets: Iterable[TargetDisk], probe: Probe) -> list[str]:
+    """What on the targets carries this layout's UUIDs (md arrays, PVs, LUKS, filesystems, swap); [] for none."""
+    wanted = {_normal(u): item.id for item in layout.items if (u := getattr(item, "uuid", None))}
+    found: list[str] = []
+    for disk in targets:
+        for node in (disk.name, *disk.partitions):
+            tags = probe(f"/dev/{node}")
+            for key in ("UUID", "UUID_SUB"):
+                if (value := tags.get(key)) and _normal(value) in wanted:
+                    found.append(f"{node} ({tags.get('TYPE', '?')} of {wanted[_normal(value)]})")
+                    break
+    return found
+
+
+def not_blank(targets: Iterable[TargetDisk], options: BootOptions) -> list[str]:
+    """One line per target that holds something and that ``rescue.wipe=`` does not name."""
+    lines = []
+    for disk in targets:
+        holds = list(disk.signatures) + [f"partition {p}" for p in disk.partitions]
+        if not holds or options.wipe_all or (disk.serial and disk.serial in options.wipe):
+            continue
+        serial = disk.serial or "no serial"
+        lines.append(f"{disk.path} ({serial}) holds {', '.join(holds[:4])}: name it in rescue.wipe= to let it be wiped")
+    return lines
+
+
+def plan_recovery(settings: Settings, say: Say) -> tuple[Plan, Inventory]:
+    """Layout, disks, mapping and plan, with every check that needs no backup; RefusedError with the reasons."""
+    from rescue_tui.inventory.live import live_inventory
+    from rescue_tui.layout.validate import load_valid_layout
+    from rescue_tui.mapping.propose import propose_mapping
+    from rescue_tui.mapping.resize import ResizeOptions, disk_needs
+    from rescue_tui.plan.build import PlanRequest, layout_sha256, plan_for_mapping
+
+    options = settings.options
+    path = choose_layout(options, settings.embedded_dir)
+    layout = load_valid_layout(path)
+    say(f"layout: {path} ({layout.machine.hostname}, {len(layout.items)} items)")
+    inventory = (settings.inventory or live_inventory)()
+    needs = disk_needs(layout, ResizeOptions())
+    mapping = propose_mapping(layout, inventory, needs)
+    for pair in mapping.pairs:
+        say(f"mapping: {pair.source_name} -> {pair.target} ({pair.reason})")
+    targets = [d for d in inventory.disks if d.name in {p.target for p in mapping.pairs}]
+    if recovered := already_recovered(layout, targets, settings.probe or blkid_probe):
+        raise RefusedError(
+            f"the disks already hold {layout.machine.hostname}'s storage: {', '.join(recovered[:4])}; "
+            "it was recovered before (or these are its own disks): boot from disk"
+        )
+    if problems := ambiguity(mapping, inventory, needs) + not_blank(targets, options):
+        raise RefusedError.of(problems)
+    request = PlanRequest(layout_path=path, inventory=inventory, target_root=str(settings.target_root))
+    plan = plan_for_mapping(layout, mapping, request, sha256=layout_sha256(path))
+    say(f"plan: {len(plan.steps)} steps onto {', '.join(d.path for d in plan.disks)}")
+    return plan, inventory
+
+
+@dataclass
+class Decided:
+    """An unattended recovery that may start: every check passed, nothing written yet."""
+
+    recovery: Recovery
+    prepared: Prepared
+
+    @property
+    def plan(self) -> Plan:
+        return self.recovery.plan
+
+
+def decide(settings: Settings, say: Say, listener: RecoveryListener) -> Decided:
+    """Every check, before anything is written; RefusedError (or the failed check's error) when it must not start."""
+    from rescue_tui.restore.spec import parse_spec
+
+    options = settings.options
+    if not options.backend:
+        raise RefusedError("rescue.backend= names no backup (rescue.backend=tar:/mnt/backup/HOST.tar.zst, ...)")
+    spec: BackendSpec = parse_spec(options.backend)
+    plan, _ = plan_recovery(settings, say)
+    report = check_backup(spec, Credentials(), lambda event: None, threading.Event())
+    for check in report.checks:
+        say(f"backup {check.name}: {status_symbol(check.status)} {check.detail}")
+    raise_for_preflight(report)
+    request = RecoveryRequest(
+        plan=plan, target_root=settings.target_root, journal_dir=settings.journal_dir, backend=spec
+    )
+    recovery = Recovery(request, listener, stages=settings.stages)
+    return Decided(recovery=recovery, prepared=recovery.prepare())
+
+
+def carry_out(decided: Decided, say: Say, cancel: threading.Event) -> str:
+    """Apply, mount, restore, verify, finalize; one line saying what was done (RescueError where it stopped)."""
+    plan = decided.plan
+    say(f"recovering {plan.hostname} onto {', '.join(d.path for d in plan.disks)}: do not power off")
+    decided.recovery.run(cancel, prepared=decided.prepared)
+    outcome = decided.recovery.finalize()
+    reports = ", ".join(outcome.report_paths) or "no report"
+    return f"recovered {plan.hostname}; report: {reports}"

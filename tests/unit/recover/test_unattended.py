@@ -1,0 +1,138 @@
+"""Unattended recovery's checks: it starts only when nothing can go wrong without an operator.
+
+The machine is ``raid1-lvm`` (two 2 TB disks, md RAID1, LVM) planned onto
+disks described here (no disk is touched: the plan is computed over sparse
+stand-ins, the recovery's stages are recorded ones). ``blkid -p`` answers come
+from a dictionary.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from rescue_tui.boot.cmdline import parse_cmdline
+from rescue_tui.errors import RefusedError, RescueError
+from rescue_tui.inventory.model import Inventory, TargetDisk
+from rescue_tui.recover.unattended import Settings, carry_out, decide
+from tests.tui import recorded
+
+LAYOUT = Path("layouts/examples/raid1-lvm.json")
+TB2 = 2000398934016
+MD0_UUID = "38d0842c:bac87d6f:b13495c3:60f3416c"
+"""The layout's md0, in mdadm's notation (blkid writes it with dashes)."""
+STICK = TargetDisk(name="sda", path="/dev/sda", size=8 << 30, serial="STICK", removable=True, rescue_medium=True)
+
+
+def disk(name: str, serial: str, size: int = TB2, **more: object) -> TargetDisk:
+    return TargetDisk(name=name, path=f"/dev/{name}", size=size, serial=serial, **more)  # type: ignore[arg-type]
+
+
+def settings(
+    tmp_path: Path, cmdline: str, disks: list[TargetDisk], probed: dict[str, dict[str, str]] | None = None
+) -> Settings:
+    embedded = tmp_path / "embedded"
+    embedded.mkdir(exist_ok=True)
+    (embedded / "layout.json").write_text(LAYOUT.read_text())
+    return Settings(
+        options=parse_cmdline(cmdline),
+        embedded_dir=embedded,
+        target_root=tmp_path / "target",
+        journal_dir=tmp_path / "journal",
+        inventory=lambda: Inventory(disks=(STICK, *disks), source="test"),
+        probe=lambda device: (probed or {}).get(device, {}),
+        stages=recorded.stages(),
+    )
+
+
+def tar_backup(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "hostname").write_text("backup01\n")
+    archive = tmp_path / "backup01.tar"
+    subprocess.run(["tar", "-C", str(tree), "-cf", str(archive), "."], check=True)
+    return archive
+
+
+def refusal(tmp_path: Path, cmdline: str, disks: list[TargetDisk], **kwargs: object) -> str:
+    lines: list[str] = []
+    with pytest.raises(RefusedError) as caught:
+        decide(settings(tmp_path, cmdline, disks, **kwargs), lines.append, lambda event: None)  # type: ignore[arg-type]
+    return "\n".join(caught.value.lines())
+
+
+BLANK = [disk("vda", "NEW1"), disk("vdb", "NEW2")]
+
+
+def test_two_blank_disks_and_a_good_backup_decide_a_recovery_that_then_runs(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    said: list[str] = []
+    s = settings(tmp_path, f"rescue.unattended rescue.backend=tar:{archive}", BLANK)
+    decided = decide(s, said.append, lambda event: None)
+    assert [d.path for d in decided.plan.disks] == ["/dev/vda", "/dev/vdb"]
+    assert "mapping: sda -> vda (same size)" in said and any(line.startswith("backup lists: ok") for line in said)
+    assert decided.recovery.journal is None and decided.prepared.destructive  # nothing applied yet
+    line = carry_out(decided, said.append, threading.Event())
+    assert line.startswith("recovered backup01; report: ")
+    assert decided.recovery.journal is not None and decided.recovery.journal.is_file()
+
+
+def test_without_a_backend_it_does_not_start(tmp_path: Path) -> None:
+    assert "rescue.backend= names no backup" in refusal(tmp_path, "rescue.unattended", BLANK)
+
+
+def test_a_bad_backend_spec_does_not_start(tmp_path: Path) -> None:
+    with pytest.raises(RescueError, match="must be absolute"):
+        decide(settings(tmp_path, "rescue.unattended rescue.backend=tar:x/y.tar", BLANK), print, lambda e: None)
+
+
+def test_a_backup_that_fails_its_preflight_stops_it_before_apply(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.tar"
+    with pytest.raises(RescueError, match="preflight"):
+        decide(settings(tmp_path, f"rescue.unattended rescue.backend=tar:{missing}", BLANK), print, lambda e: None)
+    assert not (tmp_path / "journal").exists() or not list((tmp_path / "journal").iterdir())
+
+
+def test_a_target_that_holds_data_is_wiped_only_when_rescue_wipe_names_it(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    used = [disk("vda", "NEW1"), disk("vdb", "OLD2", signatures=("gpt", "ext4"), partitions=("vdb1",))]
+    backend = f"rescue.unattended rescue.backend=tar:{archive}"
+    why = refusal(tmp_path, backend, used)
+    assert why == "/dev/vdb (OLD2) holds gpt, ext4, partition vdb1: name it in rescue.wipe= to let it be wiped"
+    assert refusal(tmp_path, f"{backend} rescue.wipe=NEW1", used).startswith("/dev/vdb (OLD2) holds")
+    for wipe in ("OLD2", "NEW1,OLD2", "all"):
+        (tmp_path / wipe).mkdir()
+        decided = decide(settings(tmp_path / wipe, f"{backend} rescue.wipe={wipe}", used), print, lambda e: None)
+        assert [d.serial for d in decided.plan.disks] == ["NEW1", "OLD2"]
+
+
+def test_a_spare_disk_that_could_have_been_chosen_makes_the_mapping_ambiguous(tmp_path: Path) -> None:
+    three = [*BLANK, disk("vdc", "SPARE")]
+    why = refusal(tmp_path, "rescue.unattended rescue.backend=tar:/b.tar", three)
+    assert "sda -> vda was chosen by size, but vdc could take it too: map the disks in the console" in why
+
+
+def test_disks_that_carry_the_layouts_uuids_are_a_recovery_done_before(tmp_path: Path) -> None:
+    member = {"TYPE": "linux_raid_member", "UUID": "38d0842c-bac8-7d6f-b134-95c360f3416c", "UUID_SUB": "x"}
+    recovered = [disk("vda", "NEW1", partitions=("vda1", "vda2"), signatures=("gpt",)), disk("vdb", "NEW2")]
+    why = refusal(
+        tmp_path, "rescue.unattended rescue.backend=tar:/b.tar rescue.wipe=all", recovered, probed={"/dev/vda2": member}
+    )
+    assert why == (
+        "the disks already hold backup01's storage: vda2 (linux_raid_member of md0); "
+        "it was recovered before (or these are its own disks): boot from disk"
+    )
+
+
+def test_no_layout_or_two_layouts_do_not_start(tmp_path: Path) -> None:
+    s = settings(tmp_path, "rescue.unattended rescue.backend=tar:/b.tar", BLANK)
+    (s.embedded_dir / "other.json").write_text(json.dumps({}))
+    with pytest.raises(RefusedError, match="2 layouts are embedded"):
+        decide(s, print, lambda e: None)
+    missing = settings(tmp_path, "rescue.unattended rescue.backend=tar:/b.tar rescue.layout=/nowhere.json", BLANK)
+    with pytest.raises(RefusedError, match=r"rescue.layout=/nowhere.json: no such file"):
+        decide(missing, print, lambda e: None)
