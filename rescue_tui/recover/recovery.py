@@ -28,6 +28,7 @@ from rescue_tui.events import Listener, Notice
 from rescue_tui.files import write_atomic
 from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer
 from rescue_tui.finalize.model import Outcome
+from rescue_tui.lock import recovery_lock
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.model import Plan
 from rescue_tui.recover.events import RecoveryListener, RestoreDone, RestoreSampled, StageStarted, ignore
@@ -147,7 +148,10 @@ class Recovery:
 
         ``prepared`` is the preflight the operator confirmed (made again here when not given).
         """
-        cancel = cancel or threading.Event()
+        with recovery_lock("recover"):  # held across the stages: nothing else writes between two of them
+            self._run(cancel or threading.Event(), resume=resume, prepared=prepared)
+
+    def _run(self, cancel: threading.Event, *, resume: bool, prepared: Prepared | None) -> None:
         root = self.request.target_root
         saved = self.save_plan()
         self.listener(StageStarted("apply", f"applying the plan of {self.plan.hostname} (saved as {saved})"))

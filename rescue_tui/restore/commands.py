@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from rescue_tui import tools
 from rescue_tui.errors import ExitCode
+from rescue_tui.lock import recovery_lock
 from rescue_tui.restore.backend import (
     Backend,
     backend_class,
@@ -237,7 +238,8 @@ def restore_command(args: argparse.Namespace) -> int:
         raise RestoreRefusedError("unattended restore needs --yes (nothing was written)")
     backend = _open(args)
     printer = ProgressPrinter()
-    with cancel_on_sigterm() as cancel:
+    writer = recovery_lock("restore") if not args.dry_run else contextlib.nullcontext()  # one writer at a time
+    with cancel_on_sigterm() as cancel, writer:
         report = backend.preflight(target, printer, cancel)
         print_preflight(report, sys.stdout)
         sys.stdout.flush()

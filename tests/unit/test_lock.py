@@ -83,3 +83,42 @@ def test_the_cli_refuses_in_one_line_while_another_recovery_runs(
         f"rescue-tui: umount: refused: a recovery is running on this machine: apply on ttyS0 (pid {other_holder.pid}, "
     ), result.stderr
     assert time.monotonic() - started < 30  # refused at once, never waits
+
+
+def test_the_restore_command_is_refused_before_it_writes_while_another_recovery_runs(
+    other_holder: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "planted").write_text("from the backup\n")
+    archive = tmp_path / "backup.tar"
+    subprocess.run(["tar", "-C", str(tree), "-cf", str(archive), "."], check=True)
+    target = tmp_path / "target"
+    target.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "rescue_tui", "restore", "--backend", f"tar:{archive}",
+         "--target", str(target), "--yes"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "restore: refused: a recovery is running on this machine: apply on ttyS0" in result.stderr
+    assert list(target.iterdir()) == []
+
+
+def test_a_whole_recovery_holds_the_lock_across_its_stages(lock_file: Path, tmp_path: Path) -> None:
+    from rescue_tui.recover.recovery import Recovery, RecoveryRequest
+    from tests.tui import recorded
+
+    seen: list[object] = []
+
+    def mount(plan: object, root: str) -> list[str]:  # between apply and restore: still held by the recovery
+        holder = current_holder()
+        seen.append(holder)
+        return []
+
+    plan = recorded.recorded_plan(Path("raid1-lvm.json"))
+    request = RecoveryRequest(plan=plan, target_root=tmp_path / "target", journal_dir=tmp_path / "journal")
+    Recovery(request, stages=recorded.stages(mount=mount)).run()
+    assert current_holder() is None
+    (holder,) = seen
+    assert holder is not None and (holder.command, holder.pid) == ("recover", os.getpid())  # type: ignore[attr-defined]
