@@ -34,6 +34,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.vm import timings
 from tests.vm.machine import SNAPSHOT, Firmware, GuestError, Image, Machine, image_from_build
+from tests.vm.target import target_archive  # noqa: F401  (the drills' session fixture)
 from tests.vm.timings import record_timing
 
 BUILD_TIMEOUT = 45 * 60

@@ -84,6 +84,20 @@ class Image:
         return self.dir / "initrd.img"
 
 
+@dataclass(frozen=True)
+class ColdDisk:
+    """A disk on QEMU's command line, there from power-on (``/dev/disk/by-id/virtio-SERIAL``)."""
+
+    path: Path
+    serial: str
+    fmt: str = "qcow2"
+    read_only: bool = False
+
+    @property
+    def readonly(self) -> str:
+        return "on" if self.read_only else "off"
+
+
 @dataclass
 class Disk:
     """A hot-plugged virtio disk: ``serial`` shows as /dev/disk/by-id/virtio-SERIAL in the guest."""
@@ -254,6 +268,8 @@ class Machine:
     They get the serials ``disk1``, ``disk2``... (as ``add_disk`` names them) and boot in this order."""
     efi_vars: Path | None = None
     """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
+    cold_disks: tuple[ColdDisk, ...] = ()
+    """Disks plugged in at power-on (the rescue image boots beside them): what an unattended boot sees."""
     serial: Channel = field(init=False)
     qmp: Qmp = field(init=False)
     process: subprocess.Popen[bytes] | None = field(init=False, default=None)
@@ -292,6 +308,11 @@ class Machine:
                 "-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw",
                 "-device", "virtio-rng-pci",
                 "-boot", "d",
+            ]  # fmt: skip
+        for index, cold in enumerate(self.cold_disks):
+            cmd += [
+                "-drive", f"if=none,id=cold{index},file={cold.path},format={cold.fmt},readonly={cold.readonly}",
+                "-device", f"virtio-blk-pci,drive=cold{index},serial={cold.serial}",
             ]  # fmt: skip
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]

@@ -18,25 +18,20 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from rescue_tui.plan.model import Plan
-from tests.conftest import ROOT
-from tests.vm import timings
 from tests.vm.machine import GuestError, Machine
+from tests.vm.target import TargetArchive
 from tests.vm.test_apply_roundtrip import RoundTrip
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
-BUILD = ROOT / "tests" / "vm" / "target-debian" / "build"
-BUILD_TIMEOUT = 45 * 60
 TARGET = "/mnt/target"
 HOSTNAME = "restored"
 """The restored system's host name (target-debian/rootfs/etc/hostname): its login prompt."""
@@ -100,38 +95,6 @@ UUID=0000000d-1111-4222-8333-00000000000d  /home      xfs   defaults           0
         root_arg="root=/dev/mapper/sys-root",
     ),
 }
-
-
-@dataclass(frozen=True)
-class TargetArchive:
-    medium: Path
-    """ext4 image holding debian.tar.zst and its sidecar files."""
-    kernel: str
-    """Such as vmlinuz-6.1.0-28-amd64."""
-    info: dict[str, Any]
-
-    @property
-    def version(self) -> str:
-        return self.kernel.removeprefix("vmlinuz-")
-
-
-@pytest.fixture(scope="session")
-def target_archive(tmp_path_factory: pytest.TempPathFactory) -> TargetArchive:
-    """The restored system's backup (built on a cache miss: a few minutes)."""
-    log = tmp_path_factory.mktemp("target") / "build.log"
-    with log.open("w") as err:
-        try:
-            result = subprocess.run(
-                [str(BUILD), "--json"], stdout=subprocess.PIPE, stderr=err, text=True, timeout=BUILD_TIMEOUT
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"{BUILD} took over {BUILD_TIMEOUT} s; log: {log}")
-    if result.returncode != 0:
-        pytest.fail(f"{BUILD} failed ({result.returncode}):\n{log.read_text()[-6000:]}")
-    info = json.loads(result.stdout.strip().splitlines()[-1])
-    if not info["cached"]:
-        record_timing(f"{timings.CACHE_PREFIX}target archive build", info["seconds"])
-    return TargetArchive(medium=Path(info["medium"]), kernel=info["target"]["kernel"], info=info)
 
 
 def timed(vm: Machine, name: str, command: str, timeout: float) -> str:
@@ -296,40 +259,40 @@ def serial_check(machine: Machine, command: str, timeout: float = 120) -> str:
     return output
 
 
-@pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
-def test_finalize_makes_the_restored_debian_boot_from_its_disks(
-    vm: Machine, target_archive: TargetArchive, tmp_path: Path, request: pytest.FixtureRequest
+def assert_restored_system(
+    vm: Machine, case: Case, disks: list[Path], workdir: Path, request: pytest.FixtureRequest
 ) -> None:
-    firmware = vm.firmware
-    case = CASES[firmware]
-    trip, _plan = recover(vm, case, target_archive)
-
-    assert_common_files(vm, case, target_archive)
-    if firmware == "bios":
-        assert_bios_boot_code(vm, trip)
-        conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
-        assert "UUID=0badc0de:11112222:33334444:55556666" in conf, conf
-    else:
-        assert_uefi_loaders(vm)
-
-    disks = power_off(vm)
-    if firmware == "bios":
-        # The second disk first: its own boot code and core image must start the system.
+    """Boot the recovered disks alone (BIOS: the second disk first, its boot code must start the system) to
+    the login prompt; then root on LVM, every fstab mount and swap up, and on BIOS the RAID1 running."""
+    if vm.firmware == "bios":
         disks = disks[::-1]
-    restored = boot_restored(vm, disks, tmp_path / "restored", request)
+    restored = boot_restored(vm, disks, workdir, request)
     try:
         seconds = login(restored, BOOT_TIMEOUT)
-        record_timing(f"{firmware} restored system: power-on to login prompt", seconds)
+        record_timing(f"{vm.firmware} restored system: power-on to login prompt", seconds)
         root = serial_check(restored, "findmnt -n -o SOURCE,FSTYPE /")
-        assert ("vg_system-root" if firmware == "bios" else "sys-root") in root, root
+        assert ("vg_system-root" if vm.firmware == "bios" else "sys-root") in root, root
         mounted = serial_check(restored, "findmnt -n -l -o TARGET --real")
         lines = {line.strip() for line in mounted.replace("\r", "").splitlines()}
         for mountpoint in case.want_fstab:
             if mountpoint != "none":
                 assert mountpoint in lines, mounted
         serial_check(restored, "swapon --show=NAME --noheadings | grep -q .")
-        if firmware == "bios":
+        if vm.firmware == "bios":
             mdstat = serial_check(restored, "cat /proc/mdstat")
             assert "raid1" in mdstat, mdstat
     finally:
         restored.kill()
+
+
+@pytest.mark.parametrize("vm", ["uefi"], indirect=True)
+def test_finalize_makes_the_restored_debian_boot_from_its_disks(
+    vm: Machine, target_archive: TargetArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The CLI drill, on UEFI (the BIOS RAID1 recovery is driven by keys in ``test_console_drill`` and with no
+    key at all in ``test_unattended``: the same engine; one CLI run is enough to keep the commands honest)."""
+    case = CASES[vm.firmware]
+    recover(vm, case, target_archive)
+    assert_common_files(vm, case, target_archive)
+    assert_uefi_loaders(vm)
+    assert_restored_system(vm, case, power_off(vm), tmp_path / "restored", request)

@@ -1,0 +1,134 @@
+"""The recovery drill through the operator console: keys on ttyS0 alone, from the welcome screen to the
+restored system's login prompt.
+
+The same recovery as ``test_finalize.py`` drives through the CLI (the same engine, driven the
+other way): the layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
+there in the booted guest, and the console restarted, as on a boot of an image built with it),
+the backup is the read-only medium of ``test_finalize`` (an ext4 image holding the tar archive,
+plugged in and mounted as an operator would from the shell). Then only keys on the serial line:
+welcome, layout, mapping (one target chosen by keys), plan, backend (tar, preflight), confirm
+(the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
+finish screen. The disks then boot alone to the restored system's login prompt. While it
+runs, a second writer from a shell is refused, naming the console that holds the recovery.
+
+The one thing not done by keys: the original system's fstab is written into the restored tree
+before finalize (``test_finalize`` explains why: one archive serves both layouts).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole
+from tests.vm.machine import Machine
+from tests.vm.target import TargetArchive
+from tests.vm.test_apply_roundtrip import LAYOUTS
+from tests.vm.test_finalize import (
+    CASES,
+    TARGET,
+    assert_bios_boot_code,
+    assert_common_files,
+    assert_restored_system,
+    assert_uefi_loaders,
+)
+from tests.vm.timings import record_timing
+
+pytestmark = pytest.mark.vm
+
+FAILED = ("Error", "FAILED", "Stopped during", "Internal error", "Finalize stopped")
+"""Texts that end the drill at once: the console reported a failure."""
+
+
+class Disks:
+    """The target disks' guest nodes (what ``assert_bios_boot_code`` reads)."""
+
+    def __init__(self, disks: list[str]) -> None:
+        self.disks = disks
+
+
+@pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
+def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
+    vm: Machine, target_archive: TargetArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    case = CASES[vm.firmware]
+    source = LAYOUTS / f"{case.layout}.json"
+    hostname = json.loads(source.read_text())["machine"]["hostname"]
+    targets = [vm.add_disk(size).device for size in case.sizes]
+    vm.attach_disk(target_archive.medium, "backup")
+    vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
+    vm.push({"layout.json": source}, "/etc/rescue-tui")
+    vm.push({"layout.json": source}, "/root")  # what assert_common_files compares the report with
+
+    console = SerialConsole(vm)
+    vm.check("systemctl restart rescue-tui@ttyS0")
+    started = time.monotonic()
+    console.wait("What do you want to do?", "Layouts   1 embedded", timeout=90)
+
+    console.press("r")
+    console.wait("rescue-tui: layout", hostname, fail=FAILED)
+    console.press(ENTER)
+    names = [t.removeprefix("/dev/") for t in targets]
+    shown = console.wait("rescue-tui: mapping", "will be wiped", fail=FAILED)
+    assert f"{len(names)} disks mapped" in shown, shown
+    first = names[0]
+    if len(names) > 1:  # one target chosen by keys: the first original disk onto the second target
+        console.press(ENTER)
+        console.wait("Target for sda", fail=FAILED)
+        console.press(DOWN)
+        console.press(ENTER)
+        shown = console.wait("1 chosen by you", "(chosen by you)", fail=FAILED)  # the header and the table
+        assert f"-> {names[1]}" in shown.split("sda", 1)[1].split("\n")[1], shown
+        first = names[1]
+
+    console.press("n")
+    shown = console.wait("rescue-tui: plan", "steps onto", fail=FAILED)
+    assert f"{hostname}: " in shown and f"steps onto {first}" in shown, shown
+
+    console.press("a")
+    console.wait("rescue-tui: backend", "Restore from", fail=FAILED)
+    console.press(ENTER)  # the highlighted backend: tar
+    console.wait("Backend spec: tar:/ABS/PATH", fail=FAILED)
+    time.sleep(1.0)  # the spec field takes the focus
+    console.type("/mnt/backup/debian.tar.zst")
+    console.wait("tar:/mnt/backup/debian.tar.zst", timeout=60, fail=FAILED)
+    console.press(ENTER)
+    console.wait("Preflight passed", timeout=900, fail=(*FAILED, "must be absolute"))
+    record_timing(f"{vm.firmware} console: welcome to preflight passed", time.monotonic() - started)
+
+    console.press(CTRL_N)
+    console.wait("rescue-tui: confirm", fail=FAILED)
+    console.type(hostname)
+    console.press(ENTER)
+    console.wait("rescue-tui: recovery", fail=FAILED)
+    mark = time.monotonic()
+    # One recovery at a time: a second writer from the shell (tty2's, here the test's) is refused, naming this one.
+    rc, said = vm.run("rescue-tui umount --target-root /mnt/target")
+    assert rc == 2 and "umount: refused: a recovery is running on this machine: recover on ttyS0" in said, said
+    console.wait("Recovery done: n goes on to finalize", timeout=2400, fail=FAILED)
+    record_timing(f"{vm.firmware} console: apply, mount, restore", time.monotonic() - mark)
+
+    vm.push({"fstab": case.fstab.encode()}, f"{TARGET}/etc")
+    console.press("n")
+    mark = time.monotonic()
+    console.wait("Recovery complete: v shows the report, b reboots", timeout=2400, fail=FAILED)
+    record_timing(f"{vm.firmware} console: finalize", time.monotonic() - mark)
+
+    assert_common_files(vm, case, target_archive)
+    if vm.firmware == "bios":
+        assert_bios_boot_code(vm, Disks(targets))  # type: ignore[arg-type]
+        conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
+        assert "UUID=0badc0de:11112222:33334444:55556666" in conf, conf
+    else:
+        assert_uefi_loaders(vm)
+
+    console.press("b")
+    console.wait("Reboot now?", fail=FAILED)
+    console.press("y")
+    vm.qmp.wait_event("RESET", timeout=300)  # the guest went down cleanly and reset (the CD would boot again)
+    disks = [d.path for d in vm.disks if d.serial != "backup"]
+    vm.kill()
+    assert_restored_system(vm, case, disks, tmp_path / "restored", request)
