@@ -9,7 +9,6 @@ from a dictionary.
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rescue_tui.boot.cmdline import parse_cmdline
 from rescue_tui.errors import RefusedError, RescueError
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.recover.unattended import Settings, carry_out, decide
+from tests.integration.loophost import tar_backup
 from tests.tui import recorded
 
 LAYOUT = Path("layouts/examples/raid1-lvm.json")
@@ -47,15 +47,6 @@ def settings(
         probe=lambda device: (probed or {}).get(device, {}),
         stages=recorded.stages(),
     )
-
-
-def tar_backup(tmp_path: Path) -> Path:
-    tree = tmp_path / "tree"
-    (tree / "etc").mkdir(parents=True)
-    (tree / "etc" / "hostname").write_text("backup01\n")
-    archive = tmp_path / "backup01.tar"
-    subprocess.run(["tar", "-C", str(tree), "-cf", str(archive), "."], check=True)
-    return archive
 
 
 def refusal(tmp_path: Path, cmdline: str, disks: list[TargetDisk], **kwargs: object) -> str:
