@@ -85,11 +85,13 @@ def test_a_recovery_console_that_cannot_start_leaves_the_plain_screen_saying_why
 
 def test_kernel_options_are_parsed_and_bad_ones_reported(vm: Machine, tmp_path: Path) -> None:
     out = vm.check(
-        "echo 'boot=live rescue.console=fancy rescue.dryrun rescue.backend=restic rescue.layout=l.json' > /tmp/c;"
+        "echo 'boot=live rescue.console=fancy rescue.dryrun rescue.backend=restic:/mnt/r rescue.layout=l.json"
+        " rescue.wipe=a;b' > /tmp/c;"
         " python3 -m rescue_tui.boot --no-wait --cmdline /tmp/c --console ttyS0 </dev/null"
     )
     flat = " ".join(out.split())
-    assert "layout=- backend=restic unattended=no dryrun=yes console=auto" in flat
+    assert "layout=- backend=restic:/mnt/r unattended=no wipe=- dryrun=yes console=auto" in flat
+    assert "rescue.wipe=a;b: expected all or disk serials separated by commas; no disk may be wiped" in flat
     assert "rescue.console=fancy: expected ascii, unicode or auto; using auto" in flat
     assert "rescue.layout=l.json: not an absolute path nor an http(s) URL; ignored" in flat
 
