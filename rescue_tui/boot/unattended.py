@@ -32,6 +32,7 @@ from rescue_tui.boot.cmdline import BACKUP_MOUNT, BootOptions
 from rescue_tui.command import run
 from rescue_tui.errors import RescueError
 from rescue_tui.text import printable
+from rescue_tui.udev import settle
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ STATE_DIR = Path("/run/rescue-tui")
 REFUSED = "Unattended recovery stopped before writing anything:"
 FAILED = "Unattended recovery FAILED after it started writing:"
 RESUME = "  apply's journal, the plan and this log are in /run/rescue-tui: rescue-tui recover PLAN --resume goes on"
+"""After a failure: where to go on from (``recover/recovery.PLAN_FILE`` is the plan)."""
 Status = Literal["recovered", "refused", "failed", "dry-run"]
 POLL = 0.5
 """How often a following console looks at the log (seconds)."""
@@ -147,7 +149,7 @@ def _run(
     say(f"rescue-tui: unattended recovery ({options.summary()})")
     settings = Settings(options=options, embedded_dir=embedded_dir, journal_dir=state_dir)
     with contextlib.suppress(RescueError):  # every disk known (and LABEL=, UUID= links made); best effort
-        run(["udevadm", "settle", "--timeout=120"], ok=(0, 1), timeout=150)
+        settle(120)
     try:
         if options.backupdisk:
             say(mount_backup_disk(options.backupdisk))
@@ -156,24 +158,17 @@ def _run(
         return Outcome("refused", (REFUSED, *(f"  {line}" for line in exc.lines())))
     except Exception as exc:  # a console must say what happened, whatever happened
         log.exception("unattended recovery: the checks failed")
-        return Outcome(
-            "refused", ("Unattended recovery stopped before writing anything:", f"  {type(exc).__name__}: {exc}")
-        )
+        return Outcome("refused", (REFUSED, f"  {type(exc).__name__}: {exc}"))
     if options.dryrun:
         what = f"{decided.plan.hostname} would be recovered; nothing was written"
         return Outcome("dry-run", (f"Dry run (rescue.dryrun): every check passed: {what}.",))
     try:
         line = carry_out(decided, say, threading.Event())
     except RescueError as exc:
-        lines = ("Unattended recovery FAILED after it started writing:", *(f"  {line}" for line in exc.lines()))
-        return Outcome(
-            "failed", (*lines, "  the journal and the log are in /run/rescue-tui; rescue-tui recover --resume")
-        )
+        return Outcome("failed", (FAILED, *(f"  {line}" for line in exc.lines()), RESUME))
     except Exception as exc:
         log.exception("unattended recovery failed")
-        return Outcome(
-            "failed", ("Unattended recovery FAILED after it started writing:", f"  {type(exc).__name__}: {exc}")
-        )
+        return Outcome("failed", (FAILED, f"  {type(exc).__name__}: {exc}", RESUME))
     return Outcome("recovered", (f"Unattended recovery done: {line}.", "Rebooting into the recovered disks."))
 
 

@@ -138,7 +138,7 @@ def not_blank(targets: Iterable[TargetDisk], options: BootOptions) -> list[str]:
     return lines
 
 
-def plan_recovery(settings: Settings, say: Say) -> tuple[Plan, Inventory]:
+def plan_recovery(settings: Settings, say: Say) -> Plan:
     """Layout, disks, mapping and plan, with every check that needs no backup; RefusedError with the reasons."""
     from rescue_tui.inventory.live import live_inventory
     from rescue_tui.layout.validate import load_valid_layout
@@ -166,7 +166,7 @@ def plan_recovery(settings: Settings, say: Say) -> tuple[Plan, Inventory]:
     request = PlanRequest(layout_path=path, inventory=inventory, target_root=str(settings.target_root))
     plan = plan_for_mapping(layout, mapping, request, sha256=layout_sha256(path))
     say(f"plan: {len(plan.steps)} steps onto {', '.join(d.path for d in plan.disks)}")
-    return plan, inventory
+    return plan
 
 
 @dataclass
@@ -189,7 +189,7 @@ def decide(settings: Settings, say: Say, listener: RecoveryListener) -> Decided:
     if not options.backend:
         raise RefusedError("rescue.backend= names no backup (rescue.backend=tar:/mnt/backup/HOST.tar.zst, ...)")
     spec: BackendSpec = parse_spec(options.backend)
-    plan, _ = plan_recovery(settings, say)
+    plan = plan_recovery(settings, say)
     report = check_backup(spec, Credentials(), lambda event: None, threading.Event())
     for check in report.checks:
         say(f"backup {check.name}: {status_symbol(check.status)} {check.detail}")

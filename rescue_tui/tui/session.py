@@ -115,10 +115,13 @@ class Session:
     """For the LUKS containers the plan creates (asked after the confirmation; never logged)."""
     started: bool = False
     """The recovery started writing (the progress screen ran): quitting no longer says nothing was written."""
-    journal: Path | None = None
-    """Apply's journal once apply ran."""
     recovery: Recovery | None = None
     """The engine's recovery, from the progress screen's first start on (finish finalizes it)."""
+
+    @property
+    def journal(self) -> Path | None:
+        """Apply's journal once apply ran (the recovery keeps it)."""
+        return self.recovery.journal if self.recovery is not None else None
 
     def choose_layout(self, choice: LayoutChoice) -> None:
         """A new layout: forget the mapping and plan made for the previous one."""

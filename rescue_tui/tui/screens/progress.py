@@ -177,8 +177,6 @@ loader and the report.
 
     @on(StageChanged)
     def stage_changed(self, message: StageChanged) -> None:
-        if self.session.recovery is not None and self.session.recovery.journal is not None:
-            self.session.journal = self.session.recovery.journal
         if message.detail:
             self._log(message.detail)
         if message.stage == self.stage and message.stage != "done":
