@@ -27,8 +27,9 @@ from rescue_tui.errors import RescueError
 from rescue_tui.recover.events import RecoveryListener
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
+from rescue_tui.tui.flow import FIRST, next_step, screen_for
+from rescue_tui.tui.messages import StepDone
 from rescue_tui.tui.screens.small import TooSmallScreen
-from rescue_tui.tui.screens.welcome import WelcomeScreen
 from rescue_tui.tui.session import Session, TuiOptions
 from rescue_tui.tui.terminal.driver import LeanDriver
 from rescue_tui.tui.theme import THEME, THEME_NAME, AsciiScrollBarRender, Glyphs
@@ -115,10 +116,16 @@ class RescueApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_glyphs()
-        self.push_screen(WelcomeScreen())
+        self.push_screen(screen_for(FIRST))
         self._check_size(self.size.width, self.size.height)
         if self.options.on_first_frame is not None:
             self.call_after_refresh(self.options.on_first_frame)
+
+    def on_step_done(self, message: StepDone) -> None:
+        """A step screen is done: push the one that follows it in this session's flow."""
+        following = next_step(message.step, self.session)
+        if following is not None:
+            self.push_screen(screen_for(following))
 
     def _handle_exception(self, error: Exception) -> None:
         """An exception no handler caught: the app ends; the traceback goes to the log, never to the console.

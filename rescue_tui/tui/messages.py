@@ -7,6 +7,7 @@ in the session and update widgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
@@ -19,6 +20,16 @@ from rescue_tui.recover.events import RecoveryEvent
 from rescue_tui.restore.flow import RestoreOutcome
 from rescue_tui.restore.model import PreflightReport, ProgressEvent
 from rescue_tui.tui.session import LayoutChoice
+
+Step = Literal["welcome", "layout", "mapping", "plan", "backend", "confirm", "recovery", "finish"]
+"""The step screens, by the name their header shows."""
+
+
+@dataclass
+class StepDone(Message):
+    """A step screen is done: the app decides what comes next (``tui/flow.py``); screens never name each other."""
+
+    step: Step
 
 
 @dataclass

@@ -10,12 +10,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from rescue_tui.tui.dialogs import ErrorDialog, HelpDialog, MessageDialog, PathDialog, TargetDialog
-from rescue_tui.tui.messages import LayoutsChecked, MappingProposed, MappingRefused, PlanComputed, TargetsRead
+from rescue_tui.tui.flow import FIRST, SCREENS, next_step
+from rescue_tui.tui.messages import LayoutsChecked, MappingProposed, MappingRefused, PlanComputed, Step, TargetsRead
 from rescue_tui.tui.screens.confirm import ConfirmScreen
 from rescue_tui.tui.screens.layout import LayoutScreen
 from rescue_tui.tui.screens.mapping import MappingScreen
 from rescue_tui.tui.screens.plan import PlanScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
+from rescue_tui.tui.session import Session, TuiOptions
 from rescue_tui.tui.widgets import PlanView
 from tests.tui.conftest import settle
 from tests.tui.factory import DEMO_TARGETS, REFUSED_LAYOUT, demo_app
@@ -211,3 +213,22 @@ async def test_a_disk_pulled_out_updates_the_mapping_live(tmp_path: Path) -> Non
         assert app.session.inventory is not None and "sdc" not in app.session.inventory.by_name()
         assert app.session.mapping is None
         assert any(line.startswith("sdb (1.8 TiB): no target disk fits") for line in app.session.refusal)
+
+
+def test_the_flow_table_orders_every_step_screen_once_and_a_dry_run_skips_the_backend() -> None:
+    recovery, dry = Session(options=TuiOptions()), Session(options=TuiOptions())
+    recovery.dry_run, dry.dry_run = False, True
+
+    def walk(session: Session) -> list[str]:
+        steps: list[str] = []
+        step: Step | None = FIRST
+        while step is not None:
+            assert step not in steps, steps
+            steps.append(step)
+            assert step == SCREENS[step].STEP
+            step = next_step(step, session)
+        return steps
+
+    assert walk(recovery) == ["welcome", "layout", "mapping", "plan", "backend", "confirm", "recovery", "finish"]
+    assert walk(dry) == ["welcome", "layout", "mapping", "plan", "confirm"]
+    assert set(walk(recovery)) == set(SCREENS)

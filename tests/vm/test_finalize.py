@@ -171,6 +171,10 @@ def assert_common_files(vm: Machine, case: Case, archive: TargetArchive) -> None
         "check": "done", "files": "done", "selinux": "skipped", "initramfs": "done", "bootloader": "done"
     }, phases  # fmt: skip
     assert final["problems"] == 0 and all(c["ok"] for c in final["commands"]), final
+    firmware = "uefi" if case.layout.startswith("uefi") else "bios"
+    for command in final["commands"]:  # where finalize's time goes, in the end-of-run report
+        program = command["command"].removeprefix("chroot: ").split()[0]
+        record_timing(f"{firmware} finalize: {Path(program).name}", command["seconds"])
     assert report["hostname"] == json.loads(vm.read_text("/root/layout.json"))["machine"]["hostname"]
     assert report["apply"]["done"] > 0, report["apply"]  # apply's journal was found: its step timings
 

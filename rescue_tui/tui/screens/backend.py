@@ -247,11 +247,9 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
     # -- on -------------------------------------------------------------------------------------
 
     def action_next(self) -> None:
-        from rescue_tui.tui.screens.confirm import ConfirmScreen
-
         if self.none_chosen:
             self.session.restore = RestoreChoice(spec=None)
-            self.app.push_screen(ConfirmScreen())
+            self.done()
             return
         filled = self._filled_in()
         if filled is None:
@@ -264,7 +262,7 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
             )
             return
         self.session.restore = RestoreChoice(spec=spec, credentials=credentials, preflight=self.report)
-        self.app.push_screen(ConfirmScreen())
+        self.done()
 
     def action_back(self) -> None:
         self.cancel.set()

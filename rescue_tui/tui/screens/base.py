@@ -8,6 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
+from rescue_tui.tui.messages import Step, StepDone
 from rescue_tui.tui.session import Session
 from rescue_tui.tui.theme import Glyphs
 
@@ -20,8 +21,8 @@ class StepScreen(Screen[None]):
 
     HELP_TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
-    STEP: ClassVar[str] = ""
-    """Shown in the header: 'Layout', 'Mapping', ..."""
+    STEP: ClassVar[Step]
+    """Which step this is: the header shows it, and the app's flow table knows it."""
 
     @property
     def rescue(self) -> RescueApp:
@@ -37,8 +38,12 @@ class StepScreen(Screen[None]):
     def footer(self) -> Footer:
         return Footer(compact=True)
 
+    def done(self) -> None:
+        """This step is done: the app pushes the one that follows (it owns the order, see ``tui/flow.py``)."""
+        self.post_message(StepDone(self.STEP))
+
     def on_screen_resume(self) -> None:
-        self.title = f"rescue-tui: {self.STEP}" if self.STEP else "rescue-tui"
+        self.title = f"rescue-tui: {self.STEP}"
         self.sub_title = "dry run: nothing is written" if self.session.dry_run else "RECOVERY"
 
     def glyphs_changed(self, glyphs: Glyphs) -> None:

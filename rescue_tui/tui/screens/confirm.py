@@ -122,17 +122,15 @@ a rehearsal: nothing is written whatever you type.
 
     def _start(self, plan: Plan) -> None:
         """The recovery; first the LUKS passphrase when the plan creates containers (Esc there: nothing done)."""
-        from rescue_tui.tui.screens.progress import ProgressScreen
-
         containers = luks_containers(plan)
         if not containers or self.session.passphrase is not None:
-            self.app.push_screen(ProgressScreen())
+            self.done()
             return
 
         def given(passphrase: Secret | None) -> None:
             if passphrase is not None:
                 self.session.passphrase = passphrase
-                self.app.push_screen(ProgressScreen())
+                self.done()
 
         self.app.push_screen(PassphraseDialog(containers), given)
 

@@ -134,8 +134,6 @@ shows its problems instead, one per line, each naming where it is.
         self.action_next()
 
     def action_next(self) -> None:
-        from rescue_tui.tui.screens.mapping import MappingScreen
-
         layouts = self.query_one("#layouts", OptionList)
         if layouts.highlighted is None or not self.session.layouts:
             return
@@ -145,7 +143,7 @@ shows its problems instead, one per line, each naming where it is.
             self._status(f"{choice.label} cannot be used: its problems are listed below.", error=True)
             return
         self.session.choose_layout(choice)
-        self.app.push_screen(MappingScreen())
+        self.done()
 
     def action_open(self) -> None:
         def opened(path: Path | None) -> None:

@@ -244,13 +244,11 @@ The target disks are WIPED by a recovery: check size, model and serial.
         self.propose_mapping({}, None)
 
     def action_next(self) -> None:
-        from rescue_tui.tui.screens.plan import PlanScreen
-
         if self.session.mapping is None:
             self.app.bell()
             self._status("No plan without a target for every original disk.", error=True)
             return
-        self.app.push_screen(PlanScreen())
+        self.done()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -135,13 +135,10 @@ the confirmation of the recovery; in a dry run straight to the confirmation.
         self.app.push_screen(PathDialog("Save the plan", "Save the plan as JSON to:", default), chosen)
 
     def action_apply(self) -> None:
-        from rescue_tui.tui.screens.backend import BackendScreen
-        from rescue_tui.tui.screens.confirm import ConfirmScreen
-
         if self.session.plan is None:
             self.app.bell()
             return
-        self.app.push_screen(ConfirmScreen() if self.session.dry_run else BackendScreen())
+        self.done()  # the app's flow: the confirmation in a dry run, else the backend
 
     def action_back(self) -> None:
         self.app.pop_screen()

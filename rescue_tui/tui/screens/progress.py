@@ -305,12 +305,10 @@ loader and the report.
         self.start()
 
     def action_next(self) -> None:
-        from rescue_tui.tui.screens.finish import FinishScreen
-
         if not self.finished:
             self.app.bell()
             return
-        self.app.push_screen(FinishScreen())
+        self.done()
 
     def action_shell(self) -> None:
         if self.running:

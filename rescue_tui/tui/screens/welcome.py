@@ -118,11 +118,9 @@ saved layouts and where they came from, the consoles and the network.
         self.action_choose(event.option.id or "")
 
     def action_choose(self, choice: str) -> None:
-        from rescue_tui.tui.screens.layout import LayoutScreen
-
         if choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
             self.session.dry_run = choice == "dry"
-            self.app.push_screen(LayoutScreen())
+            self.done()
         elif choice == "recover":
             self.rescue.show_error("Not in a dry run", ["rescue-tui was started for a dry run: choose Dry run."])
         elif choice == "shell":
