@@ -286,4 +286,13 @@ class BootInstaller:
                     why="the recovered system's entries first",
                 )
             )
+            # BootOrder alone may not win the next boot: firmware that ranks removable and virtual media
+            # first (OVMF under QEMU, many BMCs' virtual media) boots the rescue medium again.
+            self.run(
+                Command(
+                    argv=("efibootmgr", "--bootnext", ours[0]),
+                    where="host",
+                    why="the next boot is the recovered system's, whatever comes first in BootOrder",
+                )
+            )
         return failed

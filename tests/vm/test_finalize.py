@@ -207,6 +207,7 @@ def assert_uefi_loaders(vm: Machine) -> None:
     assert "00000065-1111-4222-8333-000000000065" in entry.lower() and "\\EFI\\debian\\grubx64.efi" in entry, entry
     order = re.search(r"^BootOrder: (\S+)", entries, re.M)
     assert order and order.group(1).startswith(entry[4:8]), entries
+    assert re.search(rf"^BootNext: {entry[4:8]}$", entries, re.M), entries  # even if the medium ranks first
 
 
 def power_off(vm: Machine) -> list[Path]:

@@ -29,9 +29,11 @@ class Firmware:
         self.partuuids = partuuids
         self.entries: list[tuple[str, str, str]] = [("0000", "UiApp", "FvVol(7cb8)/FvFile(462c)")]
         self.order = ["0000"]
+        self.next: str | None = None
 
     def listing(self) -> str:
-        lines = [f"BootOrder: {','.join(self.order)}"]
+        lines = [f"BootNext: {self.next}"] if self.next else []
+        lines += [f"BootOrder: {','.join(self.order)}"]
         lines += [f"Boot{n}* {label}\t{path}" for n, label, path in self.entries]
         return "\n".join(lines) + "\n"
 
@@ -45,6 +47,9 @@ class Firmware:
             self.order.insert(0, number)
         elif argv[1] == "--bootorder":
             self.order = argv[2].split(",")
+        elif argv[1] == "--bootnext":
+            assert any(number == argv[2] for number, _, _ in self.entries), argv
+            self.next = argv[2]
         return self.listing()
 
 
@@ -105,8 +110,10 @@ def test_an_esp_on_raid1_gets_an_entry_on_both_member_disks_first_in_boot_order(
         "efibootmgr --create --disk /dev/vdc --part 1 --label 'debian (2)' --loader '\\EFI\\debian\\shimx64.efi'",
         "efibootmgr -v",
         "efibootmgr --bootorder 0001,0002,0000",
+        "efibootmgr --bootnext 0001",
     ]
     assert firmware.order == ["0001", "0002", "0000"]
+    assert firmware.next == "0001"  # the next boot is the recovered system's, even if the medium ranks first
     # no fallback was there: it is installed as well (the firmware may forget its entries)
     assert (tmp_path / "boot/efi/EFI/BOOT/BOOTX64.EFI").read_bytes() == b"shimx64.efi"
     assert (tmp_path / "boot/efi/EFI/BOOT/grubx64.efi").read_bytes() == b"grubx64.efi"
