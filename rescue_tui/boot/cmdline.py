@@ -20,6 +20,13 @@ Options (each optional; the last one given wins, as for any kernel option):
     The target disks an unattended recovery may wipe although they hold data
     (by serial number, as the mapping shows it); without it, it only writes
     to blank disks.
+``rescue.password_file=PATH``
+    A file (an absolute path, such as one on the backup disk) whose first line is
+    the repository password of a restic or borg backup. Never the password itself:
+    the kernel command line can be read by anyone on the machine.
+``rescue.passphrase_file=PATH``
+    A file whose first line is the LUKS passphrase of the containers the recovery
+    creates; an unattended recovery of a layout with LUKS does not start without it.
 ``rescue.dryrun[=yes|no]``
     Plan and show, write nothing. A bad value means *yes*: a typo never writes.
 ``rescue.console=ascii|unicode|auto``
@@ -52,7 +59,21 @@ CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
 MAX_CMDLINE: Final = 64 << 10
 FACES: Final[tuple[Face, ...]] = ("tui", "plain")
-OPTIONS: Final = ("layout", "backend", "backupdisk", "unattended", "wipe", "dryrun", "console", "face", "medium")
+OPTIONS: Final = (
+    "layout",
+    "backend",
+    "backupdisk",
+    "unattended",
+    "wipe",
+    "password_file",
+    "passphrase_file",
+    "dryrun",
+    "console",
+    "face",
+    "medium",
+)
+SECRETS: Final = ("password", "passphrase")
+"""Options a user may try to give a secret with: refused with a pointer to the ``_file`` option."""
 BACKUP_MOUNT: Final = Path("/mnt/backup")
 """Where ``rescue.backupdisk=`` is mounted (read-only)."""
 _SPEC: Final = re.compile(r"[a-z][a-z0-9+]{1,15}:\S+")
@@ -79,6 +100,10 @@ class BootOptions:
     """Serials of the target disks an unattended recovery may wipe though they hold data."""
     wipe_all: bool = False
     """``rescue.wipe=all``: every mapped target disk may be wiped."""
+    password_file: Path | None = None
+    """File holding the restic or borg repository password (first line)."""
+    passphrase_file: Path | None = None
+    """File holding the LUKS passphrase for the containers the recovery creates (first line)."""
     dryrun: bool = False
     """Plan and show only; write nothing."""
     console: ConsoleMode = "auto"
@@ -142,6 +167,12 @@ def parse_cmdline(text: str) -> BootOptions:
             continue
         name, sep, value = param.partition("=")
         key = name[len(PREFIX) :]
+        if key in SECRETS:
+            problems.append(
+                f"{name}: a secret is never given on the kernel command line (anyone on the machine can read it): "
+                f"put it in a file and name the file with {name}_file=PATH; ignored"
+            )
+            continue
         if key not in OPTIONS:
             problems.append(f"{name}: unknown option (known: {', '.join(PREFIX + o for o in OPTIONS)}); ignored")
             continue
@@ -151,6 +182,8 @@ def parse_cmdline(text: str) -> BootOptions:
     backend = _backend(values, problems) if "backend" in values else None
     backupdisk = _backupdisk(values, problems) if "backupdisk" in values else None
     wipe, wipe_all = _wipe(values, problems) if "wipe" in values else ((), False)
+    password_file = _secret_file("password_file", values, problems) if "password_file" in values else None
+    passphrase_file = _secret_file("passphrase_file", values, problems) if "passphrase_file" in values else None
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
     console = _console(values, problems) if "console" in values else "auto"
@@ -166,6 +199,8 @@ def parse_cmdline(text: str) -> BootOptions:
         unattended=unattended,
         wipe=wipe,
         wipe_all=wipe_all,
+        password_file=password_file,
+        passphrase_file=passphrase_file,
         dryrun=dryrun,
         console=console,
         face=face,
@@ -234,6 +269,16 @@ def _wipe(values: dict[str, str | None], problems: list[str]) -> tuple[tuple[str
         problems.append(f"{shown}: expected all or disk serials separated by commas; no disk may be wiped")
         return (), False
     return serials, False
+
+
+def _secret_file(key: str, values: dict[str, str | None], problems: list[str]) -> Path | None:
+    """An absolute path with no ``..``: what it holds is read where it is used, never here."""
+    value = values[key]
+    if value and value.startswith("/") and ".." not in Path(value).parts and "\0" not in value:
+        return Path(value)
+    shown = f"rescue.{key}={value}" if value else f"rescue.{key}"
+    problems.append(f"{shown}: needs the absolute path of a file holding the secret; ignored")
+    return None
 
 
 def _flag(key: str, values: dict[str, str | None], problems: list[str], *, safe: bool) -> bool:

@@ -257,3 +257,8 @@ class Plan:
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     """What the operator should know: identities that will differ, space left free, ..."""
+
+    @property
+    def luks_containers(self) -> tuple[str, ...]:
+        """The LUKS containers the plan creates (their passphrase must be given before apply)."""
+        return tuple(step.item or step.device for step in self.steps if isinstance(step, LuksFormat))

@@ -40,11 +40,12 @@ from rescue_tui.layout.embedded import embedded_layouts
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.confirm import read_secret
 from rescue_tui.recover.events import RecoveryListener
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
 from rescue_tui.restore.backend import raise_for_preflight, status_symbol
-from rescue_tui.restore.model import BackendSpec, Credentials
+from rescue_tui.restore.model import BackendSpec, Credentials, Secret
 
 GUESSES = ("same size", "smallest disk that fits")
 """Mapping reasons that chose among disks by size: unambiguous only when no other disk was left to choose."""
@@ -169,6 +170,32 @@ def plan_recovery(settings: Settings, say: Say) -> Plan:
     return plan
 
 
+def luks_passphrase(plan: Plan, options: BootOptions) -> Secret | None:
+    """The passphrase for the LUKS containers the plan creates, from ``rescue.passphrase_file=``; None without any."""
+    containers = plan.luks_containers
+    if not containers:
+        return None
+    if options.passphrase_file is None:
+        raise RefusedError(
+            f"the plan creates LUKS containers ({', '.join(containers)}): name a file holding their passphrase "
+            "with rescue.passphrase_file="
+        )
+    text = read_secret(options.passphrase_file)
+    if not text:
+        raise RefusedError(f"rescue.passphrase_file={options.passphrase_file}: its first line is empty")
+    return Secret(text)
+
+
+def backup_credentials(options: BootOptions) -> Credentials:
+    """The repository password's file from ``rescue.password_file=`` (used as it is: never read into argv)."""
+    path = options.password_file
+    if path is None:
+        return Credentials()
+    if not path.is_file():
+        raise RefusedError(f"rescue.password_file={path}: no such file (is the disk holding it mounted?)")
+    return Credentials(password_file=path)
+
+
 @dataclass
 class Decided:
     """An unattended recovery that may start: every check passed, nothing written yet."""
@@ -190,12 +217,19 @@ def decide(settings: Settings, say: Say, listener: RecoveryListener) -> Decided:
         raise RefusedError("rescue.backend= names no backup (rescue.backend=tar:/mnt/backup/HOST.tar.zst, ...)")
     spec: BackendSpec = parse_spec(options.backend)
     plan = plan_recovery(settings, say)
-    report = check_backup(spec, Credentials(), lambda event: None, threading.Event())
+    passphrase = luks_passphrase(plan, options)
+    credentials = backup_credentials(options)
+    report = check_backup(spec, credentials, lambda event: None, threading.Event())
     for check in report.checks:
         say(f"backup {check.name}: {status_symbol(check.status)} {check.detail}")
     raise_for_preflight(report)
     request = RecoveryRequest(
-        plan=plan, target_root=settings.target_root, journal_dir=settings.journal_dir, backend=spec
+        plan=plan,
+        target_root=settings.target_root,
+        journal_dir=settings.journal_dir,
+        backend=spec,
+        credentials=credentials,
+        passphrase=passphrase,
     )
     recovery = Recovery(request, listener, stages=settings.stages)
     return Decided(recovery=recovery, prepared=recovery.prepare())

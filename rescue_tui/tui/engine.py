@@ -134,8 +134,3 @@ def reboot() -> None:
     from rescue_tui.command import run
 
     run(["systemctl", "reboot"], error=RescueError)
-
-
-def luks_containers(plan: Plan) -> int:
-    """How many LUKS containers the plan creates (apply needs their passphrase)."""
-    return sum(1 for step in plan.steps if step.kind == "luks-format")

@@ -19,7 +19,6 @@ from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import Secret
 from rescue_tui.text import hostname_problem
 from rescue_tui.tui.dialogs import MessageDialog, PassphraseDialog
-from rescue_tui.tui.engine import luks_containers
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.units import human_size
 
@@ -122,7 +121,7 @@ a rehearsal: nothing is written whatever you type.
 
     def _start(self, plan: Plan) -> None:
         """The recovery; first the LUKS passphrase when the plan creates containers (Esc there: nothing done)."""
-        containers = luks_containers(plan)
+        containers = len(plan.luks_containers)
         if not containers or self.session.passphrase is not None:
             self.done()
             return

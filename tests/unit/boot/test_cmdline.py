@@ -250,3 +250,23 @@ def test_garbage_never_raises() -> None:
         "rescue.layout=://",
     ]:
         assert isinstance(parse_cmdline(text), BootOptions)
+
+
+def test_secrets_are_named_by_file_and_a_secret_given_as_a_value_is_refused_without_echoing_it() -> None:
+    options = parse_cmdline("rescue.password_file=/mnt/backup/repo.pw rescue.passphrase_file=/mnt/backup/luks.pw")
+    assert options.password_file == Path("/mnt/backup/repo.pw")
+    assert options.passphrase_file == Path("/mnt/backup/luks.pw")
+    assert options.problems == ()
+    given = parse_cmdline("rescue.password=hunter2 rescue.passphrase=s3cret")
+    assert given.password_file is None and given.passphrase_file is None
+    assert len(given.problems) == 2
+    assert "rescue.password: a secret is never given on the kernel command line" in given.problems[0]
+    assert "rescue.password_file=PATH" in given.problems[0]
+    assert not any("hunter2" in p or "s3cret" in p for p in given.problems)
+
+
+@pytest.mark.parametrize("value", ["", "repo.pw", "/mnt/backup/../etc/shadow"])
+def test_a_secret_file_that_is_not_an_absolute_path_is_a_problem_and_ignored(value: str) -> None:
+    options = parse_cmdline(f"rescue.password_file={value}")
+    assert options.password_file is None
+    assert options.problems and "needs the absolute path of a file holding the secret" in options.problems[0]

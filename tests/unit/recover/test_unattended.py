@@ -33,11 +33,15 @@ def disk(name: str, serial: str, size: int = TB2, **more: object) -> TargetDisk:
 
 
 def settings(
-    tmp_path: Path, cmdline: str, disks: list[TargetDisk], probed: dict[str, dict[str, str]] | None = None
+    tmp_path: Path,
+    cmdline: str,
+    disks: list[TargetDisk],
+    probed: dict[str, dict[str, str]] | None = None,
+    layout: Path = LAYOUT,
 ) -> Settings:
     embedded = tmp_path / "embedded"
     embedded.mkdir(exist_ok=True)
-    (embedded / "layout.json").write_text(LAYOUT.read_text())
+    (embedded / "layout.json").write_text(layout.read_text())
     return Settings(
         options=parse_cmdline(cmdline),
         embedded_dir=embedded,
@@ -127,3 +131,41 @@ def test_no_layout_or_two_layouts_do_not_start(tmp_path: Path) -> None:
     missing = settings(tmp_path, "rescue.unattended rescue.backend=tar:/b.tar rescue.layout=/nowhere.json", BLANK)
     with pytest.raises(RefusedError, match=r"rescue.layout=/nowhere.json: no such file"):
         decide(missing, print, lambda e: None)
+
+
+LUKS_LAYOUT = Path("layouts/examples/luks-lvm-thin.json")
+NVME = [disk("vda", "NEW1", size=1024209543168)]
+
+
+def test_a_layout_with_luks_starts_only_with_a_passphrase_file_and_recovers_with_its_first_line(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    backend = f"rescue.unattended rescue.backend=tar:{archive}"
+    why = refusal(tmp_path, backend, NVME, layout=LUKS_LAYOUT)
+    assert why.startswith("the plan creates LUKS containers (") and "rescue.passphrase_file=" in why
+    empty = tmp_path / "empty.pw"
+    empty.write_text("\n")
+    assert "its first line is empty" in refusal(
+        tmp_path, f"{backend} rescue.passphrase_file={empty}", NVME, layout=LUKS_LAYOUT
+    )
+    secret = tmp_path / "luks.pw"
+    secret.write_text("correct horse\nnot this line\n")
+    decided = decide(
+        settings(tmp_path, f"{backend} rescue.passphrase_file={secret}", NVME, layout=LUKS_LAYOUT),
+        print,
+        lambda event: None,
+    )
+    assert decided.recovery.apply_options().passphrase == "correct horse"
+
+
+def test_a_repository_password_file_reaches_the_backup_preflight_as_a_file_never_as_a_value(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    backend = f"rescue.unattended rescue.backend=tar:{archive}"
+    missing = tmp_path / "nowhere.pw"
+    assert refusal(tmp_path, f"{backend} rescue.password_file={missing}", BLANK) == (
+        f"rescue.password_file={missing}: no such file (is the disk holding it mounted?)"
+    )
+    password = tmp_path / "repo.pw"
+    password.write_text("repository secret\n")
+    decided = decide(settings(tmp_path, f"{backend} rescue.password_file={password}", BLANK), print, lambda e: None)
+    assert decided.recovery.request.credentials.password_file == password
+    assert decided.recovery.request.credentials.password is None
