@@ -31,7 +31,15 @@ from rescue_tui.finalize.model import Outcome
 from rescue_tui.lock import recovery_lock
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.model import Plan
-from rescue_tui.recover.events import RecoveryListener, RestoreDone, RestoreSampled, StageStarted, ignore
+from rescue_tui.recover.events import (
+    RecoveryEvent,
+    RecoveryListener,
+    RestoreDone,
+    RestoreSampled,
+    StageStarted,
+    ignore,
+)
+from rescue_tui.recover.log import LOG_FILE, RecoveryLog
 from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.flow import RestoreOutcome, restore_tree
 from rescue_tui.restore.model import BackendSpec, Credentials, ProgressCallback, Secret
@@ -117,6 +125,13 @@ class Recovery:
         """What the restore reported (:func:`restore_summary`), once it is done."""
         self.outcome: Outcome | None = None
         """Finalize's outcome, also when it failed (the report is written anyway)."""
+        self.log = RecoveryLog(request.journal_dir / LOG_FILE)
+        """Every event as a line, for whoever follows the recovery from another console."""
+
+    def emit(self, event: RecoveryEvent) -> None:
+        """An event: a line in the recovery's log, then to the face listening now."""
+        self.log.write(event)
+        self.listener(event)
 
     @property
     def plan(self) -> Plan:
@@ -148,32 +163,33 @@ class Recovery:
 
         ``prepared`` is the preflight the operator confirmed (made again here when not given).
         """
-        with recovery_lock("recover"):  # held across the stages: nothing else writes between two of them
+        with recovery_lock("recover") as holder:  # held across the stages: nothing else writes between two of them
+            self.log.start(f"recovery of {self.plan.hostname}: {holder.describe()}")
             self._run(cancel or threading.Event(), resume=resume, prepared=prepared)
 
     def _run(self, cancel: threading.Event, *, resume: bool, prepared: Prepared | None) -> None:
         root = self.request.target_root
         saved = self.save_plan()
-        self.listener(StageStarted("apply", f"applying the plan of {self.plan.hostname} (saved as {saved})"))
+        self.emit(StageStarted("apply", f"applying the plan of {self.plan.hostname} (saved as {saved})"))
         prepared = prepared or self.prepare(resume=resume)
-        journal = self.stages.apply(prepared, self.listener, cancel)
+        journal = self.stages.apply(prepared, self.emit, cancel)
         self.journal = journal.path
-        self.listener(Notice(f"apply done; its journal: {journal.path}"))
-        self.listener(StageStarted("mount", f"mounting the new filesystems under {root}"))
+        self.emit(Notice(f"apply done; its journal: {journal.path}"))
+        self.emit(StageStarted("mount", f"mounting the new filesystems under {root}"))
         for line in self.stages.mount(self.plan, str(root)):
-            self.listener(Notice(f"mounted {line}"))
+            self.emit(Notice(f"mounted {line}"))
         spec = self.request.backend
         if spec is not None:
             if cancel.is_set():
                 raise CancelledError("restore not started: the recovery was cancelled", hint="resume restores")
-            self.listener(StageStarted("restore", f"restoring {spec.text} into {root}"))
+            self.emit(StageStarted("restore", f"restoring {spec.text} into {root}"))
             outcome = self.stages.restore(
-                spec, root, self.request.credentials, lambda sample: self.listener(RestoreSampled(sample)), cancel
+                spec, root, self.request.credentials, lambda sample: self.emit(RestoreSampled(sample)), cancel
             )
             self.restored = restore_summary(spec, outcome)
-            self.listener(RestoreDone(outcome))
+            self.emit(RestoreDone(outcome))
         restored = "and the files restored" if spec is not None else "(no restore: storage only)"
-        self.listener(StageStarted("done", f"the disks are rebuilt {restored}: finalize is next"))
+        self.emit(StageStarted("done", f"the disks are rebuilt {restored}: finalize is next"))
 
     def finalize(self) -> Outcome:
         """Configs, boot loader, initramfs, report, as ``finalize --yes`` does; :attr:`outcome` also on failure."""
@@ -183,7 +199,7 @@ class Recovery:
             journal=self.journal,
             restore=self.restored or None,
         )
-        run = self.stages.finalizer(self.plan, options, self.listener)
+        run = self.stages.finalizer(self.plan, options, self.emit)
         try:
             return run.run()
         finally:

@@ -24,11 +24,14 @@ from textual.worker import Worker, WorkerState
 
 from rescue_tui.console import MIN_COLS, MIN_ROWS
 from rescue_tui.errors import RescueError
+from rescue_tui.lock import Holder, current_holder
 from rescue_tui.recover.events import RecoveryListener
+from rescue_tui.recover.log import LOG_FILE
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
 from rescue_tui.tui.flow import FIRST, next_step, screen_for
 from rescue_tui.tui.messages import StepDone
+from rescue_tui.tui.screens.follow import FollowScreen
 from rescue_tui.tui.screens.small import TooSmallScreen
 from rescue_tui.tui.session import Session, TuiOptions
 from rescue_tui.tui.terminal.driver import LeanDriver
@@ -240,6 +243,20 @@ class RescueApp(App[int]):
         except OSError as exc:
             self.show_error("No shell", [f"{shell}: {exc.strerror}"])
         self.action_redraw()
+
+    def running_elsewhere(self) -> Holder | None:
+        """The recovery another process runs now (another console, a shell), or None."""
+        holder = current_holder()
+        return holder if holder is not None and holder.pid != os.getpid() else None
+
+    def action_follow(self) -> None:
+        """Watch the recovery another console runs, read-only."""
+        holder = self.running_elsewhere()
+        if holder is None:
+            self.bell()
+            self.notify("No recovery runs on another console now.", title="Nothing to follow", timeout=4)
+            return
+        self.push_screen(FollowScreen(self.options.journal_dir / LOG_FILE, holder))
 
     # -- errors: the one renderer -------------------------------------------
 

@@ -32,6 +32,7 @@ class WelcomeScreen(StepScreen):
     | d | dry run |
     | r | recover |
     | s | shell |
+    | f | follow the recovery another console runs |
     """
 
     STEP = "welcome"
@@ -55,6 +56,8 @@ saved layouts and where they came from, the consoles and the network.
                 tooltip="Recover this machine from a saved layout."),
         Binding("s", "choose('shell')", "Shell", id="welcome.shell",
                 tooltip="A root shell on this console; exit it to come back."),
+        Binding("f", "app.follow", "Follow", id="welcome.follow", show=False,
+                tooltip="Watch the recovery another console runs, read-only."),
     ]  # fmt: skip
 
     def compose(self) -> ComposeResult:
@@ -93,6 +96,8 @@ saved layouts and where they came from, the consoles and the network.
             _field("Consoles", f"{' '.join(facts.consoles) or '?'}; this one {console.describe()}"),
             _field("Network", ", ".join(facts.network) or "no interfaces"),
         ]
+        if holder := self.rescue.running_elsewhere():
+            lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
         if options.dry_run:
             lines.append(_field("Mode", "dry run only (--dry-run, rescue.dryrun): nothing will be written"))
         for i, notice in enumerate(options.notices[:3]):
@@ -118,7 +123,13 @@ saved layouts and where they came from, the consoles and the network.
         self.action_choose(event.option.id or "")
 
     def action_choose(self, choice: str) -> None:
-        if choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
+        holder = self.rescue.running_elsewhere() if choice == "recover" else None
+        if holder is not None:
+            self.rescue.show_error(
+                "A recovery is running",
+                [f"{holder.describe()}: one recovery at a time.", "Press f to follow it from this console."],
+            )
+        elif choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
             self.session.dry_run = choice == "dry"
             self.done()
         elif choice == "recover":

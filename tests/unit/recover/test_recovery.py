@@ -15,8 +15,10 @@ from rescue_tui.finalize.finalizer import FinalizeOptions
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.plan.model import Plan
 from rescue_tui.recover.events import RecoveryEvent, RestoreDone, RestoreSampled, StageStarted, recovery_line
+from rescue_tui.recover.log import LOG_FILE, RecoveryLog
 from rescue_tui.recover.recovery import PLAN_FILE, Recovery, RecoveryRequest
 from rescue_tui.restore.errors import CancelledError
+from rescue_tui.restore.model import Phase, ProgressEvent
 from rescue_tui.restore.spec import parse_spec
 from tests.tui import recorded
 
@@ -91,3 +93,33 @@ def test_finalize_keeps_its_outcome_when_it_fails(tmp_path: Path) -> None:
     with pytest.raises(RescueError, match="grub-install"):
         recovery.finalize()
     assert recovery.outcome is not None and recovery.outcome.report_paths  # the report was written anyway
+
+
+def test_every_event_worth_a_line_is_in_the_recovery_log_for_a_console_that_follows(tmp_path: Path) -> None:
+    events: list[RecoveryEvent] = []
+    recovery = Recovery(request(tmp_path), events.append, stages=recorded.stages())
+    recovery.run()
+    recovery.finalize()
+    lines = (tmp_path / "journal" / LOG_FILE).read_text().splitlines()
+    texts = [line.split(" ", 1)[1] for line in lines]  # after the time of day
+    assert texts[0].startswith(f"== recovery of {PLAN.hostname}: recover on ")
+    expected = [line for e in events if not isinstance(e, RestoreSampled) and (line := recovery_line(e)) is not None]
+    assert [t for t in texts[1:] if not t.startswith("   restore")] == expected
+    samples = [t for t in texts if t.startswith("   restore")]
+    assert 1 <= len(samples) < sum(isinstance(e, RestoreSampled) for e in events)  # throttled, the last one kept
+
+
+def test_the_log_keeps_one_restore_sample_per_interval_and_always_the_last(tmp_path: Path) -> None:
+    now = [0.0]
+    log = RecoveryLog(tmp_path / LOG_FILE, clock=lambda: now[0])
+    for second, final in ((0.0, False), (1.0, False), (4.9, False), (5.0, False), (6.0, True)):
+        now[0] = second
+        log.write(RestoreSampled(ProgressEvent(phase=Phase.RESTORE, bytes_done=int(second), final=final)))
+    assert len((tmp_path / LOG_FILE).read_text().splitlines()) == 3  # 0 s, 5 s and the final one
+
+
+def test_a_log_that_cannot_be_written_does_not_stop_the_recovery(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    log = RecoveryLog(tmp_path / "file" / LOG_FILE)  # its folder is a file
+    log.start("recovery of backup01")
+    log.write(StageStarted("apply", "applying"))
