@@ -105,7 +105,7 @@ def prepare(plan: Plan, options: ApplyOptions, *, inventory: Inventory | None = 
     ours = options.resume and any(e.get("event") == "done" for e in journal.entries)
     problems = device_problems(plan) + layout_problems(plan)
     problems += check_targets(plan, inventory, our_holders=ours) + check_system(plan)
-    if any(s.kind == "luks-format" for s in plan.steps) and not options.passphrase:
+    if plan.luks_containers and not options.passphrase:
         problems.append("the plan creates LUKS containers: give their passphrase (--passphrase-file)")
     if problems:
         if not options.resume:

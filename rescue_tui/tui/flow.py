@@ -18,29 +18,22 @@ from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
 from rescue_tui.tui.session import Session
 
-FIRST: Step = "welcome"
-SCREENS: dict[Step, type[StepScreen]] = {
-    screen.STEP: screen
-    for screen in (
-        WelcomeScreen,
-        LayoutScreen,
-        MappingScreen,
-        PlanScreen,
-        BackendScreen,
-        ConfirmScreen,
-        ProgressScreen,
-        FinishScreen,
-    )
-}
+ORDER: tuple[type[StepScreen], ...] = (
+    WelcomeScreen,
+    LayoutScreen,
+    MappingScreen,
+    PlanScreen,
+    BackendScreen,
+    ConfirmScreen,
+    ProgressScreen,
+    FinishScreen,
+)
+"""The recovery's steps in order: the one place that says what follows what."""
+FIRST: Step = ORDER[0].STEP
+SCREENS: dict[Step, type[StepScreen]] = {screen.STEP: screen for screen in ORDER}
 FOLLOWS: dict[Step, Step | None] = {
-    "welcome": "layout",
-    "layout": "mapping",
-    "mapping": "plan",
-    "plan": "backend",
-    "backend": "confirm",
-    "confirm": "recovery",
-    "recovery": "finish",
-    "finish": None,
+    screen.STEP: following.STEP if following else None
+    for screen, following in zip(ORDER, (*ORDER[1:], None), strict=True)
 }
 
 
