@@ -1,7 +1,7 @@
 """The restored system's backup: a minimal bootable Debian as a tar archive on a read-only medium.
 
 Built by ``tests/vm/target-debian/build`` on a cache miss (a few minutes) and cached outside the
-clone; ``test_finalize`` (the CLI drill) and ``test_console_drill`` (the console drill) restore it.
+clone; the console drill (``test_console_drill``) and the unattended one (``test_unattended``) restore it.
 """
 
 from __future__ import annotations

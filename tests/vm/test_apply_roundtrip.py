@@ -1,10 +1,12 @@
 """Apply in the rescue guest, capture what it built, compare with the plan: the round trip.
 
-For each VM-sized layout (tests/data/layouts/vm, one per shape of layouts/examples): plan
-onto blank virtio disks, apply, unmount, capture, and compare every identity field. Also
-onto a bigger and a smaller-but-sufficient disk, onto disks holding stale RAID/LVM/LUKS
-metadata, and with the executor killed mid-way (after partitioning, after md creation, in
-the middle of mkfs): ``--resume`` must finish it and the round trip must still hold.
+Every VM-sized layout (tests/data/layouts/vm, one per shape of layouts/examples) goes through
+plan onto virtio disks, apply, unmount, capture, and a comparison of every identity field:
+``uefi-gpt-lvm`` onto a bigger and onto a smaller-but-sufficient disk (its partition resized, every
+other field kept), ``raid1-lvm`` onto disks holding stale RAID/LVM/LUKS metadata and with the
+executor killed mid-way (after partitioning, in the middle of mkfs: ``--resume`` must finish it),
+the others onto blank disks of their own size. Each apply costs a minute under TCG, so a layout
+is applied once per situation, not once more on blank disks as well.
 """
 
 from __future__ import annotations
@@ -129,7 +131,11 @@ class RoundTrip:
         assert extra == [], f"the targets hold more than planned: {extra}"
 
 
-@pytest.mark.parametrize("name", sorted(DISKS))
+ROUND_TRIPS_ELSEWHERE = {"uefi-gpt-lvm", "raid1-lvm"}
+"""Layouts whose round trip the resize, stale-metadata and resume tests below already make."""
+
+
+@pytest.mark.parametrize("name", sorted(set(DISKS) - ROUND_TRIPS_ELSEWHERE))
 def test_apply_rebuilds_every_identity_field(vm: Machine, name: str) -> None:
     trip = RoundTrip(vm, name)
     plan = trip.plan()
@@ -145,6 +151,10 @@ def test_apply_onto_a_bigger_disk_grows_the_lvm_partition(vm: Machine) -> None:
         "partition /dev/sda3",
     ]
     trip.apply()
+    # As after a restart of the rescue system: the plan's tree is mounted again from nothing.
+    vm.check("rescue-tui umount && rescue-tui mount /root/plan.json", timeout=120)
+    mounted = sorted(vm.check("findmnt -rn -o TARGET -R /mnt/target").split())
+    assert mounted == ["/mnt/target", "/mnt/target/boot", "/mnt/target/boot/efi", "/mnt/target/home"], mounted
     trip.assert_round_trip(plan)
 
 
@@ -204,7 +214,6 @@ def step_id(plan: Plan, kind: str, last: bool = False) -> str:
     ("where", "pattern"),
     [
         ("after partitioning", '"event": "done".*"step": "{last_partition}"'),
-        ("after md creation", '"event": "done".*"step": "{md}"'),
         ("in the middle of mkfs", '"event": "started".*"step": "{mkfs}"'),
     ],
 )
@@ -213,7 +222,6 @@ def test_resume_finishes_an_apply_killed_midway(vm: Machine, where: str, pattern
     plan = trip.plan()
     steps = {
         "last_partition": step_id(plan, "create-partition", last=True),
-        "md": step_id(plan, "create-md"),
         "mkfs": step_id(plan, "mkfs"),
     }
     kill_apply_when(vm, pattern.format(**steps))

@@ -1,10 +1,9 @@
 """The recovery drill through the operator console: keys on ttyS0 alone, from the welcome screen to the
 restored system's login prompt.
 
-The same recovery as ``test_finalize.py`` drives through the CLI (the same engine, driven the
-other way): the layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
+The layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
 there in the booted guest, and the console restarted, as on a boot of an image built with it),
-the backup is the read-only medium of ``test_finalize`` (an ext4 image holding the tar archive,
+the backup is a read-only medium (an ext4 image holding the tar archive,
 plugged in and mounted as an operator would from the shell). Then only keys on the serial line:
 welcome, layout, mapping (one target chosen by keys), plan, backend (tar, preflight), confirm
 (the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
@@ -12,7 +11,7 @@ finish screen. The disks then boot alone to the restored system's login prompt. 
 runs, a second writer from a shell is refused, naming the console that holds the recovery.
 
 The one thing not done by keys: the original system's fstab is written into the restored tree
-before finalize (``test_finalize`` explains why: one archive serves both layouts).
+before finalize (``recovered`` explains why: one archive serves both layouts).
 """
 
 from __future__ import annotations
@@ -25,9 +24,7 @@ import pytest
 
 from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole
 from tests.vm.machine import Machine
-from tests.vm.target import TargetArchive
-from tests.vm.test_apply_roundtrip import LAYOUTS
-from tests.vm.test_finalize import (
+from tests.vm.recovered import (
     CASES,
     TARGET,
     assert_bios_boot_code,
@@ -35,19 +32,14 @@ from tests.vm.test_finalize import (
     assert_restored_system,
     assert_uefi_loaders,
 )
+from tests.vm.target import TargetArchive
+from tests.vm.test_apply_roundtrip import LAYOUTS
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
 FAILED = ("Error", "FAILED", "Stopped during", "Internal error", "Finalize stopped")
 """Texts that end the drill at once: the console reported a failure."""
-
-
-class Disks:
-    """The target disks' guest nodes (what ``assert_bios_boot_code`` reads)."""
-
-    def __init__(self, disks: list[str]) -> None:
-        self.disks = disks
 
 
 @pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
@@ -119,7 +111,7 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
 
     assert_common_files(vm, case, target_archive)
     if vm.firmware == "bios":
-        assert_bios_boot_code(vm, Disks(targets))  # type: ignore[arg-type]
+        assert_bios_boot_code(vm, targets)
         conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
         assert "UUID=0badc0de:11112222:33334444:55556666" in conf, conf
     else:

@@ -14,7 +14,7 @@ lies beside the archive: ``rescue.layout=``). Then nothing is typed:
   untouched.
 
 The recovered system's files and boot are checked by the console and CLI
-drills (``test_console_drill``, ``test_finalize``), which restore the same archive.
+drill (``test_console_drill``), which restores the same archive.
 """
 
 from __future__ import annotations

@@ -1,16 +1,13 @@
-"""The back half of a recovery on real (virtual) disks: apply, mount, restore, finalize, boot.
+"""What a recovered machine must look like: the cases the drills recover, and the checks they share.
 
-A minimal bootable Debian bookworm (``tests/vm/target-debian``: kernel, initramfs-tools,
-GRUB for BIOS and UEFI, mdadm, LVM), backed up with our own tar backend and cached
-outside the clone, stands for the machine that was lost. For BIOS (``raid1-lvm``: two
-disks, GPT with BIOS boot partitions, md RAID1, LVM) and UEFI (``uefi-gpt-lvm``: ESP,
-ext4 /boot, LVM), the test plans on the host's layout file in the rescue guest, applies,
-mounts, restores the archive from a read-only medium (an ext4 image hot-plugged as a
-virtio disk: the machines have no network), writes the original system's fstab (the
-archive serves both layouts, so the one file that depends on the layout comes from the
-test; it names some devices by their old nodes, as a real fstab may), and finalizes.
-Then it checks the generated files, and boots the disks alone, without the rescue image,
-to the restored system's login prompt on ttyS0.
+A minimal bootable Debian bookworm (``tests/vm/target-debian``: kernel, initramfs-tools, GRUB for
+BIOS and UEFI, mdadm, LVM), backed up with our own tar backend and cached outside the clone,
+stands for the machine that was lost. For BIOS (``raid1-lvm``: two disks, GPT with BIOS boot
+partitions, md RAID1, LVM) and UEFI (``uefi-gpt-lvm``: ESP, ext4 /boot, LVM) a :class:`Case` holds
+the original system's fstab (the archive serves both layouts, so the one file that depends on the
+layout comes from the test; it names some devices by their old nodes, as a real fstab may) and
+what finalize must make of it. The checks read the generated files in the rescue guest, then boot
+the disks alone, without the rescue image, to the restored system's login prompt on ttyS0.
 """
 
 from __future__ import annotations
@@ -24,13 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.plan.model import Plan
 from tests.vm.machine import GuestError, Machine
 from tests.vm.target import TargetArchive
-from tests.vm.test_apply_roundtrip import RoundTrip
 from tests.vm.timings import record_timing
-
-pytestmark = pytest.mark.vm
 
 TARGET = "/mnt/target"
 HOSTNAME = "restored"
@@ -97,13 +90,6 @@ UUID=0000000d-1111-4222-8333-00000000000d  /home      xfs   defaults           0
 }
 
 
-def timed(vm: Machine, name: str, command: str, timeout: float) -> str:
-    started = time.monotonic()
-    output = vm.check(command, timeout=timeout)
-    record_timing(f"{vm.firmware} {name}", time.monotonic() - started)
-    return output
-
-
 def fstab_sources(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
@@ -111,23 +97,6 @@ def fstab_sources(text: str) -> dict[str, str]:
         if fields and not fields[0].startswith("#") and len(fields) >= 2:
             out[fields[1]] = fields[0]
     return out
-
-
-def recover(vm: Machine, case: Case, archive: TargetArchive) -> tuple[RoundTrip, Plan]:
-    """Plan, apply, mount, restore, write the original fstab, finalize: the rescue guest's part."""
-    trip = RoundTrip(vm, case.layout, list(case.sizes))
-    plan = trip.plan()
-    timed(vm, "apply", f"rescue-tui apply /root/plan.json --yes --target-root {TARGET}", 1800)
-    # As after a restart of the rescue system: mount the plan's tree again from nothing.
-    vm.check(f"rescue-tui umount --target-root {TARGET}", timeout=120)
-    vm.check(f"rescue-tui mount /root/plan.json --target-root {TARGET}", timeout=120)
-    vm.attach_disk(archive.medium, "backup")
-    vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
-    timed(vm, "restore", f"rescue-tui restore --backend tar:/mnt/backup/debian.tar.zst --target {TARGET} --yes", 1800)
-    vm.check("umount /mnt/backup")
-    vm.push({"fstab": case.fstab.encode()}, f"{TARGET}/etc")
-    timed(vm, "finalize", f"rescue-tui finalize --target {TARGET} --plan /root/plan.json --yes", 2400)
-    return trip, plan
 
 
 def assert_common_files(vm: Machine, case: Case, archive: TargetArchive) -> None:
@@ -179,10 +148,10 @@ def assert_common_files(vm: Machine, case: Case, archive: TargetArchive) -> None
     assert report["apply"]["done"] > 0, report["apply"]  # apply's journal was found: its step timings
 
 
-def assert_bios_boot_code(vm: Machine, trip: RoundTrip) -> None:
+def assert_bios_boot_code(vm: Machine, disks: list[str]) -> None:
     """GRUB's boot.img in each disk's MBR, pointing at core.img in that disk's BIOS boot partition."""
     core = vm.check(f"stat -c %s {TARGET}/boot/grub/i386-pc/core.img").strip()
-    for disk in trip.disks:
+    for disk in disks:
         mbr = vm.run(f"dd if={disk} bs=512 count=1 status=none | grep -ac GRUB")  # boot.img says "GRUB "
         assert mbr.rc == 0, f"{disk}: no GRUB boot code in the MBR"
         # boot.img keeps the LBA of core.img's first sector at 0x5c: the BIOS boot partition's start.
@@ -208,15 +177,6 @@ def assert_uefi_loaders(vm: Machine) -> None:
     order = re.search(r"^BootOrder: (\S+)", entries, re.M)
     assert order and order.group(1).startswith(entry[4:8]), entries
     assert re.search(rf"^BootNext: {entry[4:8]}$", entries, re.M), entries  # even if the medium ranks first
-
-
-def power_off(vm: Machine) -> list[Path]:
-    """Leave the disks clean (unmounted, arrays stopped, written), end the rescue guest; the disk files."""
-    vm.check(f"rescue-tui umount --target-root {TARGET}", timeout=120)
-    vm.check("vgchange -an >/dev/null 2>&1; mdadm --stop --scan 2>/dev/null; sync", timeout=120)
-    disks = [d.path for d in vm.disks]
-    vm.kill()
-    return disks
 
 
 def boot_restored(vm: Machine, disks: list[Path], workdir: Path, request: pytest.FixtureRequest) -> Machine:
@@ -291,16 +251,3 @@ def assert_restored_system(
             assert "raid1" in mdstat, mdstat
     finally:
         restored.kill()
-
-
-@pytest.mark.parametrize("vm", ["uefi"], indirect=True)
-def test_finalize_makes_the_restored_debian_boot_from_its_disks(
-    vm: Machine, target_archive: TargetArchive, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    """The CLI drill, on UEFI (the BIOS RAID1 recovery is driven by keys in ``test_console_drill`` and with no
-    key at all in ``test_unattended``: the same engine; one CLI run is enough to keep the commands honest)."""
-    case = CASES[vm.firmware]
-    recover(vm, case, target_archive)
-    assert_common_files(vm, case, target_archive)
-    assert_uefi_loaders(vm)
-    assert_restored_system(vm, case, power_off(vm), tmp_path / "restored", request)
