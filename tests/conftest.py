@@ -1,10 +1,16 @@
-"""Shared test helpers: where the recorded data and examples live."""
+"""Shared test helpers: where the recorded data and examples live; a private recovery lock, and another holder."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from rescue_tui import lock
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -18,9 +24,40 @@ def data_dir() -> Path:
 @pytest.fixture(autouse=True, scope="session")
 def _private_recovery_lock(tmp_path_factory: pytest.TempPathFactory) -> None:
     """In-host tests hold their own recovery lock and log: another test run on this machine shares neither."""
-    import os
-
-    from rescue_tui import lock, logs
+    from rescue_tui import logs
 
     os.environ.setdefault(lock.ENV, str(tmp_path_factory.mktemp("lock") / "recovery.lock"))
     os.environ.setdefault(logs.ENV, str(tmp_path_factory.mktemp("log") / "rescue-tui.log"))
+
+
+# The recovery lock, private to one test, and another process holding it (tests of the one-writer rule).
+HOLD = """
+import sys, time
+from rescue_tui.lock import recovery_lock
+with recovery_lock("apply", console="ttyS0"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def lock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "run" / "recovery.lock"
+    monkeypatch.setenv(lock.ENV, str(path))
+    return path
+
+
+def hold_lock(lock_file: Path) -> subprocess.Popen[str]:
+    """Another process holding the recovery lock (``apply`` on ttyS0) until it is killed."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, lock.ENV: str(lock_file)})  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+@pytest.fixture
+def other_holder(lock_file: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = hold_lock(lock_file)
+    yield proc
+    proc.kill()
+    proc.wait()

@@ -39,13 +39,11 @@ from rescue_tui.recover.events import (
     StageStarted,
     ignore,
 )
+from rescue_tui.recover.interrupted import FINISHED, PLAN_FILE, write_state
 from rescue_tui.recover.log import LOG_FILE, RecoveryLog
 from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.flow import RestoreOutcome, restore_tree
 from rescue_tui.restore.model import BackendSpec, Credentials, ProgressCallback, Secret
-
-PLAN_FILE = "recovery-plan.json"
-"""The plan as applied, beside apply's journal: what ``rescue-tui apply PLAN --resume`` needs from a shell."""
 
 
 @dataclass(frozen=True)
@@ -127,11 +125,20 @@ class Recovery:
         """Finalize's outcome, also when it failed (the report is written anyway)."""
         self.log = RecoveryLog(request.journal_dir / LOG_FILE)
         """Every event as a line, for whoever follows the recovery from another console."""
+        self.holder = "?"
+        """Who runs it (``Holder.describe``), once :meth:`run` holds the lock."""
 
     def emit(self, event: RecoveryEvent) -> None:
-        """An event: a line in the recovery's log, then to the face listening now."""
+        """An event: a line in the recovery's log (and a stage in its state file), then to the face listening now."""
         self.log.write(event)
+        if isinstance(event, StageStarted):
+            self._record(event.stage)
         self.listener(event)
+
+    def _record(self, stage: str) -> None:
+        """The stage reached, for a console that takes over a recovery whose holder died."""
+        backend = self.request.backend.text if self.request.backend else None
+        write_state(self.request.journal_dir, self.plan.hostname, stage, backend, self.holder)
 
     @property
     def plan(self) -> Plan:
@@ -164,7 +171,8 @@ class Recovery:
         ``prepared`` is the preflight the operator confirmed (made again here when not given).
         """
         with recovery_lock("recover") as holder:  # held across the stages: nothing else writes between two of them
-            self.log.start(f"recovery of {self.plan.hostname}: {holder.describe()}")
+            self.holder = holder.describe()
+            self.log.start(f"recovery of {self.plan.hostname}: {self.holder}")
             self._run(cancel or threading.Event(), resume=resume, prepared=prepared)
 
     def _run(self, cancel: threading.Event, *, resume: bool, prepared: Prepared | None) -> None:
@@ -200,7 +208,10 @@ class Recovery:
             restore=self.restored or None,
         )
         run = self.stages.finalizer(self.plan, options, self.emit)
+        self._record("finalize")
         try:
-            return run.run()
+            outcome = run.run()
         finally:
             self.outcome = run.outcome
+        self._record(FINISHED)
+        return outcome

@@ -1,7 +1,8 @@
 """The order of the step screens, in one place: each screen says it is done, the app asks this module what follows.
 
 welcome -> layout -> mapping -> plan -> backend -> confirm -> recovery -> finish; a dry run goes
-from the plan straight to the confirmation (there is nothing to restore), and ends there.
+from the plan straight to the confirmation (there is nothing to restore), and ends there. Taking
+over a stopped recovery goes from the welcome screen to the backend: its plan is the one applied.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def next_step(step: Step, session: Session) -> Step | None:
         return "confirm"
     if session.dry_run and step == "confirm":
         return None
+    if session.takeover is not None and step == "welcome":
+        return "backend"
     return FOLLOWS[step]
 
 

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Literal
 
 from rescue_tui.console import ConsoleInfo, GlyphRequest
+from rescue_tui.errors import BadInputError
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.layout.model import Layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.plan.model import Plan
+from rescue_tui.recover.interrupted import Interrupted
 from rescue_tui.recover.recovery import Recovery
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, Secret
+from rescue_tui.restore.spec import parse_spec
 
 LayoutSource = Literal["embedded", "command line", "example", "opened"]
 
@@ -117,11 +120,23 @@ class Session:
     """The recovery started writing (the progress screen ran): quitting no longer says nothing was written."""
     recovery: Recovery | None = None
     """The engine's recovery, from the progress screen's first start on (finish finalizes it)."""
+    takeover: Interrupted | None = None
+    """A stopped recovery whose holder is gone, taken over from the welcome screen: its plan, resumed."""
 
     @property
     def journal(self) -> Path | None:
         """Apply's journal once apply ran (the recovery keeps it)."""
         return self.recovery.journal if self.recovery is not None else None
+
+    def take_over(self, stopped: Interrupted) -> None:
+        """Go on with a stopped recovery: its plan as applied, its backup proposed again, apply resumed."""
+        self.dry_run, self.takeover, self.plan = False, stopped, stopped.plan
+        self.restore = None
+        if stopped.state.backend is not None:
+            try:
+                self.restore = RestoreChoice(spec=parse_spec(stopped.state.backend))
+            except BadInputError:  # a damaged state proposes nothing: the operator types the spec
+                self.restore = None
 
     def choose_layout(self, choice: LayoutChoice) -> None:
         """A new layout: forget the mapping and plan made for the previous one."""

@@ -7,39 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rescue_tui.errors import BusyError, ExitCode
-from rescue_tui.lock import ENV, current_holder, recovery_lock
+from rescue_tui.lock import current_holder, recovery_lock
 from tests.conftest import ROOT
-
-HOLD = """
-import sys, time
-from rescue_tui.lock import recovery_lock
-with recovery_lock("apply", console="ttyS0"):
-    print("held", flush=True)
-    time.sleep(120)
-"""
-
-
-@pytest.fixture
-def lock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "run" / "recovery.lock"
-    monkeypatch.setenv(ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def other_holder(lock_file: Path) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, ENV: str(lock_file)})  # fmt: skip
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    yield proc
-    proc.kill()
-    proc.wait()
 
 
 def test_one_process_may_nest_its_holds_and_releases_at_the_outermost(lock_file: Path) -> None:

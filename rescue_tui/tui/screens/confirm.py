@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from rescue_tui.inventory.model import TargetDisk
 from rescue_tui.plan.model import Plan
 from rescue_tui.restore.model import Secret
-from rescue_tui.text import hostname_problem
+from rescue_tui.text import hostname_problem, printable
 from rescue_tui.tui.dialogs import MessageDialog, PassphraseDialog
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.units import human_size
@@ -78,8 +78,12 @@ a rehearsal: nothing is written whatever you type.
         found = inventory.by_name() if inventory else {}
         rehearsal = "DRY RUN (rehearsal): nothing will be written.  " if self.session.dry_run else ""
         yield self.header()
+        stopped = self.session.takeover
+        taking_over = ""
+        if stopped is not None:
+            taking_over = f"Taking over the {printable(stopped.describe())}: steps done before are skipped.\n"
         yield Static(
-            f"{rehearsal}A recovery of {plan.hostname} WIPES these {len(plan.disks)} disks:",
+            f"{taking_over}{rehearsal}A recovery of {plan.hostname} WIPES these {len(plan.disks)} disks:",
             id="confirm-title", classes="note error", markup=False,
         )  # fmt: skip
         yield Static("\n".join(destruction_lines(plan, found)), id="destroy", classes="note box", markup=False)

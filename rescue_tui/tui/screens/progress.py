@@ -25,7 +25,8 @@ from rescue_tui.errors import RescueError
 from rescue_tui.events import Notice, StepFailed, StepFinished, StepStarted
 from rescue_tui.plan.model import Plan
 from rescue_tui.recover.events import RecoveryEvent, RestoreDone, RestoreSampled, StageStarted
-from rescue_tui.recover.recovery import PLAN_FILE, Recovery, RecoveryRequest
+from rescue_tui.recover.interrupted import PLAN_FILE
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest
 from rescue_tui.restore.model import Credentials, ProgressEvent
 from rescue_tui.restore.progress import format_event
 from rescue_tui.tui.dialogs import ConfirmDialog
@@ -137,7 +138,8 @@ loader and the report.
         self.session.started = True
         self.running, self.finished, self.stage = True, False, "apply"
         self._stage("apply", f"Applying the plan of {self.plan.hostname}: do not power off.")
-        self.run_recovery(self.session.recovery, self.cancel, resume=self.tried)
+        resume = self.tried or self.session.takeover is not None  # a takeover goes on from the journal
+        self.run_recovery(self.session.recovery, self.cancel, resume=resume)
         self.tried = True
 
     def _request(self) -> RecoveryRequest:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from rescue_tui import __version__
 from rescue_tui.facts import read_facts
+from rescue_tui.recover.interrupted import Interrupted, find_interrupted
 from rescue_tui.text import printable
 from rescue_tui.tui.engine import find_layouts
 from rescue_tui.tui.screens.base import StepScreen
@@ -33,6 +34,7 @@ class WelcomeScreen(StepScreen):
     | r | recover |
     | s | shell |
     | f | follow the recovery another console runs |
+    | t | take over a recovery that stopped with its console gone |
     """
 
     STEP = "welcome"
@@ -46,6 +48,10 @@ nothing to any disk: use it to rehearse, or to check a layout.
 Recover takes the same steps, then asks where the backup is and for the
 host name typed; then it applies, restores and finalizes, with progress.
 Shell opens a root shell on this console; type exit to come back.
+Take over (t) appears when a recovery stopped and the console that ran it
+is gone (crashed, killed, its line lost): it goes on with the same plan,
+skipping the steps done before, once the backup is checked and the host
+name typed again.
 
 The lines above the choices say what rescue-tui found: the machine, the
 saved layouts and where they came from, the consoles and the network.
@@ -58,9 +64,18 @@ saved layouts and where they came from, the consoles and the network.
                 tooltip="A root shell on this console; exit it to come back."),
         Binding("f", "app.follow", "Follow", id="welcome.follow", show=False,
                 tooltip="Watch the recovery another console runs, read-only."),
+        Binding("t", "choose('takeover')", "Take over", id="welcome.takeover", show=False,
+                tooltip="Go on with a recovery whose console is gone (typed host name first)."),
     ]  # fmt: skip
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped: Interrupted | None = None
+        """A recovery that stopped with its holder gone, found when the screen was made."""
+
     def compose(self) -> ComposeResult:
+        if not self.session.options.dry_run:
+            self.stopped = find_interrupted(self.session.options.journal_dir)
         yield self.header()
         yield Static(self._facts(), id="facts", classes="note", markup=False)
         yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
@@ -98,6 +113,9 @@ saved layouts and where they came from, the consoles and the network.
         ]
         if holder := self.rescue.running_elsewhere():
             lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
+        elif self.stopped is not None:
+            for j, part in enumerate(textwrap.wrap(printable(f"{self.stopped.describe()}: t takes it over"), 68)[:2]):
+                lines.append(_field("Stopped" if j == 0 else "", part))
         if options.dry_run:
             lines.append(_field("Mode", "dry run only (--dry-run, rescue.dryrun): nothing will be written"))
         for i, notice in enumerate(options.notices[:3]):
@@ -111,7 +129,13 @@ saved layouts and where they came from, the consoles and the network.
         recover = "Recover this machine from a saved layout"
         if self.session.options.dry_run:
             recover += "  (not in a dry run)"
+        stopped = []
+        if self.stopped is not None:
+            stopped = [
+                Option(printable(f"Take over the stopped recovery of {self.stopped.plan.hostname}"), id="takeover")
+            ]
         return [
+            *stopped,
             Option("Dry run: walk from layout to plan, write nothing", id="dry"),
             Option(recover, id="recover", disabled=self.session.options.dry_run),
             Option("Shell: a root shell on this console", id="shell"),
@@ -123,12 +147,14 @@ saved layouts and where they came from, the consoles and the network.
         self.action_choose(event.option.id or "")
 
     def action_choose(self, choice: str) -> None:
-        holder = self.rescue.running_elsewhere() if choice == "recover" else None
+        holder = self.rescue.running_elsewhere() if choice in ("recover", "takeover") else None
         if holder is not None:
             self.rescue.show_error(
                 "A recovery is running",
                 [f"{holder.describe()}: one recovery at a time.", "Press f to follow it from this console."],
             )
+        elif choice == "takeover":
+            self._take_over()
         elif choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
             self.session.dry_run = choice == "dry"
             self.done()
@@ -138,3 +164,12 @@ saved layouts and where they came from, the consoles and the network.
             self.rescue.action_shell()
         elif choice == "quit":
             self.rescue.action_quit_app()
+
+    def _take_over(self) -> None:
+        """The stopped recovery, looked for again (it may have been taken over since the screen was drawn)."""
+        stopped = None if self.session.options.dry_run else find_interrupted(self.session.options.journal_dir)
+        if stopped is None:
+            self.rescue.show_error("Nothing to take over", ["No stopped recovery is waiting on this machine."])
+            return
+        self.session.take_over(stopped)
+        self.done()

@@ -15,8 +15,9 @@ from rescue_tui.finalize.finalizer import FinalizeOptions
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.plan.model import Plan
 from rescue_tui.recover.events import RecoveryEvent, RestoreDone, RestoreSampled, StageStarted, recovery_line
+from rescue_tui.recover.interrupted import PLAN_FILE
 from rescue_tui.recover.log import LOG_FILE, RecoveryLog
-from rescue_tui.recover.recovery import PLAN_FILE, Recovery, RecoveryRequest
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest
 from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import Phase, ProgressEvent
 from rescue_tui.restore.spec import parse_spec

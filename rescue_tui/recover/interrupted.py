@@ -1,0 +1,110 @@
+"""A recovery that stopped with nobody running it: what it left behind, so another console can take it over.
+
+A console that dies mid-recovery (a crash, a killed process, a lost serial
+line) leaves apply's journal, the plan beside it (``PLAN_FILE``) and this
+module's state file; the kernel drops its lock with the process. The next
+console to start, the same one restarted or the other one, finds it with
+:func:`find_interrupted` and may take it over: the same plan, resumed from
+the journal (steps done before are skipped), after the backup is chosen
+and the host name typed again. A recovery someone still runs is never
+offered: that one is followed, not taken over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from rescue_tui.errors import BadInputError, RescueError
+from rescue_tui.files import write_atomic
+from rescue_tui.inputs import read_json
+from rescue_tui.lock import current_holder
+from rescue_tui.plan.codec import read_plan
+from rescue_tui.plan.model import Plan
+
+log = logging.getLogger(__name__)
+
+STATE_FILE: Final = "recovery-state.json"
+PLAN_FILE: Final = "recovery-plan.json"
+"""The plan as applied, beside apply's journal: what ``rescue-tui apply PLAN --resume`` needs from a shell."""
+FINISHED: Final = "finished"
+"""The stage of a recovery whose finalize completed: nothing left to take over."""
+
+
+@dataclass(frozen=True)
+class RecoveryState:
+    """Where a recovery stands, rewritten at each of its stages."""
+
+    hostname: str
+    stage: str
+    """apply, mount, restore, done (finalize next), finalize, or ``finished``."""
+    backend: str | None
+    """The backup's spec text (no secret is ever part of it), None for storage only."""
+    holder: str
+    """Who ran it: command, console, pid and start (``Holder.describe``)."""
+    updated: str
+
+
+def write_state(journal_dir: Path, hostname: str, stage: str, backend: str | None, holder: str) -> None:
+    """Record the stage a recovery reached (a state that cannot be written never stops the recovery)."""
+    state = RecoveryState(hostname=hostname, stage=stage, backend=backend, holder=holder,
+                          updated=datetime.now(UTC).isoformat(timespec="seconds"))  # fmt: skip
+    try:
+        journal_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(journal_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
+    except (OSError, RescueError) as exc:
+        log.warning("recovery state not written: %s", exc)
+
+
+def read_state(path: Path) -> RecoveryState:
+    """The state file, checked field by field; BadInputError naming the file and the field."""
+    data = read_json(path, what="recovery state")
+    if not isinstance(data, dict):
+        raise BadInputError(f"{path}: not a recovery state (a JSON object)")
+    values: dict[str, str | None] = {}
+    for name in ("hostname", "stage", "backend", "holder", "updated"):
+        value = data.get(name)
+        if not (isinstance(value, str) or (name == "backend" and value is None)):
+            raise BadInputError(f"{path}: $.{name}: a string is needed")
+        values[name] = value
+    return RecoveryState(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A stopped recovery nobody holds: its state and its plan."""
+
+    state: RecoveryState
+    plan: Plan
+    plan_file: Path
+
+    def describe(self) -> str:
+        return f"recovery of {self.state.hostname} by {self.state.holder}, stopped during {self.state.stage}"
+
+
+def find_interrupted(journal_dir: Path) -> Interrupted | None:
+    """The recovery that stopped in ``journal_dir`` with its holder gone, if there is one.
+
+    None when none was started, it finished, someone still runs it, or what it left
+    cannot be read (logged: a damaged file is never taken over).
+    """
+    state_file = journal_dir / STATE_FILE
+    if not state_file.exists() or current_holder() is not None:
+        return None
+    try:
+        state = read_state(state_file)
+        if state.stage == FINISHED:
+            return None
+        plan = read_plan(journal_dir / PLAN_FILE)
+    except BadInputError as exc:
+        log.warning("a stopped recovery cannot be taken over: %s", exc.message)
+        return None
+    if plan.hostname != state.hostname:
+        log.warning("a stopped recovery cannot be taken over: %s is a plan of %s, not of %s",
+                    journal_dir / PLAN_FILE, plan.hostname, state.hostname)  # fmt: skip
+        return None
+    return Interrupted(state=state, plan=plan, plan_file=journal_dir / PLAN_FILE)

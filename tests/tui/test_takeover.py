@@ -1,0 +1,103 @@
+"""Taking over a recovery whose console is gone: the next console finds it, and goes on with the same plan
+after the backup's preflight and the typed host name, skipping the steps done before."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from rescue_tui.apply.executor import Prepared
+from rescue_tui.apply.journal import Journal
+from rescue_tui.errors import ApplyCancelledError
+from rescue_tui.events import Event, Listener, StepFinished
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest
+from rescue_tui.restore.spec import parse_spec
+from rescue_tui.tui.dialogs import ErrorDialog
+from rescue_tui.tui.screens.backend import BackendScreen
+from rescue_tui.tui.screens.confirm import ConfirmScreen
+from rescue_tui.tui.screens.progress import ProgressScreen
+from rescue_tui.tui.screens.welcome import WelcomeScreen
+from tests.tui import recorded
+from tests.tui.conftest import settle
+from tests.tui.test_recovery_screens import SIZE, recovery_app, tar_archive, text_of, wait_until
+
+PLAN = recorded.recorded_plan(Path("raid1-lvm.json"))
+DONE_BEFORE = 3
+
+
+def a_console_died_during_apply(tmp_path: Path, spec: str) -> None:
+    """The first console's recovery: 3 steps done, then nothing more (its process gone, the lock with it)."""
+    inner = recorded.JournaledApply()
+
+    def apply(prepared: Prepared, listener: Listener, cancel: threading.Event) -> Journal:
+        finished: list[Event] = []
+
+        def hear(event: Event) -> None:
+            listener(event)
+            if isinstance(event, StepFinished):
+                finished.append(event)
+                if len(finished) == DONE_BEFORE:
+                    cancel.set()
+
+        return inner(prepared, hear, cancel)
+
+    request = RecoveryRequest(plan=PLAN, target_root=tmp_path / "target", journal_dir=tmp_path / "journal",
+                              backend=parse_spec(spec))  # fmt: skip
+    with pytest.raises(ApplyCancelledError):
+        Recovery(request, stages=recorded.stages(apply=apply)).run()
+
+
+async def test_the_next_console_takes_over_a_stopped_recovery_and_skips_what_was_done(tmp_path: Path) -> None:
+    archive = tar_archive(tmp_path)
+    a_console_died_during_apply(tmp_path, f"tar:{archive}")
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        facts = text_of(app.screen.query_one("#facts", Static))
+        assert f"Stopped   recovery of {PLAN.hostname} by recover on " in facts
+        assert "stopped during apply: t takes it over" in facts.replace("\n         ", " ")
+        choices = app.screen.query_one("#choices", OptionList)
+        assert str(choices.get_option_at_index(0).prompt) == f"Take over the stopped recovery of {PLAN.hostname}"
+
+        await pilot.press("t")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BackendScreen)  # no layout, mapping or plan: the plan is the one applied
+        assert app.session.plan == PLAN and not app.session.dry_run
+        assert screen.query_one("#spec", Input).value == f"tar:{archive}"  # the backup it was restoring from
+
+        await pilot.press("p")
+        await settle(pilot)
+        assert "Preflight passed" in text_of(screen.query_one("#checks", Static))
+        await pilot.press("n")
+        assert isinstance(app.screen, ConfirmScreen)
+        title = text_of(app.screen.query_one("#confirm-title", Static))
+        assert title.startswith(f"Taking over the recovery of {PLAN.hostname} by recover on ")
+        assert "stopped during apply: steps done before are skipped." in title
+
+        await pilot.press(*PLAN.hostname, "enter")
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await wait_until(pilot)
+        assert progress.finished
+        steps = progress.query_one("#steps", OptionList)
+        marks = [str(steps.get_option_at_index(i).prompt)[:3] for i in range(len(PLAN.steps))]
+        assert marks == ["[=]"] * DONE_BEFORE + ["[x]"] * (len(PLAN.steps) - DONE_BEFORE)
+
+
+async def test_nothing_is_offered_when_no_recovery_stopped_and_t_says_so(tmp_path: Path) -> None:
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Stopped" not in text_of(app.screen.query_one("#facts", Static))
+        choices = app.screen.query_one("#choices", OptionList)
+        assert choices.get_option_at_index(0).id == "dry"
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "No stopped recovery" in text_of(app.screen.query_one("#message-text", Static))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.session.takeover is None and app.session.plan is None
