@@ -7,13 +7,17 @@ console to start, the same one restarted or the other one, finds it with
 :func:`find_interrupted` and may take it over: the same plan, resumed from
 the journal (steps done before are skipped), after the backup is chosen
 and the host name typed again. A recovery someone still runs is never
-offered: that one is followed, not taken over.
+offered: that one is followed, not taken over; nor is one whose console
+still runs (it stopped on an error, and its operator resumes it there). A
+holder that died may leave its tools running (a ``mkfs`` in its process
+group): the takeover waits for them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +29,7 @@ from rescue_tui.inputs import read_json
 from rescue_tui.lock import current_holder
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
+from rescue_tui.processes import group_members, is_running, this_process
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +52,17 @@ class RecoveryState:
     holder: str
     """Who ran it: command, console, pid and start (``Holder.describe``)."""
     updated: str
+    pid: int
+    pid_start: int
+    """The holder's process: pid and start time (clock ticks after boot), its identity in this boot."""
 
 
 def write_state(journal_dir: Path, hostname: str, stage: str, backend: str | None, holder: str) -> None:
-    """Record the stage a recovery reached (a state that cannot be written never stops the recovery)."""
-    state = RecoveryState(hostname=hostname, stage=stage, backend=backend, holder=holder,
-                          updated=datetime.now(UTC).isoformat(timespec="seconds"))  # fmt: skip
+    """Record the stage this process's recovery reached (a state that cannot be written never stops it)."""
+    me = this_process()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    state = RecoveryState(hostname=hostname, stage=stage, backend=backend, holder=holder, updated=now,
+                          pid=me.pid, pid_start=me.start)  # fmt: skip
     try:
         journal_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(journal_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
@@ -65,12 +75,17 @@ def read_state(path: Path) -> RecoveryState:
     data = read_json(path, what="recovery state")
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: not a recovery state (a JSON object)")
-    values: dict[str, str | None] = {}
+    values: dict[str, str | int | None] = {}
     for name in ("hostname", "stage", "backend", "holder", "updated"):
         value = data.get(name)
         if not (isinstance(value, str) or (name == "backend" and value is None)):
             raise BadInputError(f"{path}: $.{name}: a string is needed")
         values[name] = value
+    for name in ("pid", "pid_start"):
+        number = data.get(name)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise BadInputError(f"{path}: $.{name}: a whole number is needed")
+        values[name] = number
     return RecoveryState(**values)  # type: ignore[arg-type]
 
 
@@ -81,6 +96,8 @@ class Interrupted:
     state: RecoveryState
     plan: Plan
     plan_file: Path
+    still_running: tuple[str, ...] = ()
+    """Tools the dead holder started that still run (``mkfs.xfs (pid 812)``): the takeover waits for them."""
 
     def describe(self) -> str:
         return f"recovery of {self.state.hostname} by {self.state.holder}, stopped during {self.state.stage}"
@@ -89,15 +106,15 @@ class Interrupted:
 def find_interrupted(journal_dir: Path) -> Interrupted | None:
     """The recovery that stopped in ``journal_dir`` with its holder gone, if there is one.
 
-    None when none was started, it finished, someone still runs it, or what it left
-    cannot be read (logged: a damaged file is never taken over).
+    None when none was started, it finished, someone holds the lock, its console still
+    runs, or what it left cannot be read (logged: a damaged file is never taken over).
     """
     state_file = journal_dir / STATE_FILE
     if not state_file.exists() or current_holder() is not None:
         return None
     try:
         state = read_state(state_file)
-        if state.stage == FINISHED:
+        if state.stage == FINISHED or _console_runs(state):
             return None
         plan = read_plan(journal_dir / PLAN_FILE)
     except BadInputError as exc:
@@ -107,4 +124,10 @@ def find_interrupted(journal_dir: Path) -> Interrupted | None:
         log.warning("a stopped recovery cannot be taken over: %s is a plan of %s, not of %s",
                     journal_dir / PLAN_FILE, plan.hostname, state.hostname)  # fmt: skip
         return None
-    return Interrupted(state=state, plan=plan, plan_file=journal_dir / PLAN_FILE)
+    left = tuple(f"{p.name} (pid {p.pid})" for p in group_members(state.pid) if p.pid != os.getpid())
+    return Interrupted(state=state, plan=plan, plan_file=journal_dir / PLAN_FILE, still_running=left)
+
+
+def _console_runs(state: RecoveryState) -> bool:
+    """The process that ran the recovery is alive (and is not this one, which may take over its own stop)."""
+    return state.pid != os.getpid() and is_running(state.pid, state.pid_start)

@@ -3,6 +3,10 @@ after the backup's preflight and the typed host name, skipping the steps done be
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -20,9 +24,11 @@ from rescue_tui.tui.screens.backend import BackendScreen
 from rescue_tui.tui.screens.confirm import ConfirmScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
+from tests.conftest import ROOT
 from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.test_recovery_screens import SIZE, recovery_app, tar_archive, text_of, wait_until
+from tests.unit.recover.test_interrupted import CONSOLE
 
 PLAN = recorded.recorded_plan(Path("raid1-lvm.json"))
 DONE_BEFORE = 3
@@ -101,3 +107,26 @@ async def test_nothing_is_offered_when_no_recovery_stopped_and_t_says_so(tmp_pat
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
         assert app.session.takeover is None and app.session.plan is None
+
+
+async def test_a_dead_consoles_tools_still_running_are_named_and_the_takeover_waits(tmp_path: Path) -> None:
+    console = subprocess.Popen([sys.executable, "-c", CONSOLE, str(tmp_path / "journal")], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
+    assert console.stdout is not None
+    tool = int(console.stdout.readline())
+    try:
+        assert console.stdout.readline().strip() == "stopped"
+        console.kill()
+        console.wait()
+        app = recovery_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            facts = text_of(app.screen.query_one("#facts", Static)).replace("\n          ", " ")
+            assert f"its tools still run: sleep (pid {tool})" in facts, facts
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog)
+            shown = text_of(app.screen.query_one("#message-text", Static))
+            assert f"Still running: sleep (pid {tool})." in shown and "press t again" in shown
+            assert app.session.takeover is None
+    finally:
+        os.kill(tool, signal.SIGKILL)

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rescue_tui.text import printable
+
 
 class MessageDialog(ModalScreen[None]):
     """Lines to read; any of the close keys dismisses it.
@@ -28,8 +30,9 @@ class MessageDialog(ModalScreen[None]):
 
     def __init__(self, title: str, lines: Sequence[str], *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
-        self.title_text = title
-        self.lines = list(lines)
+        self.title_text = printable(title)
+        self.lines = [printable(part) for line in lines for part in line.split("\n")]
+        """As shown: a control character from a file or a tool's output never reaches the terminal raw."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes=f"dialog {self.KIND}") as box:

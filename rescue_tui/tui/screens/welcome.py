@@ -114,7 +114,10 @@ saved layouts and where they came from, the consoles and the network.
         if holder := self.rescue.running_elsewhere():
             lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
         elif self.stopped is not None:
-            for j, part in enumerate(textwrap.wrap(printable(f"{self.stopped.describe()}: t takes it over"), 68)[:2]):
+            what = f"{self.stopped.describe()}: t takes it over"
+            if self.stopped.still_running:
+                what = f"{self.stopped.describe()}; its tools still run: {', '.join(self.stopped.still_running)}"
+            for j, part in enumerate(textwrap.wrap(printable(what), 68)[:3]):
                 lines.append(_field("Stopped" if j == 0 else "", part))
         if options.dry_run:
             lines.append(_field("Mode", "dry run only (--dry-run, rescue.dryrun): nothing will be written"))
@@ -170,6 +173,13 @@ saved layouts and where they came from, the consoles and the network.
         stopped = None if self.session.options.dry_run else find_interrupted(self.session.options.journal_dir)
         if stopped is None:
             self.rescue.show_error("Nothing to take over", ["No stopped recovery is waiting on this machine."])
+            return
+        if stopped.still_running:  # a takeover now would write beside the dead console's tools
+            self.rescue.show_error(
+                "Not yet: its tools still run",
+                [f"The {stopped.describe()}.", f"Still running: {', '.join(stopped.still_running)}.",
+                 "Wait for them to end (or end them from a shell), then press t again."],
+            )  # fmt: skip
             return
         self.session.take_over(stopped)
         self.done()

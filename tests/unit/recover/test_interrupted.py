@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,7 @@ from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.events import Listener
 from rescue_tui.recover.interrupted import FINISHED, PLAN_FILE, STATE_FILE, find_interrupted, read_state
 from rescue_tui.recover.recovery import Recovery
-from tests.conftest import hold_lock
+from tests.conftest import ROOT, hold_lock
 from tests.tui import recorded
 from tests.unit.recover.test_recovery import PLAN, request
 
@@ -102,3 +107,49 @@ def test_a_state_file_with_a_missing_field_names_it(tmp_path: Path) -> None:
     path.write_text(json.dumps({"hostname": "h", "stage": "apply", "backend": None, "holder": "x"}))
     with pytest.raises(BadInputError, match=r"recovery-state.json: \$.updated: a string is needed"):
         read_state(path)
+
+
+CONSOLE = """
+import pathlib, subprocess, sys
+from rescue_tui.errors import RescueError
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest
+from tests.tui import recorded
+
+def apply(prepared, listener, cancel):
+    tool = subprocess.Popen(["sleep", "120"])  # a tool the recovery started, still running when its console dies
+    print(tool.pid, flush=True)
+    raise RescueError("apply: s004 failed")
+
+plan = recorded.recorded_plan(pathlib.Path("raid1-lvm.json"))
+request = RecoveryRequest(plan=plan, journal_dir=pathlib.Path(sys.argv[1]))
+try:
+    Recovery(request, stages=recorded.stages(apply=apply)).run()
+except RescueError:
+    print("stopped", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_console_still_running_keeps_its_stopped_recovery_and_a_dead_ones_tools_are_waited_for(
+    tmp_path: Path,
+) -> None:
+    """Stopped on an error, its console alive: its operator resumes there. Dead: offered, once its tools end."""
+    journal = tmp_path / "journal"
+    console = subprocess.Popen([sys.executable, "-c", CONSOLE, str(journal)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
+    assert console.stdout is not None
+    tool = int(console.stdout.readline())
+    try:
+        assert console.stdout.readline().strip() == "stopped"
+        assert find_interrupted(journal) is None  # not held, not finished, but its console is alive
+        console.kill()
+        console.wait()
+        found = find_interrupted(journal)
+        assert found is not None and found.state.pid == console.pid
+        assert found.still_running == (f"sleep (pid {tool})",)
+    finally:
+        os.kill(tool, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while (found := find_interrupted(journal)) is not None and found.still_running and time.monotonic() < deadline:
+        time.sleep(0.05)  # the killed tool is reaped by init
+    assert found is not None and found.still_running == ()
