@@ -22,11 +22,13 @@ from rescue_tui.restore.spec import parse_spec
 from rescue_tui.tui.dialogs import ErrorDialog
 from rescue_tui.tui.screens.backend import BackendScreen
 from rescue_tui.tui.screens.confirm import ConfirmScreen
+from rescue_tui.tui.screens.follow import FollowScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
 from tests.conftest import ROOT
 from tests.tui import recorded
 from tests.tui.conftest import settle
+from tests.tui.test_follow import wait_for
 from tests.tui.test_recovery_screens import SIZE, recovery_app, tar_archive, text_of, wait_until
 from tests.unit.recover.test_interrupted import CONSOLE
 
@@ -130,3 +132,49 @@ async def test_a_dead_consoles_tools_still_running_are_named_and_the_takeover_wa
             assert app.session.takeover is None
     finally:
         os.kill(tool, signal.SIGKILL)
+
+
+RUNNING_CONSOLE = """
+import pathlib, sys
+from rescue_tui.recover.recovery import Recovery, RecoveryRequest
+from tests.tui import recorded
+
+def apply(prepared, listener, cancel):
+    print("applying", flush=True)
+    sys.stdin.read()  # the console works on until it is killed
+
+plan = recorded.recorded_plan(pathlib.Path("raid1-lvm.json"))
+Recovery(RecoveryRequest(plan=plan, journal_dir=pathlib.Path(sys.argv[1])), stages=recorded.stages(apply=apply)).run()
+"""
+
+
+async def test_following_a_console_that_dies_ends_in_its_takeover_from_this_one(tmp_path: Path) -> None:
+    journal = tmp_path / "journal"
+    console = subprocess.Popen([sys.executable, "-c", RUNNING_CONSOLE, str(journal)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
+    assert console.stdout is not None and console.stdout.readline().strip() == "applying"
+    app = recovery_app(tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert "Running   recover on " in text_of(app.screen.query_one("#facts", Static))
+            await pilot.press("f")
+            await pilot.pause()
+            assert isinstance(app.screen, FollowScreen)
+            state = app.screen.query_one("#follow-state", Static)
+            console.kill()  # the other console crashes mid-apply
+            console.wait()
+            await wait_for(pilot, lambda: "t takes it over here" in text_of(state), "the takeover hint")
+            await pilot.press("escape")
+            await pilot.pause()
+            welcome = app.screen
+            assert isinstance(welcome, WelcomeScreen)
+            facts = text_of(welcome.query_one("#facts", Static))
+            assert "Running" not in facts and f"Stopped   recovery of {PLAN.hostname} by recover on " in facts
+            choices = welcome.query_one("#choices", OptionList)
+            assert choices.get_option_at_index(0).id == "takeover"
+            await pilot.press("enter")  # the first choice, highlighted
+            await settle(pilot)
+            assert isinstance(app.screen, BackendScreen) and app.session.plan == PLAN
+    finally:
+        console.kill()
+        console.wait()

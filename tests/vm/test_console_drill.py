@@ -9,6 +9,9 @@ welcome, layout, mapping (one target chosen by keys), plan, backend (tar, prefli
 (the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
 finish screen. The disks then boot alone to the restored system's login prompt. While it
 runs, a second writer from a shell is refused, naming the console that holds the recovery.
+On UEFI the console is killed mid-apply (as in a crash): systemd starts it again, and by
+keys it takes the stopped recovery over (backup proposed again, preflight, typed host name)
+and goes on from apply's journal.
 
 The one thing not done by keys: the original system's fstab is written into the restored tree
 before finalize (``recovered`` explains why: one archive serves both layouts).
@@ -100,7 +103,11 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     # One recovery at a time: a second writer from the shell (tty2's, here the test's) is refused, naming this one.
     rc, said = vm.run("rescue-tui umount --target-root /mnt/target")
     assert rc == 2 and "umount: refused: a recovery is running on this machine: recover on ttyS0" in said, said
+    if vm.firmware == "uefi":
+        console = kill_the_console_and_take_over(vm, hostname)
     console.wait("Recovery done: n goes on to finalize", timeout=2400, fail=FAILED)
+    if vm.firmware == "uefi":
+        assert_taken_over(vm, hostname)
     record_timing(f"{vm.firmware} console: apply, mount, restore", time.monotonic() - mark)
 
     vm.push({"fstab": case.fstab.encode()}, f"{TARGET}/etc")
@@ -124,3 +131,42 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     disks = [d.path for d in vm.disks if d.serial != "backup"]
     vm.kill()
     assert_restored_system(vm, case, disks, tmp_path / "restored", request)
+
+
+DONE_BEFORE_THE_CRASH = 3
+"""Apply steps done when the console is killed (the UEFI drill)."""
+
+
+def kill_the_console_and_take_over(vm: Machine, hostname: str) -> SerialConsole:
+    """The console dies mid-apply (SIGKILL, as in a crash), systemd starts it again, and it takes the recovery
+    over by keys: its welcome names the stopped recovery, t goes to the backend (proposed again), the preflight,
+    the typed host name; apply goes on from its journal. The console from then on."""
+    vm.check(
+        f'for i in $(seq 1 3000); do [ $(cat /run/rescue-tui/apply-*.jsonl 2>/dev/null | grep -c \'"event": "done"\')'
+        f" -ge {DONE_BEFORE_THE_CRASH} ] && break; sleep 0.1; done",
+        timeout=900,
+    )
+    pid = int(vm.check("systemctl show -p MainPID --value rescue-tui@ttyS0").strip())
+    console = SerialConsole(vm)
+    vm.check(f"kill -9 {pid}")
+    console.wait("Stopped   recovery of", timeout=180, fail=FAILED)
+    vm.check(f"while pgrep -g {pid} >/dev/null; do sleep 0.5; done", timeout=900)  # the dead console's tools end
+    console.press("t")
+    console.wait("rescue-tui: backend", "tar:/mnt/backup/debian.tar.zst", fail=FAILED)
+    console.press(ENTER)  # tar, highlighted: the spec field, with the spec the recovery had
+    time.sleep(1.0)
+    console.press(ENTER)
+    console.wait("Preflight passed", timeout=900, fail=FAILED)
+    console.press(CTRL_N)
+    console.wait("rescue-tui: confirm", "Taking over the recovery of", fail=FAILED)
+    console.type(hostname)
+    console.press(ENTER)
+    console.wait("rescue-tui: recovery", fail=FAILED)
+    return console
+
+
+def assert_taken_over(vm: Machine, hostname: str) -> None:
+    """The recovery's log: the first console's start, the second's, and apply going on from the journal."""
+    log = vm.read_text("/run/rescue-tui/recovery.log")
+    assert log.count(f"== recovery of {hostname}: recover on ttyS0") == 2, log[-3000:]
+    assert "starts again from the wipe" in log or "done before (journal)" in log, log[-3000:]

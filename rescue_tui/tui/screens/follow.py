@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Log, Static
 
 from rescue_tui.lock import Holder, current_holder
+from rescue_tui.recover.interrupted import find_interrupted
 from rescue_tui.text import printable
 
 if TYPE_CHECKING:
@@ -87,12 +88,16 @@ console that ran it shows the rest (the report, the reboot).
             self.query_one("#following", Static).update(self._following_text())
         if running != self.recovery_running:
             self.recovery_running = running
-            self.query_one("#follow-state", Static).update(
-                ""
-                if running
-                else "Nothing runs now: the recovery ended, stopped, or waits on its console "
-                "for the next step (finalize). The log goes on here if it does."
-            )
+            self.query_one("#follow-state", Static).update("" if running else self._why_nothing_runs())
+
+    def _why_nothing_runs(self) -> str:
+        stopped = find_interrupted(self.log_path.parent)
+        if stopped is not None:
+            return "The recovery stopped and the console that ran it is gone: Esc, then t takes it over here."
+        return (
+            "Nothing runs now: the recovery ended, stopped, or waits on its console "
+            "for the next step (finalize). The log goes on here if it does."
+        )
 
     def _new_lines(self) -> list[str]:
         try:

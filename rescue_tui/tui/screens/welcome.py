@@ -81,6 +81,22 @@ saved layouts and where they came from, the consoles and the network.
         yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
         yield self.footer()
 
+    def on_screen_resume(self) -> None:
+        """Back from another screen (following a recovery, a dialog): what runs or stopped may have changed."""
+        super().on_screen_resume()
+        if not self.is_mounted:
+            return
+        if not self.session.options.dry_run:
+            self.stopped = find_interrupted(self.session.options.journal_dir)
+        self.query_one("#facts", Static).update(self._facts())
+        choices = self.query_one("#choices", OptionList)
+        highlighted = choices.highlighted_option.id if choices.highlighted_option else None
+        choices.clear_options()
+        choices.add_options(self._choices())
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        # a takeover on offer comes first and is what Enter does; otherwise the highlight stays where it was
+        choices.highlighted = 0 if self.stopped is not None or highlighted not in ids else ids.index(highlighted)
+
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)
         choices.border_title = "What do you want to do?"
