@@ -39,8 +39,11 @@ log = logging.getLogger(__name__)
 STATE_DIR = Path("/run/rescue-tui")
 REFUSED = "Unattended recovery stopped before writing anything:"
 FAILED = "Unattended recovery FAILED after it started writing:"
-RESUME = "  apply's journal, the plan and this log are in /run/rescue-tui: rescue-tui recover PLAN --resume goes on"
-"""After a failure: where to go on from (``recover/interrupted.PLAN_FILE`` is the plan)."""
+RESUME = (
+    "  to go on: Enter here, then t takes the recovery over (apply's journal, the plan and this log"
+    " are in /run/rescue-tui)"
+)
+"""After a failure: how to go on (the console that ran it offers the takeover, ``recover/interrupted.py``)."""
 Status = Literal["recovered", "refused", "failed", "dry-run"]
 POLL = 0.5
 """How often a following console looks at the log (seconds)."""

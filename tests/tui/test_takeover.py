@@ -23,6 +23,7 @@ from rescue_tui.tui.dialogs import ErrorDialog
 from rescue_tui.tui.screens.backend import BackendScreen
 from rescue_tui.tui.screens.confirm import ConfirmScreen
 from rescue_tui.tui.screens.follow import FollowScreen
+from rescue_tui.tui.screens.layout import LayoutScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.screens.welcome import WelcomeScreen
 from tests.conftest import ROOT
@@ -178,3 +179,18 @@ async def test_following_a_console_that_dies_ends_in_its_takeover_from_this_one(
     finally:
         console.kill()
         console.wait()
+
+
+async def test_back_from_a_takeover_a_new_recovery_walks_from_the_layout(tmp_path: Path) -> None:
+    a_console_died_during_apply(tmp_path, f"tar:{tar_archive(tmp_path)}")
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, BackendScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, LayoutScreen) and app.session.takeover is None

@@ -176,6 +176,7 @@ saved layouts and where they came from, the consoles and the network.
             self._take_over()
         elif choice == "dry" or (choice == "recover" and not self.session.options.dry_run):
             self.session.dry_run = choice == "dry"
+            self.session.takeover = None  # back from a takeover's backend screen: this walk starts at the layout
             self.done()
         elif choice == "recover":
             self.rescue.show_error("Not in a dry run", ["rescue-tui was started for a dry run: choose Dry run."])
