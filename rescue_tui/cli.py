@@ -27,6 +27,7 @@ from rescue_tui.tui.command import add_tui_parser
 log = logging.getLogger("rescue_tui")
 
 Handler = Callable[[argparse.Namespace], int]
+CROSS_CHECK_HELP = "also populate blivet and note where it sees a device otherwise than blkid (slower)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +65,7 @@ def _layout_capture(args: argparse.Namespace) -> int:
     from rescue_tui.layout.capture import capture_system
     from rescue_tui.layout.codec import dump_layout, write_layout
 
-    layout = capture_system(hostname=args.hostname, devices=args.device or None)
+    layout = capture_system(hostname=args.hostname, devices=args.device or None, cross_check=args.cross_check)
     if args.output:
         write_layout(layout, args.output)
         print(f"{args.output}: {len(layout.items)} items captured", file=sys.stderr)
@@ -79,7 +80,7 @@ def _layout_check(args: argparse.Namespace) -> int:
     from rescue_tui.layout.validate import load_valid_layout
 
     saved = load_valid_layout(args.file)
-    current = capture_system(hostname=saved.machine.hostname, devices=args.device or None)
+    current = capture_system(hostname=saved.machine.hostname, devices=args.device or None, cross_check=args.cross_check)
     differences = compare_layouts(saved, current)
     if not differences:
         print(f"{args.file}: storage matches the saved layout")
@@ -204,11 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     p.add_argument("--hostname", help="host name to record (default: this host's)")
     p.add_argument("--device", action="append", metavar="DEV", help="capture only this disk (repeatable)")
+    p.add_argument("--cross-check", action="store_true", help=CROSS_CHECK_HELP)
     p.set_defaults(handler=_layout_capture)
 
     p = layout_cmds.add_parser("check", help="compare the running system with a saved layout; exit 1 on drift")
     p.add_argument("file", type=Path)
     p.add_argument("--device", action="append", metavar="DEV", help="compare only this disk (repeatable)")
+    p.add_argument("--cross-check", action="store_true", help=CROSS_CHECK_HELP)
     p.set_defaults(handler=_layout_check)
 
     p = layout_cmds.add_parser("import-rear", help="convert ReaR's disklayout.conf into a layout")

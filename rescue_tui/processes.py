@@ -20,6 +20,8 @@ class ProcessStat:
 
     pid: int
     name: str
+    state: str
+    """R, S, D, Z (a zombie: dead, holding nothing, not yet reaped)..."""
     pgrp: int
     start: int
     """Clock ticks after boot at which the process started."""
@@ -35,7 +37,7 @@ def parse_stat(text: str) -> ProcessStat | None:
     try:
         # after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
         # cutime cstime priority nice num_threads itrealvalue starttime
-        return ProcessStat(pid=int(pid_text), name=name, pgrp=int(fields[2]), start=int(fields[19]))
+        return ProcessStat(pid=int(pid_text), name=name, state=fields[0], pgrp=int(fields[2]), start=int(fields[19]))
     except ValueError:
         return None
 
@@ -51,19 +53,20 @@ def stat(pid: int, proc: Path = PROC) -> ProcessStat | None:
 def this_process() -> ProcessStat:
     """This process's identity (pid and start time)."""
     me = stat(os.getpid())
-    return me or ProcessStat(pid=os.getpid(), name="?", pgrp=os.getpgrp(), start=0)
+    return me or ProcessStat(pid=os.getpid(), name="?", state="R", pgrp=os.getpgrp(), start=0)
 
 
 def is_running(pid: int, start: int, proc: Path = PROC) -> bool:
-    """The process that was ``pid`` at ``start`` still runs (a reused pid does not count)."""
+    """The process that was ``pid`` at ``start`` still runs (a reused pid, or a zombie, does not count)."""
     now = stat(pid, proc)
-    return now is not None and now.start == start
+    return now is not None and now.start == start and now.state != "Z"
 
 
 def group_members(pgrp: int, proc: Path = PROC) -> list[ProcessStat]:
-    """The processes of process group ``pgrp``: what a dead group leader left running (its tools)."""
+    """The live processes of process group ``pgrp``: what a dead group leader left running (its tools)."""
     members = []
     for entry in os.listdir(proc):
-        if entry.isdigit() and (found := stat(int(entry), proc)) is not None and found.pgrp == pgrp:
+        found = stat(int(entry), proc) if entry.isdigit() else None
+        if found is not None and found.pgrp == pgrp and found.state != "Z":
             members.append(found)
     return sorted(members, key=lambda p: p.pid)

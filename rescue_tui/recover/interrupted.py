@@ -124,7 +124,9 @@ def find_interrupted(journal_dir: Path) -> Interrupted | None:
         log.warning("a stopped recovery cannot be taken over: %s is a plan of %s, not of %s",
                     journal_dir / PLAN_FILE, plan.hostname, state.hostname)  # fmt: skip
         return None
-    left = tuple(f"{p.name} (pid {p.pid})" for p in group_members(state.pid) if p.pid != os.getpid())
+    left: tuple[str, ...] = ()
+    if state.pid != os.getpid():  # this process's own stop: its run returned, its tools with it
+        left = tuple(f"{p.name} (pid {p.pid})" for p in group_members(state.pid))
     return Interrupted(state=state, plan=plan, plan_file=journal_dir / PLAN_FILE, still_running=left)
 
 

@@ -208,7 +208,7 @@ def test_partition_tables_are_read_exactly_from_the_device(tables: dict[str, str
 def test_blivet_reads_the_partition_flags_the_builder_derives(tables: dict[str, str], tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.touch()
-    probes = collect_probes(devices=list(tables.values()), fstab_path=empty, crypttab_path=empty)
+    probes = collect_probes(devices=list(tables.values()), fstab_path=empty, crypttab_path=empty, use_blivet=True)
     if probes.blivet is None:  # e.g. LVM metadata on some other loop device and no device-mapper here
         pytest.skip("; ".join(note for note in probes.notes if "blivet" in note))
     seen = {path: facts["flags"] for path, facts in probes.blivet["partitions"].items()}

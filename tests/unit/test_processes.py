@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from rescue_tui.processes import group_members, is_running, parse_stat, stat, this_process
 
@@ -13,7 +14,13 @@ def test_a_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
     line = f"4242 (evil) 1 2 (x) S 1 777 777 0 -1 4194560 {' '.join(['0'] * 12)} 123456 {' '.join(['0'] * 20)}"
     parsed = parse_stat(line)
     assert parsed is not None
-    assert (parsed.pid, parsed.name, parsed.pgrp, parsed.start) == (4242, "evil) 1 2 (x", 777, 123456)
+    assert (parsed.pid, parsed.name, parsed.state, parsed.pgrp, parsed.start) == (
+        4242,
+        "evil) 1 2 (x",
+        "S",
+        777,
+        123456,
+    )
 
 
 def test_what_is_not_a_stat_line_is_none() -> None:
@@ -45,3 +52,13 @@ def test_a_dead_leaders_group_keeps_the_tools_it_started() -> None:
         assert [(p.pid, p.name) for p in left] == [(tool, "sleep")]
     finally:
         os.kill(tool, 9)
+
+
+def test_a_zombie_is_not_running() -> None:
+    child = subprocess.Popen(["true"])  # exits at once; not waited for, it stays a zombie
+    deadline = time.monotonic() + 10
+    while (seen := stat(child.pid)) is not None and seen.state != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen is not None and seen.state == "Z"
+    assert not is_running(child.pid, seen.start)
+    child.wait()

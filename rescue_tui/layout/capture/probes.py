@@ -184,7 +184,7 @@ def collect_probes(
     hostname: str | None = None,
     fstab_path: Path = Path("/etc/fstab"),
     crypttab_path: Path = Path("/etc/crypttab"),
-    use_blivet: bool = True,
+    use_blivet: bool = False,
 ) -> ProbeSet:
     """Probe the disks to capture (``devices``, or every real disk) and what lies on them."""
     col = _Collector()

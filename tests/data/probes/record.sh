@@ -75,7 +75,7 @@ import sys
 from pathlib import Path
 from rescue_tui.layout.capture.probes import collect_probes
 work, target, *devices = sys.argv[1:]
-probes = collect_probes(devices=devices, hostname="testhost", fstab_path=Path(work, "fstab"), crypttab_path=Path(work, "crypttab"))
+probes = collect_probes(devices=devices, hostname="testhost", fstab_path=Path(work, "fstab"), crypttab_path=Path(work, "crypttab"), use_blivet=True)
 Path(target).write_text(probes.to_json())
 PY
 detach_all; rm -f "$work"/*.img
@@ -129,6 +129,6 @@ import sys
 from pathlib import Path
 from rescue_tui.layout.capture.probes import collect_probes
 work, target, *devices = sys.argv[1:]
-probes = collect_probes(devices=devices, hostname="testhost", fstab_path=Path(work, "empty"), crypttab_path=Path(work, "empty"))
+probes = collect_probes(devices=devices, hostname="testhost", fstab_path=Path(work, "empty"), crypttab_path=Path(work, "empty"), use_blivet=True)
 Path(target).write_text(probes.to_json())
 PY
