@@ -130,15 +130,18 @@ def test_capture_says_one_line_on_the_terminal_and_keeps_library_noise_in_the_lo
 
 
 def test_the_cross_check_asks_blivet_and_changes_nothing_but_its_notes(captured: dict[str, Any]) -> None:
-    """The same items either way; with the cross-check blivet populated (no "not consulted"), and what it
-    said are disagreements with blkid only. Seen here: on some runs blivet 3.7.1 reports no format on the
-    thin LV that holds btrfs (it reads udev's database, which may lag); the cross-check says so."""
+    """The same items either way; what the cross-check adds are notes, never a failed capture.
+
+    Seen here with blivet 3.7.1 on this storage, from run to run: a clean populate; a populate that sees
+    no format on the thin LV holding btrfs (it reads udev's database, which may lag); and a populate that
+    fails ("failed to add parent data of device cryptdata": the LUKS on the named md array). Each is one
+    note in the layout's origin, and the capture goes on."""
     plain, checked = captured["json"], captured["checked_json"]
     assert checked["items"] == plain["items"]
     assert not [n for n in plain["origin"].get("notes", []) if "blivet" in n]  # not asked by default
     said = [n for n in checked["origin"].get("notes", []) if "blivet" in n]
-    assert all(re.match(r"/dev/\S+: blivet (sees .* where blkid sees|reads UUID .* where blkid reads) ", n)
-               for n in said), said  # fmt: skip
+    disagreement = r"/dev/\S+: blivet (sees .* where blkid sees|reads UUID .* where blkid reads) "
+    assert all(re.match(disagreement, n) or n.startswith("blivet not consulted: populate failed: ") for n in said), said
 
 
 def test_the_captured_layout_validates_on_the_host_and_in_the_guest(captured: dict[str, Any]) -> None:
