@@ -74,8 +74,17 @@ def test_a_serial_session_is_ascii_16_colours_silent_when_idle_and_walkable_by_k
     assert sgr_codes(transcript) <= ALLOWED_SGR, sorted(sgr_codes(transcript) - ALLOWED_SGR)
 
 
+def _tmux(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """tmux on a server of this session's own (``-L name``): killing the last session of a shared server
+    ends that server while the next ``new-session`` may be connecting to it (a race seen in CI)."""
+    done = subprocess.run(["tmux", "-L", name, *args], capture_output=True, text=True)
+    if check and done.returncode != 0:
+        pytest.fail(f"tmux {' '.join(args[:1])} exited {done.returncode}: {done.stderr.strip()}")
+    return done
+
+
 def _capture(name: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-e", "-t", name], capture_output=True, text=True).stdout
+    return _tmux(name, "capture-pane", "-p", "-e", "-t", name, check=False).stdout
 
 
 def _settled(name: str, expect: str = "", timeout: float = 90.0) -> str:
@@ -107,15 +116,15 @@ def test_the_lean_output_draws_exactly_what_textual_draws() -> None:
     for raw in ("1", "0"):
         name = f"rescue-tui-test-{os.getpid()}-{raw}"
         command = f"cd {ROOT} && TERM=linux RESCUE_TUI_RAW_OUTPUT={raw} {' '.join(rescue_tui_argv())}; sleep 30"
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command], check=True)
+        _tmux(name, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
         try:
             _settled(name, "rescue-tui: welcome")
             for key, expect in keys:
-                subprocess.run(["tmux", "send-keys", "-t", name, key], check=True)
+                _tmux(name, "send-keys", "-t", name, key)
                 _settled(name, expect)
             panes.append(_capture(name))
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+            _tmux(name, "kill-server", check=False)
     assert "rescue-tui: plan" in panes[0]
     assert panes[1] == panes[0]
 
