@@ -6,6 +6,7 @@ touch it (they post messages, and the ``@on`` handlers store the answers).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,13 +131,10 @@ class Session:
 
     def take_over(self, stopped: Interrupted) -> None:
         """Go on with a stopped recovery: its plan as applied, its backup proposed again, apply resumed."""
-        self.dry_run, self.takeover, self.plan = False, stopped, stopped.plan
-        self.restore = None
+        self.dry_run, self.takeover, self.plan, self.restore = False, stopped, stopped.plan, None
         if stopped.state.backend is not None:
-            try:
+            with contextlib.suppress(BadInputError):  # a damaged state proposes nothing: the operator types it
                 self.restore = RestoreChoice(spec=parse_spec(stopped.state.backend))
-            except BadInputError:  # a damaged state proposes nothing: the operator types the spec
-                self.restore = None
 
     def choose_layout(self, choice: LayoutChoice) -> None:
         """A new layout: forget the mapping and plan made for the previous one."""

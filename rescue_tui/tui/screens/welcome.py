@@ -71,11 +71,16 @@ saved layouts and where they came from, the consoles and the network.
     def __init__(self) -> None:
         super().__init__()
         self.stopped: Interrupted | None = None
-        """A recovery that stopped with its holder gone, found when the screen was made."""
+        """A recovery that stopped with its holder gone, found when the screen was drawn."""
+        self.shown = False
+        """The screen was shown once: a later resume is a return, and looks again."""
+
+    def _find_stopped(self) -> Interrupted | None:
+        """A stopped recovery to offer (never in a dry run, which writes nothing)."""
+        return None if self.session.options.dry_run else find_interrupted(self.session.options.journal_dir)
 
     def compose(self) -> ComposeResult:
-        if not self.session.options.dry_run:
-            self.stopped = find_interrupted(self.session.options.journal_dir)
+        self.stopped = self._find_stopped()
         yield self.header()
         yield Static(self._facts(), id="facts", classes="note", markup=False)
         yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
@@ -84,10 +89,10 @@ saved layouts and where they came from, the consoles and the network.
     def on_screen_resume(self) -> None:
         """Back from another screen (following a recovery, a dialog): what runs or stopped may have changed."""
         super().on_screen_resume()
-        if not self.is_mounted:
+        if not self.shown:  # the first show: compose just looked
+            self.shown = True
             return
-        if not self.session.options.dry_run:
-            self.stopped = find_interrupted(self.session.options.journal_dir)
+        self.stopped = self._find_stopped()
         self.query_one("#facts", Static).update(self._facts())
         choices = self.query_one("#choices", OptionList)
         highlighted = choices.highlighted_option.id if choices.highlighted_option else None
@@ -130,10 +135,9 @@ saved layouts and where they came from, the consoles and the network.
         if holder := self.rescue.running_elsewhere():
             lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
         elif self.stopped is not None:
-            what = f"{self.stopped.describe()}: t takes it over"
-            if self.stopped.still_running:
-                what = f"{self.stopped.describe()}; its tools still run: {', '.join(self.stopped.still_running)}"
-            for j, part in enumerate(textwrap.wrap(printable(what), 68)[:3]):
+            left = self.stopped.still_running
+            then = f"; its tools still run: {', '.join(left)}" if left else ": t takes it over"
+            for j, part in enumerate(textwrap.wrap(printable(self.stopped.describe() + then), 68)[:3]):
                 lines.append(_field("Stopped" if j == 0 else "", part))
         if options.dry_run:
             lines.append(_field("Mode", "dry run only (--dry-run, rescue.dryrun): nothing will be written"))
@@ -187,7 +191,7 @@ saved layouts and where they came from, the consoles and the network.
 
     def _take_over(self) -> None:
         """The stopped recovery, looked for again (it may have been taken over since the screen was drawn)."""
-        stopped = None if self.session.options.dry_run else find_interrupted(self.session.options.journal_dir)
+        stopped = self._find_stopped()
         if stopped is None:
             self.rescue.show_error("Nothing to take over", ["No stopped recovery is waiting on this machine."])
             return
