@@ -27,6 +27,7 @@ from rescue_tui.layout.model import (
     PartitionTable,
     Swap,
 )
+from rescue_tui.plan.md_geometry import raid1_size
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "layouts" / "vm"
 MiB = 1024 * 1024
@@ -47,19 +48,22 @@ def uuid(n: int) -> str:
 
 def gpt_disk(name: str, size_mib: int, parts: list[tuple[int, str, str, tuple[str, ...]]], n: int) -> list[Item]:
     """A GPT disk with partitions (size MiB or 0 for the rest, type GUID, name, flags), 1 MiB aligned."""
-    sep = "p" if name[-1].isdigit() else ""
-    items: list[Item] = [
-        Disk(id=name, name=name, path=f"/dev/{name}", size=size_mib * MiB, serial=f"ORIG-{name.upper()}"),
-        PartitionTable(id=f"{name}-gpt", device=name, label="gpt", disk_guid=uuid(n * 100)),
-    ]
+    disk = Disk(id=name, name=name, path=f"/dev/{name}", size=size_mib * MiB, serial=f"ORIG-{name.upper()}")
+    return [disk, *gpt_table(name, size_mib * S, parts, n)]
+
+
+def gpt_table(device: str, sectors: int, parts: list[tuple[int, str, str, tuple[str, ...]]], n: int) -> list[Item]:
+    """A GPT on ``device`` (a disk or a partitioned md array of ``sectors``) and its partitions."""
+    sep = "p" if device[-1].isdigit() else ""
+    items: list[Item] = [PartitionTable(id=f"{device}-gpt", device=device, label="gpt", disk_guid=uuid(n * 100))]
     start = S
-    last = size_mib * S - 34
+    last = sectors - 34
     for number, (size, gpt_type, label, flags) in enumerate(parts, 1):
         length = size * S if size else (last - start + 1) // S * S
         items.append(
             Partition(
-                id=f"{name}{sep}{number}",
-                table=f"{name}-gpt",
+                id=f"{device}{sep}{number}",
+                table=f"{device}-gpt",
                 number=number,
                 start=start,
                 size=length,
@@ -67,7 +71,7 @@ def gpt_disk(name: str, size_mib: int, parts: list[tuple[int, str, str, tuple[st
                 name=label,
                 partuuid=uuid(n * 100 + number),
                 flags=flags,
-                path=f"/dev/{name}{sep}{number}",
+                path=f"/dev/{device}{sep}{number}",
             )
         )
         start += length
@@ -239,12 +243,48 @@ def mbr_logical() -> Layout:
     return layout("vm-mbr", "bios", items, ("sda",))
 
 
+def md_whole_disk_partitioned() -> Layout:
+    """ReaR's whole-disk RAID: md RAID1 (metadata 1.0) on the bare disks, the partitions on the array."""
+    size = 1536 * MiB
+    items: list[Item] = [
+        Disk(id=name, name=name, path=f"/dev/{name}", size=size, serial=f"ORIG-WD{name[-1].upper()}")
+        for name in ("sda", "sdb")
+    ]
+    items += [
+        MdArray(
+            id="md127",
+            name="md127",
+            level="raid1",
+            members=("sda", "sdb"),
+            metadata="1.0",
+            uuid="5a6b7c8d:11223344:55667788:99aabbcc",
+            array_name="vm-wholedisk:root",
+            path="/dev/md127",
+        ),
+    ]
+    parts = [(1, BIOS, "bios", ("bios_grub",)), (256, LINUX, "boot", ()), (0, LVM, "lvm", ("lvm",))]
+    items += gpt_table("md127", raid1_size([size, size], "1.0") // 512, parts, 5)
+    items += [
+        LvmPv(id="pv", device="md127p3"),
+        LvmVg(id="vg", name="vg_wd", pvs=("pv",)),
+        LvmLv(id="lv-root", vg="vg", name="root", size=800 * MiB),
+        LvmLv(id="lv-swap", vg="vg", name="swap", size=128 * MiB),
+        Filesystem(id="fs-boot", device="md127p2", fstype="ext4", uuid=uuid(51), label="boot"),
+        Filesystem(id="fs-root", device="lv-root", fstype="ext4", uuid=uuid(52), label="root"),
+        Swap(id="swap", device="lv-swap", uuid=uuid(53)),
+        Mount(id="m-root", source="fs-root", path="/", passno=1),
+        Mount(id="m-boot", source="fs-boot", path="/boot", passno=2),
+    ]
+    return layout("vm-wholedisk", "bios", items, ("sda", "sdb"))
+
+
 LAYOUTS = {
     "uefi-gpt-lvm": uefi_gpt_lvm,
     "raid1-lvm": raid1_lvm,
     "luks-lvm-thin": luks_lvm_thin,
     "btrfs-subvolumes": btrfs_subvolumes,
     "mbr-logical": mbr_logical,
+    "md-whole-disk-partitioned": md_whole_disk_partitioned,
 }
 
 

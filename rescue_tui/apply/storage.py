@@ -22,10 +22,12 @@ from blivet.errors import DiskLabelCommitError, StorageError
 from rescue_tui.apply import identity
 from rescue_tui.errors import ApplyError, RefusedError
 from rescue_tui.inventory.model import TargetDisk
-from rescue_tui.plan.blivet_model import BlivetModel, build_blivet_model
-from rescue_tui.plan.model import Plan, Step
+from rescue_tui.plan.blivet_model import BlivetModel
+from rescue_tui.plan.model import Plan, Rescan, Step
 from rescue_tui.plan.order import order_actions
+from rescue_tui.plan.stages import array_stage_model, partitioned_arrays, planned_models
 from rescue_tui.plan.steps import StepBuilder
+from rescue_tui.udev import settle
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,17 @@ class StorageRun:
 
     storage: blivet.Blivet
     model: BlivetModel
+    """The first stage's model (the md arrays the storage phase fixes up are in it)."""
     actions_of: dict[str, list[Any]]
+    plan: Plan
+    builder: StepBuilder
+    passphrase: str
 
     def execute(self, step: Step) -> None:
         """Run the blivet actions of one step (none for steps blivet does not do)."""
+        if isinstance(step, Rescan):
+            self._next_stage()
+            return
         actions = self.actions_of.get(step.id, [])
         devices = self.storage.devices
         if actions:
@@ -83,6 +92,22 @@ class StorageRun:
     def finish(self) -> None:
         """blivet's bookkeeping after the last action (parted copies of the new tables)."""
         self.storage.devicetree.actions._post_process(devices=self.storage.devices)
+
+    def _next_stage(self) -> None:
+        """Read the new arrays back and schedule the rest of the plan on them; refuse if it differs from the plan."""
+        self.finish()
+        settle(60, error=ApplyError)
+        arrays = [md.name for md in partitioned_arrays(self.plan.layout)]
+        self.storage.exclusive_disks = [*self.storage.exclusive_disks, *arrays]  # blivet hides other "disks"
+        _reset(self.storage)
+        model = array_stage_model(self.plan.layout, self.storage, passphrase=self.passphrase)
+        builder = StepBuilder(self.plan.layout, [*self.builder.models, model], self.builder.targets,
+                              self.builder.target_root)  # fmt: skip
+        steps = builder.build()
+        _same_steps(_after_rescan(self.plan.steps), _after_rescan(steps))
+        self.actions_of.update(_actions_by_plan_id(builder, steps, self.plan))
+        self.builder = builder
+        _prepare_actions(self.storage)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -111,14 +136,48 @@ def _comparable(step: Step) -> Step:
     return dataclasses.replace(step, id="", after=())
 
 
-def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, target_root: str) -> StorageRun:
-    """Populate blivet from the targets and schedule the plan on them; refuse if the steps differ."""
-    storage = blivet.Blivet()
-    storage.exclusive_disks = [t.name for t in targets.values()]
+def _reset(storage: blivet.Blivet) -> None:
     try:
         storage.reset()
     except StorageError as exc:
         raise ApplyError(f"blivet could not read the target disks: {exc}") from exc
+
+
+def _same_steps(planned: list[Step], now: list[Step]) -> None:
+    """Refuse, naming the first difference, unless the steps are the plan's (ids and order links aside)."""
+    ours = [_comparable(s) for s in planned if s.kind != "wipe-disk"]
+    scheduled = [_comparable(s) for s in now if s.kind != "wipe-disk"]
+    if ours != scheduled:
+        pairs = zip(ours, scheduled, strict=False)
+        first = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(ours), len(scheduled)))
+        was = ours[first].summary() if first < len(ours) else "(nothing)"
+        now_is = scheduled[first].summary() if first < len(scheduled) else "(nothing)"
+        raise RefusedError(f"the plan no longer matches these disks: step {first + 1} planned '{was}', now '{now_is}'")
+
+
+def _after_rescan(steps: tuple[Step, ...] | list[Step]) -> list[Step]:
+    """The steps a later stage schedules: all after the plan's (one) rescan step."""
+    marks = [i for i, s in enumerate(steps) if isinstance(s, Rescan)]
+    return list(steps[marks[-1] + 1 :]) if marks else []
+
+
+def _actions_by_plan_id(builder: StepBuilder, steps: list[Step], plan: Plan) -> dict[str, list[Any]]:
+    if len(steps) != len(plan.steps):
+        raise RefusedError(f"the plan no longer matches these disks: {len(plan.steps)} steps planned, {len(steps)} now")
+    by_position = {new.id: old.id for new, old in zip(steps, plan.steps, strict=True)}
+    return {by_position[step_id]: actions for step_id, actions in builder.actions_of.items()}
+
+
+def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, target_root: str) -> StorageRun:
+    """Populate blivet from the targets and schedule the plan on them; refuse if the steps differ.
+
+    With a partitioned array, what stands on it is modelled here over a stand-in of the array (as
+    when planning), so the whole plan is compared before the first write, and again on the real
+    array at the plan's rescan step.
+    """
+    storage = blivet.Blivet()
+    storage.exclusive_disks = [t.name for t in targets.values()]
+    _reset(storage)
     disks: dict[str, Any] = {}
     for planned in plan.disks:
         device = storage.devicetree.get_device_by_path(planned.path)
@@ -127,20 +186,21 @@ def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, targ
         if device.format.type is not None or device.children:
             raise ApplyError(f"{planned.path}: still holds {device.format.type or 'partitions'} after the wipe")
         disks[planned.source] = device
-    model = build_blivet_model(plan.layout, disks, passphrase=passphrase, storage=storage)
-    builder = StepBuilder(plan.layout, model, targets, target_root)
-    steps = builder.build()
-    ours = [_comparable(s) for s in plan.steps if s.kind != "wipe-disk"]
-    now = [_comparable(s) for s in steps if s.kind != "wipe-disk"]
-    if ours != now:
-        first = next((i for i, (a, b) in enumerate(zip(ours, now, strict=False)) if a != b), min(len(ours), len(now)))
-        was = ours[first].summary() if first < len(ours) else "(nothing)"
-        now_is = now[first].summary() if first < len(now) else "(nothing)"
-        raise RefusedError(f"the plan no longer matches these disks: step {first + 1} planned '{was}', now '{now_is}'")
-    by_position = {new.id: old.id for new, old in zip(steps, plan.steps, strict=True)}
-    actions_of = {by_position[step_id]: actions for step_id, actions in builder.actions_of.items()}
+    with planned_models(plan.layout, disks, passphrase=passphrase, storage=storage) as models:
+        builder = StepBuilder(plan.layout, models, targets, target_root)
+        steps = builder.build()
+    _same_steps(list(plan.steps), steps)
+    first_stage = set(models[0].scheduled)
+    actions_of = {
+        step_id: actions
+        for step_id, actions in _actions_by_plan_id(builder, steps, plan).items()
+        if all(a in first_stage for a in actions)
+    }
+    builder.models = models[:1]  # the stand-in stage is replaced by the real arrays at the rescan
     _prepare_actions(storage)
-    return StorageRun(storage=storage, model=model, actions_of=actions_of)
+    return StorageRun(
+        storage=storage, model=models[0], actions_of=actions_of, plan=plan, builder=builder, passphrase=passphrase
+    )
 
 
 def _prepare_actions(storage: blivet.Blivet) -> None:

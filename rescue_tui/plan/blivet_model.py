@@ -66,6 +66,8 @@ class BlivetModel:
     """Layout id -> blivet device (disks, partitions, md, LUKS, LVs, VGs)."""
     items_of: dict[int, str] = field(default_factory=dict)
     """blivet device id -> layout id."""
+    scheduled: list[Any] = field(default_factory=list)
+    """The actions as scheduled, in blivet's order (apply removes each from blivet's list once done)."""
 
     def tag(self, item_id: str, device: Any) -> Any:
         self.devices[item_id] = device
@@ -74,13 +76,21 @@ class BlivetModel:
 
 
 class _Builder:
-    def __init__(self, layout: Layout, disks: dict[str, Any], passphrase: str, storage: blivet.Blivet | None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        disks: dict[str, Any],
+        passphrase: str,
+        storage: blivet.Blivet | None,
+        only: frozenset[str] | None,
+    ) -> None:
         self.layout = layout
         self.graph = LayoutGraph(layout)
         self.populated = storage is not None
         self.model = BlivetModel(storage=storage or blivet.Blivet())
         self.disks = disks
         self.passphrase = passphrase
+        self.only = only
 
     # -- formats ------------------------------------------------------------------------------------
 
@@ -124,13 +134,12 @@ class _Builder:
 
     def build(self) -> BlivetModel:
         storage = self.model.storage
-        for disk in self.layout.of_type(Disk):
-            device = self.disks[disk.id]
+        for item_id, device in self.disks.items():
             if not self.populated:  # stand-ins join the tree; real disks are in it since populate
                 storage.devicetree._add_device(device)
-            self.model.tag(disk.id, device)
+            self.model.tag(item_id, device)
         ordered, _ = self.graph.order()
-        items = [self.graph.items[i] for i in ordered]
+        items = [self.graph.items[i] for i in ordered if self.only is None or i in self.only]
         for item in items:  # partition tables and partitions first: md and LVM sizes follow from them
             if isinstance(item, PartitionTable):
                 self._table(item)
@@ -150,11 +159,14 @@ class _Builder:
                 elif isinstance(item, LvmLv):
                     self._lv(item)
         self._check_vgs_fit()
+        self.model.scheduled = list(storage.devicetree.actions._actions)
         return self.model
 
     def _check_vgs_fit(self) -> None:
         """The free-space check blivet would do per LV, once per VG (see ``_vg``)."""
         for vg in self.layout.of_type(LvmVg):
+            if vg.id not in self.model.devices:
+                continue  # built in another stage
             device = self.model.devices[vg.id]
             device.req_grow = False
             if device.free_space < 0:
@@ -168,12 +180,6 @@ class _Builder:
             self.model.storage.format_device(device, get_format(kind, device=device.path, **args))
 
     def _table(self, table: PartitionTable) -> None:
-        if isinstance(self.graph.items[table.device], MdArray):
-            # blivet partitions only arrays that exist already: a new one would need a second model
-            raise RefusedError(
-                f"{table.id}: a partition table on md array {table.device} (a partitioned array) cannot be "
-                "planned yet: recreate it by hand, or map its partitions onto md arrays of partitions",
-            )
         device = self.model.devices[table.device]
         label = get_format("disklabel", device=device.path, label_type=table.label)
         self.model.storage.format_device(device, label)
@@ -314,15 +320,17 @@ def build_blivet_model(
     *,
     passphrase: str = PLANNING_PASSPHRASE,
     storage: blivet.Blivet | None = None,
+    only: frozenset[str] | None = None,
 ) -> BlivetModel:
-    """Schedule every action that recreates ``layout`` on ``disks`` (layout disk id -> blivet disk device).
+    """Schedule every action that recreates ``layout`` on ``disks`` (layout id -> blivet disk device).
 
     Planning passes stand-in disks and gets a fresh tree; apply passes the real disks of a
-    tree it populated (``storage``).
+    tree it populated (``storage``). ``only`` limits the model to one stage's items (see
+    ``plan.stages``): its ``disks`` are then what that stage builds on.
     """
     with _MODEL_LOCK:  # blivet is not thread-safe, and _bulk_lvs swaps a module-level function
         try:
-            return _Builder(layout, disks, passphrase, storage).build()
+            return _Builder(layout, disks, passphrase, storage, only).build()
         except RefusedError:
             raise
         except (StorageError, ValueError) as exc:

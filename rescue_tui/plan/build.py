@@ -18,9 +18,10 @@ from rescue_tui.layout.validate import load_valid_layout
 from rescue_tui.mapping.model import Mapping
 from rescue_tui.mapping.propose import propose_mapping
 from rescue_tui.mapping.resize import ResizeOptions, disk_needs, resize_for_targets
-from rescue_tui.plan.blivet_model import BlivetModel, build_blivet_model
+from rescue_tui.plan.blivet_model import BlivetModel
 from rescue_tui.plan.disk_files import disk_files
 from rescue_tui.plan.model import Plan, PlannedDisk
+from rescue_tui.plan.stages import planned_models
 from rescue_tui.plan.steps import build_steps
 from rescue_tui.units import human_size
 
@@ -55,9 +56,10 @@ def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, 
     resized = resize_for_targets(layout, mapping, targets, request.resize)
     mapped = [targets[p.target] for p in mapping.pairs]
     with disk_files(mapped) as files:
-        model = build_blivet_model(resized.layout, {p.source: files[p.target] for p in mapping.pairs})
-        steps = build_steps(resized.layout, model, targets, target_root=request.target_root)
-        notes = _notes(resized.layout, model)
+        stand_ins = {p.source: files[p.target] for p in mapping.pairs}
+        with planned_models(resized.layout, stand_ins) as models:
+            steps = build_steps(resized.layout, models, targets, target_root=request.target_root)
+            notes = _notes(resized.layout, models)
     disks = tuple(
         PlannedDisk(
             name=t.name, path=t.path, size=t.size, serial=t.serial, by_path=t.by_path,
@@ -80,14 +82,14 @@ def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, 
     )
 
 
-def _notes(layout: Layout, model: BlivetModel) -> list[str]:
+def _notes(layout: Layout, models: list[BlivetModel]) -> list[str]:
     notes = []
     if layout.of_type(LvmVg):
         notes.append(
             "LVM PV, VG and LV UUIDs will be new: LVM finds volumes by name, fstab refers to filesystem UUIDs."
         )
     for vg in layout.of_type(LvmVg):
-        device = model.devices.get(vg.id)
+        device = next((m.devices[vg.id] for m in models if vg.id in m.devices), None)
         if device is not None and int(device.free_space) > 0:
             notes.append(f"VG {vg.name}: {human_size(int(device.free_space))} left free after recovery")
     return notes

@@ -8,6 +8,7 @@ removed on exit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -48,31 +49,33 @@ blivet.partitioning.device_path_to_name = _path_to_name
 blivet.devices.partition.device_path_to_name = _path_to_name
 
 
-def _stand_in(folder: str, target: TargetDisk) -> str:
-    """A new sparse file named like the disk, inside ``folder`` and nowhere else (never an existing file)."""
-    if problem := device_name_problem(target.name):
-        raise BadInputError(f"target disk {problem}")
-    path = os.path.join(folder, target.name)
+def _stand_in(folder: str, name: str, size: int, what: str) -> str:
+    """A new sparse file named like the device, inside ``folder`` and nowhere else (never an existing file)."""
+    if problem := device_name_problem(name):
+        raise BadInputError(f"{what} {problem}")
+    path = os.path.join(folder, name)
     if os.path.dirname(path) != folder:  # pragma: no cover - the name syntax already excludes it
-        raise BadInputError(f"target disk {target.name!r}: not a plain name")
+        raise BadInputError(f"{what} {name!r}: not a plain name")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        os.ftruncate(fd, target.size)
+        os.ftruncate(fd, size)
     finally:
         os.close(fd)
     return path
 
 
 @contextmanager
-def disk_files(targets: list[TargetDisk]) -> Iterator[dict[str, Any]]:
-    """DiskFile devices named like the targets, backed by sparse files; removed afterwards."""
+def stand_ins(sizes: dict[str, int], what: str = "device") -> Iterator[dict[str, Any]]:
+    """DiskFile devices named as given (device-name syntax), backed by sparse files; removed afterwards."""
     with _lock:
         base = _SHM if os.access(_SHM, os.W_OK) else None
         folder = tempfile.mkdtemp(prefix=_PREFIX, dir=base)
     try:
-        devices: dict[str, Any] = {}
-        for target in targets:
-            devices[target.name] = DiskFile(_stand_in(folder, target))
-        yield devices
+        yield {name: DiskFile(_stand_in(folder, name, size, what)) for name, size in sizes.items()}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def disk_files(targets: list[TargetDisk]) -> contextlib.AbstractContextManager[dict[str, Any]]:
+    """DiskFile devices named like the targets, backed by sparse files; removed afterwards."""
+    return stand_ins({t.name: t.size for t in targets}, "target disk")

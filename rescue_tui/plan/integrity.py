@@ -20,6 +20,7 @@ from rescue_tui.plan.model import (
     CreateVg,
     OpenLuks,
     Plan,
+    Rescan,
     SetIdentity,
     Step,
     WipeDisk,
@@ -29,9 +30,13 @@ DISK_FIELDS = ("disk-guid", "disk-id")
 """Identity fix-ups that act on a whole disk."""
 
 
-def _partition_nodes(disk: str, number: int) -> tuple[str, str]:
-    """'/dev/sdb' 2 -> '/dev/sdb2'; '/dev/nvme0n1' 2 -> '/dev/nvme0n1p2' (either spelling is accepted)."""
-    return f"{disk}{number}", f"{disk}p{number}"
+def _partition_nodes(disk: str, number: int) -> tuple[str, ...]:
+    """'/dev/sdb' 2 -> '/dev/sdb2'; '/dev/nvme0n1' 2 -> '/dev/nvme0n1p2' (either spelling is accepted).
+
+    A partitioned array '/dev/md/md127' has the kernel's '/dev/md127p2' too.
+    """
+    kernel = (f"/dev/{disk.removeprefix('/dev/md/')}p{number}",) if disk.startswith("/dev/md/") else ()
+    return f"{disk}{number}", f"{disk}p{number}", *kernel
 
 
 def _dm_name(vg: str, lv: str) -> str:
@@ -56,6 +61,8 @@ def _inputs(step: Step) -> list[tuple[str, str]]:
         return [(f"pvs[{i}]", p) for i, p in enumerate(step.pvs)]
     if isinstance(step, OpenLuks):
         return [("source", step.source)]
+    if isinstance(step, Rescan):
+        return [(f"arrays[{i}]", a) for i, a in enumerate(step.arrays)]
     return []
 
 
@@ -64,6 +71,8 @@ def device_problems(plan: Plan) -> list[str]:
     disks = [d.path for d in plan.disks]
     problems: list[str] = []
     owned = set(disks)
+    arrays: set[str] = set()
+    """md arrays made by earlier steps: a partitioned array holds a table like a disk."""
     wiped: list[str] = []
     for index, step in enumerate(plan.steps):
         at = f"$.steps[{index}]"
@@ -71,13 +80,15 @@ def device_problems(plan: Plan) -> list[str]:
             isinstance(step, SetIdentity) and step.field in DISK_FIELDS
         )
         if on_disk:
-            if step.device not in disks:
+            if step.device not in disks and (isinstance(step, WipeDisk) or step.device not in arrays):
                 problems.append(f"{at}.device: {step.kind} names {step.device!r}, not one of the plan's disks")
             elif isinstance(step, WipeDisk):
                 wiped.append(step.device)
             continue
+        if isinstance(step, CreateMd) and step.device not in owned:
+            arrays.add(step.device)
         if isinstance(step, CreatePartition):
-            if step.disk not in disks:
+            if step.disk not in disks and step.disk not in arrays:
                 problems.append(f"{at}.disk: {step.disk!r} is not one of the plan's disks")
             elif step.device not in _partition_nodes(step.disk, step.number):
                 problems.append(f"{at}.device: {step.device!r} is not partition {step.number} of {step.disk}")

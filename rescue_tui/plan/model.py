@@ -113,6 +113,17 @@ class CreateMd(Step):
         return f"create {self.level} array {self.device} on {', '.join(self.members)}"
 
 
+@step_kind("rescan")
+@dataclass(frozen=True, kw_only=True)
+class Rescan(Step):
+    """Read the new md arrays back from the disks before partitioning them (blivet partitions only what exists)."""
+
+    arrays: tuple[str, ...]
+
+    def summary(self) -> str:
+        return f"read back {', '.join(self.arrays)} before partitioning"
+
+
 @step_kind("luks-format")
 @dataclass(frozen=True, kw_only=True)
 class LuksFormat(Step):

@@ -44,6 +44,7 @@ from rescue_tui.plan.model import (
     MakeSwap,
     MountStep,
     OpenLuks,
+    Rescan,
     SetIdentity,
     Step,
     WipeDisk,
@@ -78,12 +79,21 @@ class _Collector:
 
 
 class StepBuilder:
-    """Builds the plan's steps for one target layout and its blivet model."""
+    """Builds the plan's steps for one target layout and its blivet models (one per stage, see ``plan.stages``)."""
 
-    def __init__(self, layout: Layout, model: BlivetModel, targets: dict[str, TargetDisk], target_root: str) -> None:
+    def __init__(
+        self, layout: Layout, models: list[BlivetModel], targets: dict[str, TargetDisk], target_root: str
+    ) -> None:
         self.layout = layout
         self.graph = LayoutGraph(layout)
-        self.model = model
+        self.models = models
+        self.devices: dict[str, Any] = {}
+        """Layout id -> the blivet device that makes it (an array's stand-in in a later stage is not one)."""
+        self.items_of: dict[int, str] = {}
+        for model in models:
+            for item_id, device in model.devices.items():
+                self.devices.setdefault(item_id, device)
+            self.items_of.update(model.items_of)  # blivet device ids are unique across trees
         self.targets = targets
         self.target_root = target_root.rstrip("/") or "/"
         self.out = _Collector()
@@ -92,7 +102,7 @@ class StepBuilder:
         (a format that is only a partition flag, destroying nothing) ride with the step before them."""
         self.disk_target = {
             item_id: targets[device.name]  # the sparse files are named like their targets
-            for item_id, device in model.devices.items()
+            for item_id, device in models[0].devices.items()
             if self.graph.items[item_id].type == "disk"
         }
 
@@ -102,9 +112,12 @@ class StepBuilder:
         """The device node the real target will have."""
         if isinstance(device, PartitionDevice):
             return f"/dev/{device.name}"
-        item_id = self.model.items_of.get(device.id)
+        item_id = self.items_of.get(device.id)
         if item_id in self.disk_target:
             return self.disk_target[item_id].path
+        made_by = self.devices.get(item_id or "")
+        if made_by is not None and made_by is not device:
+            return self.node(made_by)  # a later stage's base: the array the first stage makes
         return str(device.path)
 
     def content(self, item_id: str) -> Item | None:
@@ -114,7 +127,35 @@ class StepBuilder:
 
     def build(self) -> list[Step]:
         wipes = [self._wipe(disk_id) for disk_id in self.disk_target]
-        actions = [a for a in self.model.storage.devicetree.actions._actions]
+        built: list[Step] = []
+        first_after: dict[int, tuple[str, ...]] = {}
+        for stage, model in enumerate(self.models):
+            if stage:
+                bases = [d for i, d in model.devices.items() if isinstance(self.graph.items[i], MdArray)]
+                arrays = tuple(self.node(d) for d in bases)
+                rescan = self.out.add(
+                    Rescan,
+                    item=None,
+                    device=arrays[0],
+                    after=tuple(s.id for s in self.out.steps),
+                    arrays=arrays,
+                    command=q("udevadm", "settle") + " && " + q("mdadm", "--detail", *arrays),
+                )
+                first_after = {d.id: (rescan.id,) for d in bases}
+            built += self._stage(model, wipes, first_after)
+        # Identities are fixed once blivet is done: parted rewrites a GPT from its own copy whenever
+        # blivet touches a partition. md arrays are the exception: one can only be renamed while
+        # nothing sits on it, so its fix-ups follow its creation (apply runs them in between).
+        barrier = self.out.steps[-1].id
+        for step in built:
+            self._fixups_after(step, barrier)
+        self._subvolumes()
+        self._mounts()
+        return self._ordered()
+
+    def _stage(self, model: BlivetModel, wipes: list[Step], first_after: dict[int, tuple[str, ...]]) -> list[Step]:
+        """Steps of one stage's blivet actions (md fix-ups right after each array); returns the others built."""
+        actions = list(model.scheduled)
         ordered = order_actions(actions)
         index = {id(a): i for i, a in enumerate(actions)}
         edges = action_edges(actions)
@@ -125,7 +166,11 @@ class StepBuilder:
         for action in ordered:
             i = index[id(action)]
             inherited = sorted({s for j in edges[i] for s in step_of_action.get(j, [])})
-            after = tuple(inherited) or tuple(w.id for w in wipes if self._on_disk_of(action.device, w.item))
+            after = (
+                tuple(inherited)
+                or tuple(w.id for w in wipes if self._on_disk_of(action.device, w.item))
+                or next((a for d, a in first_after.items() if self._stands_on(action.device, d)), ())
+            )
             step = self._from_action(action, after)
             step_of_action[i] = [step.id] if step is not None else list(after)
             if step is None and not carrier:
@@ -141,18 +186,14 @@ class StepBuilder:
                 step_of_action[i] = [self.out.last_for_item[step.item or ""]]
             elif step is not None:
                 built.append(step)
-        # Identities are fixed once blivet is done: parted rewrites a GPT from its own copy whenever
-        # blivet touches a partition. md arrays are the exception: one can only be renamed while
-        # nothing sits on it, so its fix-ups follow its creation (apply runs them in between).
-        barrier = self.out.steps[-1].id
-        for step in built:
-            self._fixups_after(step, barrier)
-        self._subvolumes()
-        self._mounts()
-        return self._ordered()
+        return built
+
+    @staticmethod
+    def _stands_on(device: Any, base_id: int) -> bool:
+        return device.id == base_id or any(a.id == base_id for a in device.ancestors)
 
     def _on_disk_of(self, device: Any, disk_item: str | None) -> bool:
-        disk_device = self.model.devices.get(disk_item or "")
+        disk_device = self.devices.get(disk_item or "")
         return disk_device is not None and (device is disk_device or disk_device in device.ancestors)
 
     def _wipe(self, disk_id: str) -> Step:
@@ -168,7 +209,7 @@ class StepBuilder:
 
     def _from_action(self, action: Any, after: tuple[str, ...]) -> Step | None:
         device = action.device
-        item_id = self.model.items_of.get(device.id)
+        item_id = self.items_of.get(device.id)
         node = self.node(device)
         if action.is_destroy:
             return None  # the wipe step does it: the targets are wiped whole first
@@ -448,7 +489,7 @@ class StepBuilder:
     def _device_of_filesystem(self, fs_id: str) -> str:
         fs = self.graph.items[fs_id]
         assert isinstance(fs, Filesystem)
-        return self.node(self.model.devices[fs.device])
+        return self.node(self.devices[fs.device])
 
     def _subvolumes(self) -> None:
         for sub in self.layout.of_type(BtrfsSubvolume):
@@ -523,6 +564,8 @@ def _mkfs_command(fs: Filesystem, node: str) -> str:
     return q(*cmd, *label_opt, *fs.mkfs_options, node)
 
 
-def build_steps(layout: Layout, model: BlivetModel, targets: dict[str, TargetDisk], *, target_root: str) -> list[Step]:
+def build_steps(
+    layout: Layout, models: list[BlivetModel], targets: dict[str, TargetDisk], *, target_root: str
+) -> list[Step]:
     """Every step of the recovery, in order."""
-    return StepBuilder(layout, model, targets, target_root).build()
+    return StepBuilder(layout, models, targets, target_root).build()

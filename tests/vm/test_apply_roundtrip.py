@@ -46,6 +46,7 @@ DISKS = {
     "luks-lvm-thin": ["2G"],
     "btrfs-subvolumes": ["2G"],
     "mbr-logical": ["1G"],
+    "md-whole-disk-partitioned": ["1536M", "1536M"],
 }
 
 

@@ -36,8 +36,8 @@ def test_with_debug_the_library_logs_are_shown() -> None:
     assert "DEBUG blivet:" in result.stderr
 
 
-def test_a_partitioned_md_array_is_refused_in_one_line_not_a_traceback(tmp_path: Path) -> None:
-    # blivet partitions only arrays that exist: planning a new partitioned array is not done yet
+def test_a_partitioned_md_array_is_read_back_after_creation_then_partitioned(tmp_path: Path) -> None:
+    # ReaR's whole-disk RAID1: blivet partitions only arrays that exist, so the plan reads it back first
     layout = tmp_path / "layout.json"
     imported = subprocess.run(
         [sys.executable, "-m", "rescue_tui", "layout", "import-rear",
@@ -47,9 +47,17 @@ def test_a_partitioned_md_array_is_refused_in_one_line_not_a_traceback(tmp_path:
     assert imported.returncode == 0, imported.stderr
     targets = tmp_path / "targets.json"
     targets.write_text(json.dumps({"disks": [{"name": "vdb", "size": 10 << 30}, {"name": "vdc", "size": 10 << 30}]}))
-    result = plan("--layout", str(layout), "--targets", str(targets))
-    assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "rescue-tui: pt-md127: a partition table on md array md127 (a partitioned array) cannot be planned yet: "
-        "recreate it by hand, or map its partitions onto md arrays of partitions"
-    ]
+    result = plan("--layout", str(layout), "--targets", str(targets), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    steps = json.loads(result.stdout)["steps"]
+    kinds = [s["kind"] for s in steps]
+    rescan = kinds.index("rescan")
+    assert kinds[:rescan] == ["wipe-disk", "wipe-disk", "create-md", "set-identity", "set-identity"]
+    assert steps[rescan]["arrays"] == ["/dev/md/md127"]
+    assert [s["kind"] for s in steps[rescan + 1 : rescan + 3]] == ["create-disklabel", "create-partition"]
+    parts = [s for s in steps if s["kind"] == "create-partition"]
+    assert [(p["disk"], p["device"], p["start"], p["end"]) for p in parts] == [
+        ("/dev/md/md127", "/dev/md127p1", 2048, 4095),
+        ("/dev/md/md127", "/dev/md127p2", 4096, 2101247),
+        ("/dev/md/md127", "/dev/md127p3", 2101248, 20967423),
+    ]  # the original geometry: ReaR's part lines in sectors

@@ -1,0 +1,120 @@
+"""A recovery in blivet stages: a partitioned md array is partitioned once it exists.
+
+blivet partitions only arrays that exist (``MDRaidArrayDevice.partitionable``
+asks ``exists``), and a partition table needs a device to hold it. So a layout
+with a partitioned array (ReaR's whole-disk RAID: md on the disks, the
+partitions on the array) is modelled in two stages: the first builds
+everything up to the arrays; the second partitions each array and builds what
+stands on its partitions. Planning models the second stage over a sparse
+stand-in of each array's modelled size; apply, once the first stage is done,
+reads the real arrays back (the plan's ``rescan`` step) and models it on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import blivet
+
+from rescue_tui.errors import RefusedError
+from rescue_tui.layout.graph import LayoutGraph
+from rescue_tui.layout.model import Disk, Layout, MdArray, PartitionTable
+from rescue_tui.plan.blivet_model import PLANNING_PASSPHRASE, BlivetModel, build_blivet_model
+from rescue_tui.plan.disk_files import stand_ins
+from rescue_tui.plan.md_geometry import raid1_size
+
+
+def partitioned_arrays(layout: Layout) -> list[MdArray]:
+    """The md arrays that hold a partition table themselves."""
+    graph = LayoutGraph(layout)
+    return [md for md in layout.of_type(MdArray) if isinstance(graph.consumer(md.id), PartitionTable)]
+
+
+def stage_items(layout: Layout) -> list[frozenset[str]]:
+    """Layout ids built in each stage: one stage, or a second for what stands on partitioned arrays.
+
+    Refused (one line) when the second stage would need more than the arrays from the first (a VG
+    across an array's partition and another disk), when an array to partition sits on partitions
+    (blivet partitions arrays of whole disks only), or when partitioned arrays nest.
+    """
+    graph = LayoutGraph(layout)
+    arrays = partitioned_arrays(layout)
+    everything = frozenset(graph.items)
+    if not arrays:
+        return [everything]
+    above: set[str] = set()
+    pending = [table.id for md in arrays if (table := graph.consumer(md.id)) is not None]
+    while pending:
+        item_id = pending.pop()
+        if item_id not in above:
+            above.add(item_id)
+            pending.extend(child.id for child in graph.children(item_id))
+    array_ids = {md.id for md in arrays}
+    for md in arrays:
+        if md.id in above:
+            raise RefusedError(f"md array {md.name}: a partitioned array on another one's partitions is not planned")
+        if md.level != "raid1":
+            raise RefusedError(f"md array {md.name}: partitioned {md.level} arrays are not planned (RAID1 only)")
+        on = [graph.items[m] for m in (*md.members, *md.spares)]
+        if not all(isinstance(m, Disk) for m in on):
+            raise RefusedError(
+                f"md array {md.name}: it is partitioned but its members are partitions; blivet partitions "
+                "arrays of whole disks only"
+            )
+    for item_id in sorted(above, key=graph.position.__getitem__):
+        outside = [p.id for p in graph.parents(item_id) if p.id not in above and p.id not in array_ids]
+        if outside:
+            raise RefusedError(
+                f"{item_id}: it stands on a partitioned md array and on {', '.join(outside)}; "
+                "such a layout is not planned (each partitioned array's contents must stand on it alone)"
+            )
+    return [everything - above, frozenset(above)]
+
+
+def _array_sizes(layout: Layout, first: BlivetModel) -> dict[str, int]:
+    """Each partitioned array's size as mdadm will make it (blivet's estimate keeps MiBs more in reserve)."""
+    return {
+        md.name: raid1_size([int(first.devices[m].size) for m in md.members], md.metadata)
+        for md in partitioned_arrays(layout)
+    }
+
+
+@contextmanager
+def planned_models(
+    layout: Layout,
+    disks: dict[str, Any],
+    *,
+    passphrase: str = PLANNING_PASSPHRASE,
+    storage: blivet.Blivet | None = None,
+) -> Iterator[list[BlivetModel]]:
+    """One model per stage; a second stage over stand-ins of the arrays as the first stage sizes them.
+
+    ``disks`` and ``storage`` are as for ``build_blivet_model``: stand-ins when planning, the populated
+    targets when apply checks the whole plan before its first write.
+    """
+    stages = stage_items(layout)
+    first = build_blivet_model(layout, disks, passphrase=passphrase, storage=storage, only=stages[0])
+    if len(stages) == 1:
+        yield [first]
+        return
+    arrays = partitioned_arrays(layout)
+    with stand_ins(_array_sizes(layout, first), "md array") as files:
+        bases = {md.id: files[md.name] for md in arrays}
+        yield [first, build_blivet_model(layout, bases, passphrase=passphrase, only=stages[1])]
+
+
+def array_stage_model(layout: Layout, storage: blivet.Blivet, *, passphrase: str) -> BlivetModel:
+    """The second stage on the arrays the first one made, as blivet reads them back from the disks."""
+    bases: dict[str, Any] = {}
+    for md in partitioned_arrays(layout):
+        device = storage.devicetree.get_device_by_name(md.name) or storage.devicetree.get_device_by_path(
+            f"/dev/{md.name}"
+        )
+        if device is None or not device.partitionable:
+            raise RefusedError(f"md array {md.name}: blivet does not see it as a partitionable array after creating it")
+        if device.format.type is not None or device.children:
+            raise RefusedError(f"md array {md.name}: holds {device.format.type or 'partitions'} right after creation")
+        bases[md.id] = device
+    return build_blivet_model(layout, bases, passphrase=passphrase, storage=storage, only=stage_items(layout)[1])
