@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from typing import Any
 
 import pytest
@@ -214,3 +215,40 @@ def test_partition_nodes_on_the_members_change_nothing() -> None:
     nodes = recorded("1.0-member-partitions").lsblk["blockdevices"]
     assert [c["name"] for n in nodes if n["name"] == "vda" for c in n["children"]] == ["md127", "vda1", "vda2", "vda3"]
     assert without_lvm_uuids(captured("1.0-member-partitions")) == without_lvm_uuids(captured("1.0"))
+
+
+def seen_through(probes: ProbeSet) -> ProbeSet:
+    """The 1.0 recording as an older libblkid (or a udev database read before the array was made) has it:
+    the members report the array's GPT, and sfdisk reads it on them as it did in the guest (the array's
+    table with the member's node names, after two warnings on stderr)."""
+    data = json.loads(probes.to_json())
+    array_table = json.dumps(data["sfdisk"]["/dev/md127"])
+    for member in ("/dev/vda", "/dev/vdb"):
+        data["blkid"][member] += "PTUUID=3e7a1c52-9d4b-4f6e-8a21-5b0c7d9e1f30\nPTTYPE=gpt\n"
+        data["sfdisk"][member] = json.loads(array_table.replace("/dev/md127", member))
+    return ProbeSet(**data)
+
+
+def test_a_gpt_read_through_a_whole_disk_member_is_left_to_the_array_with_a_note() -> None:
+    layout = build_layout(seen_through(recorded("1.0")))
+    assert layout.items == captured("1.0").items
+    assert layout.origin is not None and layout.origin.notes == (
+        "/dev/vda is a whole-disk member of /dev/md127: its gpt table is the array's",
+        "/dev/vdb is a whole-disk member of /dev/md127: its gpt table is the array's",
+        NO_GRUB,
+    )
+    assert [str(p) for p in validate_layout(layout)] == []
+
+
+def test_a_table_on_an_md_member_whose_array_is_not_assembled_is_not_taken_for_the_disks_own() -> None:
+    data = json.loads(seen_through(recorded("1.0")).to_json())
+    data["lsblk"]["blockdevices"] = [
+        {k: v for k, v in n.items() if k != "children"} for n in data["lsblk"]["blockdevices"]
+    ]  # the array stopped: the members have no children
+    layout = build_layout(ProbeSet(**data))
+    assert [i.type for i in layout.items] == ["disk", "disk"]
+    assert layout.origin is not None
+    assert (
+        "/dev/vda is an md member but no array on it is assembled: its gpt table is not its own; "
+        "nothing on it captured (assemble the array, then capture again)"
+    ) in layout.origin.notes
