@@ -217,6 +217,16 @@ def test_partition_nodes_on_the_members_change_nothing() -> None:
     assert without_lvm_uuids(captured("1.0-member-partitions")) == without_lvm_uuids(captured("1.0"))
 
 
+def test_fstab_uuids_name_the_arrays_partition_whatever_order_lsblk_lists_the_members_partitions_in() -> None:
+    """lsblk sorts children by name: vda1 after md127, but hda1 or dasda1 would come first."""
+    data = json.loads(recorded("1.0-member-partitions").to_json())
+    for disk in data["lsblk"]["blockdevices"]:
+        disk.get("children", []).reverse()
+    layout = build_layout(ProbeSet(**data))
+    assert [(m.path, m.source) for m in layout.of_type(Mount)] == [("/", "fs-lv-vg0-root"), ("/boot", "fs-md127p2")]
+    assert without_lvm_uuids(layout) == without_lvm_uuids(captured("1.0-member-partitions"))
+
+
 def seen_through(probes: ProbeSet) -> ProbeSet:
     """The 1.0 recording as an older libblkid (or a udev database read before the array was made) has it:
     the members report the array's GPT, and sfdisk reads it on them as it did in the guest (the array's
