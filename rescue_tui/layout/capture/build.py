@@ -63,12 +63,12 @@ def build_layout(probes: ProbeSet, *, captured_at: str | None = None, captured_b
     btrfs_seen: dict[str, str] = {}
     for kname in order:
         node = b.nodes[kname]
-        if kname not in b.ids and node.type.startswith(("raid", "linear", "md")):
+        if kname not in b.ids and _is_md(node):
             _md_array(b, kname)
         if kname not in b.ids:
             if node.type not in ("part", "lvm"):
                 b.notes.append(f"{node.path}: {node.type} devices are not supported; not captured")
-        elif node.path in probes.sfdisk:
+        elif node.path in probes.sfdisk and not _table_seen_through_md(b, kname):
             add_partition_table(b, kname)
         else:
             _format(b, kname, lvm, fstab, btrfs_seen)
@@ -172,6 +172,36 @@ def _disk(b: BuildState, kname: str) -> Disk:
 
 
 # --- md arrays -----------------------------------------------------------------------------------------
+
+
+def _is_md(node: tree.Node) -> bool:
+    return node.type.startswith(("raid", "linear", "md"))
+
+
+def _table_seen_through_md(b: BuildState, kname: str) -> bool:
+    """True (with a note) when the partition table read on a device is not its own, as it is an md member.
+
+    An array with its superblock at the end (metadata 1.0, 0.90) starts where its whole-disk member
+    starts, so sfdisk, parted and the kernel read the array's own table through each member;
+    libblkid hides it (Debian 12's reports only ``linux_raid_member``) but older libblkid, or a udev
+    database read before the array was made, may report it. With the superblock at the start
+    (1.1, 1.2) a table still read on the member is stale. Either way the member gets no table
+    item: the array's partitions are captured once, on the array, as ReaR's importer has them.
+    """
+    node = b.nodes[kname]
+    arrays = [b.nodes[c].path for c in node.children if _is_md(b.nodes[c])]
+    if not arrays and b.fstype(kname) != "linux_raid_member":
+        return False
+    label = str(b.probes.sfdisk[node.path].get("partitiontable", {}).get("label") or "partition")
+    label = "msdos" if label == "dos" else label
+    if arrays:
+        b.notes.append(f"{node.path} is a whole-disk member of {', '.join(arrays)}: its {label} table is the array's")
+    else:
+        b.notes.append(
+            f"{node.path} is an md member but no array on it is assembled: its {label} table is not its own; "
+            "nothing on it captured (assemble the array, then capture again)"
+        )
+    return True
 
 
 def _md_array(b: BuildState, kname: str) -> None:

@@ -14,7 +14,18 @@ SPEC_PREFIXES = {"UUID": "by-uuid", "LABEL": "by-label", "PARTUUID": "by-partuui
 
 
 def spec_node(b: BuildState, spec: str) -> str | None:
-    """The kernel name an fstab/crypttab device spec names."""
+    """The kernel name an fstab/crypttab device spec names: a captured one when several carry it."""
+    found = spec_nodes(b, spec)
+    return next((k for k in found if k in b.held), found[0] if found else None)
+
+
+def spec_nodes(b: BuildState, spec: str) -> list[str]:
+    """Every kernel name an fstab/crypttab device spec names.
+
+    A UUID or label can be on several nodes: the partition nodes the kernel made on a whole-disk
+    md member (metadata 1.0) show the array's partitions' formats again. Callers pick among them
+    by what was captured, never by the order lsblk listed them in.
+    """
     key, sep, value = spec.partition("=")
     if not (sep and key in SPEC_PREFIXES):
         for key_name, folder in SPEC_PREFIXES.items():
@@ -22,18 +33,20 @@ def spec_node(b: BuildState, spec: str) -> str | None:
                 key, value = key_name, spec.rsplit("/", 1)[-1].replace("\\x2f", "/")
                 break
         else:
-            return b.resolve(spec) if spec.startswith("/dev/") else None
+            resolved = b.resolve(spec) if spec.startswith("/dev/") else None
+            return [resolved] if resolved is not None else []
     if key in ("UUID", "LABEL"):
-        for kname, fmt in b.formats.items():
-            if key in fmt and (fmt[key].lower() == value.lower() if key == "UUID" else fmt[key] == value):
-                return kname
-        return None
+        return [
+            kname
+            for kname, fmt in b.formats.items()
+            if key in fmt and (fmt[key].lower() == value.lower() if key == "UUID" else fmt[key] == value)
+        ]
     for part in (i for i in b.items if isinstance(i, Partition)):
         if (key == "PARTUUID" and (part.partuuid or "").lower() == value.lower()) or (
             key == "PARTLABEL" and part.name == value
         ):
-            return next((k for k, v in b.ids.items() if v == part.id), None)
-    return None
+            return [k for k, v in b.ids.items() if v == part.id][:1]
+    return []
 
 
 def _looks_like_block_device(spec: str) -> bool:
@@ -43,7 +56,7 @@ def _looks_like_block_device(spec: str) -> bool:
 def swap_priority(b: BuildState, kname: str, fstab: list[parse.FstabEntry]) -> int | None:
     """``pri=`` of the fstab swap entry naming this device."""
     for entry in fstab:
-        if entry.fstype == "swap" and spec_node(b, entry.spec) == kname:
+        if entry.fstype == "swap" and kname in spec_nodes(b, entry.spec):
             return to_int(parse.mount_option(entry.options, "pri"))
     return None
 
