@@ -20,13 +20,16 @@ A backend is built from a parsed :class:`BackendSpec` and the operator's
     the live-system side: write the backup (``rescue-tui backup``).
 
 One module per backend (``tar``, ``rsync``, ``restic``, ``borg``) registers
-its class with :func:`register` under its spec kind.
+its class with :func:`register` under its spec kind. Each class builds on
+:class:`BackendBase`; restic and borg, whose steps are the same, on
+:class:`rescue_tui.restore.snapshot_backend.SnapshotBackend`.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +92,27 @@ class Backend(Protocol):
     def tool_names(self) -> tuple[str, ...]:
         """Tools whose versions go in the backup manifest."""
         ...
+
+
+class BackendBase(ABC):
+    """What every backend keeps: the spec and the credentials it was opened with."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
+        self.spec = spec
+        self.credentials = credentials
+
+    @abstractmethod
+    def required_tools(self) -> tuple[str, ...]: ...
+
+    def tool_names(self) -> tuple[str, ...]:
+        """The tools it runs are the ones whose versions the manifest records."""
+        return self.required_tools()
+
+    def _secrets(self) -> list[str]:
+        """What to keep off argv and scrub from the tools' output."""
+        return self.credentials.all_secrets()
 
 
 BackendClass = type[Backend]

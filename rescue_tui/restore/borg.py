@@ -27,11 +27,10 @@ import os
 import shlex
 import stat
 import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rescue_tui import tools
 from rescue_tui.restore import codes
@@ -39,31 +38,18 @@ from rescue_tui.restore.access import (
     SSH_FIELDS,
     SecretDir,
     check_ssh_key,
-    failed_check_name,
     password_file,
     ssh_command_string,
     ssh_destination,
 )
 from rescue_tui.restore.backend import BackupResult, register
-from rescue_tui.restore.checks import SpaceEstimate, target_check
-from rescue_tui.restore.errors import BackendError, CancelledError
-from rescue_tui.restore.model import (
-    BackendSpec,
-    CheckResult,
-    CheckStatus,
-    Credentials,
-    Field,
-    Phase,
-    PreflightReport,
-    ProgressCallback,
-    RestoreResult,
-    VerifyReport,
-)
+from rescue_tui.restore.errors import BackendError
+from rescue_tui.restore.model import BackendSpec, CheckResult, CheckStatus, Field, Phase, ProgressCallback
 from rescue_tui.restore.progress import Tracker
-from rescue_tui.restore.runner import Command, Completed, Pipeline, proc_written_bytes, run
+from rescue_tui.restore.runner import Command, Pipeline
 from rescue_tui.restore.safety import MemberCheck
-from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot, newest_of_host
-from rescue_tui.units import human_size
+from rescue_tui.restore.snapshot_backend import Entry, Opened, SnapshotBackend, owner_differs
+from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot
 
 PASSPHRASE_FIELD = Field(
     name="password",
@@ -72,20 +58,20 @@ PASSPHRASE_FIELD = Field(
     env="RESCUE_TUI_PASSWORD",
     help="from --password-file FILE or the env var named by --password-env; not needed for unencrypted repos",
 )
-MAX_MISMATCHES = 200
 
 
 @register
-class BorgBackend:
+class BorgBackend(SnapshotBackend):
     """borg repositories."""
 
     kind: ClassVar[str] = "borg"
-
-    def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
-        self.spec = spec
-        self.credentials = credentials
-        self._archive: str | None = spec.selector
-        self._listing: list[dict[str, Any]] | None = None
+    return_codes = codes.BORG
+    what = "archive"
+    entries = "items"
+    file_type = "-"  # "h": more names, no more data
+    verify_method = "borg check --verify-data"
+    verified = "archive data verified"
+    listing_errors = (BackendError, ValueError)
 
     @classmethod
     def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
@@ -94,9 +80,6 @@ class BorgBackend:
 
     def required_tools(self) -> tuple[str, ...]:
         return ("borg", "ssh") if self.spec.transport == "ssh" else ("borg",)
-
-    def tool_names(self) -> tuple[str, ...]:
-        return self.required_tools()
 
     def repository(self) -> str:
         if self.spec.transport == "ssh":
@@ -117,149 +100,89 @@ class BorgBackend:
             env["BORG_RSH"] = ssh_command_string(self.spec, self.credentials)
         return env
 
-    def _run(
-        self,
-        args: Sequence[str],
-        secrets: SecretDir,
-        *,
-        cancel: threading.Event | None = None,
-        timeout: float | None = 3600,
-        cwd: Path | None = None,
-    ) -> Completed:
-        return run(
-            [tools.path("borg"), *args],
-            codes.BORG,
-            env=self._env(secrets),
-            secrets=self._secrets(),
-            cancel=cancel,
-            timeout=timeout,
-            cwd=cwd,
-        )
+    def _tool(self) -> list[str]:
+        return [tools.path("borg")]
 
-    def _secrets(self) -> list[str]:
-        return self.credentials.all_secrets()
+    def _snapshots(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Snapshot]:
+        line = "{hostname}{TAB}{start:%Y-%m-%dT%H:%M:%S.%f}{TAB}{archive}{NL}"
+        out = self._run(["list", "--format", line, self.repository()], secrets, cancel=cancel).stdout
+        return [
+            Snapshot(id=name, host=host, time=start)
+            for host, start, name in (row.split("\t", 2) for row in out.splitlines() if row.count("\t") >= 2)
+        ]
 
-    def archive(self, secrets: SecretDir, cancel: threading.Event | None = None) -> str:
-        """The archive name: the spec's, or the newest in the repository."""
-        if self._archive is None:
-            line = "{hostname}{TAB}{start:%Y-%m-%dT%H:%M:%S.%f}{TAB}{archive}{NL}"
-            out = self._run(["list", "--format", line, self.repository()], secrets, cancel=cancel).stdout
-            listed = [
-                Snapshot(id=name, host=host, time=start)
-                for host, start, name in (row.split("\t", 2) for row in out.splitlines() if row.count("\t") >= 2)
-            ]
-            try:
-                chosen = newest_of_host(listed, self.credentials.options.get("host") or None, what="archive")
-            except BackendError as exc:
-                raise BackendError(f"{self.repository()}: {exc.message}") from None
-            self._archive = chosen.id
-        return self._archive
+    def _no_choice(self, exc: BackendError) -> BackendError:
+        return BackendError(f"{self.repository()}: {exc.message}")
 
     def _location(self, secrets: SecretDir, cancel: threading.Event | None = None) -> str:
-        return f"{self.repository()}::{self.archive(secrets, cancel)}"
+        return f"{self.repository()}::{self.chosen(secrets, cancel)}"
 
-    def _list(self, secrets: SecretDir, cancel: threading.Event | None) -> list[dict[str, Any]]:
+    def _open(self, secrets: SecretDir, cancel: threading.Event | None) -> Opened:
+        """``borg info --json`` of the archive: the repository opens and the archive is there."""
+        try:
+            answer = self._run(["info", "--json", self._location(secrets, cancel)], secrets, cancel=cancel, timeout=600)
+            info = json.loads(answer.stdout)
+        except ValueError as exc:
+            raise BackendError(f"unreadable answer: {exc}") from None
+        stats = (info.get("archives") or [{}])[0].get("stats", {})
+        return Opened(reachable=self.repository(), credentials="repository opened", progress="archive found",
+                      note=f" (borg info: {stats.get('nfiles', '?')} files)")  # fmt: skip
+
+    def _list(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Entry]:
         out = self._run(["list", "--json-lines", self._location(secrets, cancel)], secrets, cancel=cancel).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
-    def preflight(
-        self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
-    ) -> PreflightReport:
-        checks: list[CheckResult] = [target_check(target)]
-        tracker = Tracker(Phase.PREFLIGHT, progress)
-        with SecretDir() as secrets:
-            try:
-                info = json.loads(
-                    self._run(
-                        ["info", "--json", self._location(secrets, cancel)], secrets, cancel=cancel, timeout=600
-                    ).stdout
-                )
-            except (BackendError, ValueError) as exc:
-                message = exc.message if isinstance(exc, BackendError) else f"unreadable answer: {exc}"
-                checks.append(CheckResult(name=failed_check_name(message), status=CheckStatus.FAIL, detail=message))
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            stats = (info.get("archives") or [{}])[0].get("stats", {})
-            checks.append(CheckResult(name="reachable", status=CheckStatus.OK, detail=self.repository()))
-            checks.append(CheckResult(name="credentials", status=CheckStatus.OK, detail="repository opened"))
-            tracker.update(message="archive found", force=True)
-            try:
-                items = self._list(secrets, cancel)
-            except (BackendError, ValueError) as exc:
-                checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=str(exc)))
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            self._listing = items
-            total = sum(int(i.get("size", 0)) for i in items if i.get("type") == "-")  # "h": more names, no more data
-            checks.append(CheckResult(name="lists", status=CheckStatus.OK,
-                                      detail=f"archive {self._archive}: {len(items)} items, {human_size(total)} "
-                                             f"(borg info: {stats.get('nfiles', '?')} files)"))  # fmt: skip
-            member_check = MemberCheck()
-            for item in items:
-                hardlink = item.get("type") == "h" or (bool(item.get("source")) and item.get("type") != "l")
-                member_check.check(str(item.get("path", "")), symlink=item.get("type") == "l",
-                                   hardlink=hardlink,
-                                   linkname=str(item.get("source") or ""))  # fmt: skip
-            if member_check.problems:
-                checks.append(CheckResult(name="safe", status=CheckStatus.FAIL,
-                                          detail=f"{len(member_check.problems)} item(s) would land outside the "
-                                                 f"target, first {member_check.problems[0]}"))  # fmt: skip
-            else:
-                checks.append(CheckResult(name="safe", status=CheckStatus.OK, detail="every item stays inside"))
-            try:
-                self._run(["check", self._location(secrets, cancel)], secrets, cancel=cancel, timeout=None)
-                checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail="borg check passed"))
-            except BackendError as exc:
-                checks.append(CheckResult(name="integrity", status=CheckStatus.FAIL, detail=exc.message))
-        if target.is_dir():
-            estimate = SpaceEstimate(target)
-            for item in items:
-                estimate.add(str(item.get("path", "")), int(item.get("size", 0)) if item.get("type") == "-" else 0)
-            checks.append(estimate.check())
-        tracker.finish(message="checked")
-        return PreflightReport(
-            spec=self.spec.text, checks=tuple(checks), estimated_bytes=total, estimated_files=len(items)
-        )
+    def _label(self) -> str:
+        return str(self.spec.selector or self._snapshot_id)
 
-    def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
-        with SecretDir() as secrets:
-            if self._listing is None:
-                self._listing = self._list(secrets, cancel)
-            location = self._location(secrets, cancel)
-            total = sum(int(i.get("size", 0)) for i in self._listing if i.get("type") == "-")
-            tracker = Tracker(Phase.RESTORE, progress, bytes_total=total, files_total=len(self._listing))
-            tracker.update(0, force=True)
-            # No --progress/--list: borg is single-threaded Python and its per-item logging costs 10-40 %
-            # of the extract. Progress is what borg has written (/proc/PID/io) against the listed total.
-            argv = [tools.path("borg"), "extract", "--numeric-ids", "--sparse", location]
-            start = time.monotonic()
-            with Pipeline([Command(argv=argv, codes=codes.BORG, env=self._env(secrets), cwd=target)],
-                          secrets=self._secrets()) as pipeline:  # fmt: skip
-                pid = pipeline.procs[0].pid
-                base = proc_written_bytes(pid) or 0
+    def _listing_checks(self, entries: Sequence[Entry], tracker: Tracker) -> list[CheckResult]:
+        """``safe``: no item, symlink or hard-link source lands outside the target."""
+        member_check = MemberCheck()
+        for item in entries:
+            hardlink = item.get("type") == "h" or (bool(item.get("source")) and item.get("type") != "l")
+            member_check.check(str(item.get("path", "")), symlink=item.get("type") == "l",
+                               hardlink=hardlink,
+                               linkname=str(item.get("source") or ""))  # fmt: skip
+        if member_check.problems:
+            return [CheckResult(name="safe", status=CheckStatus.FAIL,
+                                detail=f"{len(member_check.problems)} item(s) would land outside the "
+                                       f"target, first {member_check.problems[0]}")]  # fmt: skip
+        return [CheckResult(name="safe", status=CheckStatus.OK, detail="every item stays inside")]
 
-                def probe() -> None:
-                    written = proc_written_bytes(pid)
-                    if written is not None:
-                        tracker.update(min(total, max(0, written - base)))
+    def _check_args(self, secrets: SecretDir, cancel: threading.Event | None, *, verify: bool) -> list[str]:
+        """``borg check`` of the archive; verify reads and checks all its data too."""
+        return ["check", *(["--verify-data"] if verify else []), self._location(secrets, cancel)]
 
-                result = pipeline.wait(cancel=cancel, probe=probe)
-        tracker.finish(bytes_done=total, files_done=len(self._listing), message="restored")
-        return RestoreResult(bytes=total, files=len(self._listing), seconds=time.monotonic() - start,
-                             warnings=result.warnings)  # fmt: skip
+    def _restore_command(self, target: Path, secrets: SecretDir, cancel: threading.Event) -> Command:
+        """``borg extract`` in the target, without --progress/--list (they cost 10-40 % of the extract)."""
+        argv = [*self._tool(), "extract", "--numeric-ids", "--sparse", self._location(secrets, cancel)]
+        return Command(argv=argv, codes=self.return_codes, env=self._env(secrets), cwd=target)
 
-    def verify(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> VerifyReport:
-        tracker = Tracker(Phase.VERIFY, progress)
-        with SecretDir() as secrets:
-            tracker.update(message="borg check --verify-data", force=True)
-            self._run(["check", "--verify-data", self._location(secrets, cancel)], secrets, cancel=cancel, timeout=None)
-            items = self._listing if self._listing is not None else self._list(secrets, cancel)
-        mismatches = compare_items(target, items, cancel)
-        tracker.finish(files_done=len(items), message="compared")
-        return VerifyReport(
-            method="borg check --verify-data + tree compare",
-            checked=len(items),
-            mismatches=tuple(mismatches[:MAX_MISMATCHES]),
-            detail=f"archive data verified; {len(items)} items compared",
-        )
+    @staticmethod
+    def _differences(rel: str, path: Path, st: os.stat_result, item: Entry) -> list[str]:
+        """Type, mode, owner, size, link target and file mtime against ``borg list --json-lines``."""
+        kind = str(item.get("type"))
+        if kind == "h":  # a further name of a hard-linked file (borg 1.2)
+            kind = "-"
+        test = _BORG_TYPES.get(kind)
+        if test is not None and not test(st.st_mode):
+            return [f"{rel}: not of type {kind!r}"]
+        out: list[str] = []
+        want_mode = str(item.get("mode", ""))
+        if kind != "l" and stat.filemode(st.st_mode)[1:] != want_mode[1:]:
+            out.append(f"{rel}: mode {stat.filemode(st.st_mode)} != {want_mode}")
+        out += owner_differs(rel, st, item)
+        listed_size = int(item.get("size", 0))
+        hard_linked = st.st_nlink > 1 and listed_size == 0  # borg 1.2 lists hard-linked files with size 0
+        if kind == "-" and item.get("type") == "-" and not hard_linked and st.st_size != listed_size:
+            out.append(f"{rel}: size {st.st_size} != {item.get('size')}")
+        if kind == "l" and os.readlink(path) != item.get("linktarget"):
+            out.append(f"{rel}: link target differs")
+        if kind == "-" and item.get("mtime"):
+            want = datetime.fromisoformat(str(item["mtime"])).timestamp()
+            if abs(st.st_mtime - want) > 1e-5:
+                out.append(f"{rel}: mtime differs")
+        return out
 
     def backup(
         self, source: Path, excludes: Sequence[str], progress: ProgressCallback, cancel: threading.Event
@@ -308,41 +231,3 @@ class BorgBackend:
 
 _BORG_TYPES = {"-": stat.S_ISREG, "d": stat.S_ISDIR, "l": stat.S_ISLNK, "b": stat.S_ISBLK, "c": stat.S_ISCHR,
                "p": stat.S_ISFIFO}  # fmt: skip
-
-
-def compare_items(target: Path, items: Sequence[dict[str, Any]], cancel: threading.Event | None) -> list[str]:
-    """The restored tree against ``borg list --json-lines``: type, mode, owner, size, link target, file mtime."""
-    out: list[str] = []
-    for item in items:
-        if cancel is not None and cancel.is_set():
-            raise CancelledError("verify: cancelled")
-        rel = str(item.get("path", ""))
-        path = target / rel
-        try:
-            st = os.lstat(path)
-        except OSError as exc:
-            out.append(f"{rel}: {exc.strerror}")
-            continue
-        kind = str(item.get("type"))
-        if kind == "h":  # a further name of a hard-linked file (borg 1.2)
-            kind = "-"
-        test = _BORG_TYPES.get(kind)
-        if test is not None and not test(st.st_mode):
-            out.append(f"{rel}: not of type {kind!r}")
-            continue
-        want_mode = str(item.get("mode", ""))
-        if kind != "l" and stat.filemode(st.st_mode)[1:] != want_mode[1:]:
-            out.append(f"{rel}: mode {stat.filemode(st.st_mode)} != {want_mode}")
-        if (st.st_uid, st.st_gid) != (int(item.get("uid", 0)), int(item.get("gid", 0))):
-            out.append(f"{rel}: owner {st.st_uid}:{st.st_gid} != {item.get('uid')}:{item.get('gid')}")
-        listed_size = int(item.get("size", 0))
-        hard_linked = st.st_nlink > 1 and listed_size == 0  # borg 1.2 lists hard-linked files with size 0
-        if kind == "-" and item.get("type") == "-" and not hard_linked and st.st_size != listed_size:
-            out.append(f"{rel}: size {st.st_size} != {item.get('size')}")
-        if kind == "l" and os.readlink(path) != item.get("linktarget"):
-            out.append(f"{rel}: link target differs")
-        if kind == "-" and item.get("mtime"):
-            want = datetime.fromisoformat(str(item["mtime"])).timestamp()
-            if abs(st.st_mtime - want) > 1e-5:
-                out.append(f"{rel}: mtime differs")
-    return out

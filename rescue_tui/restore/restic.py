@@ -32,7 +32,6 @@ import os
 import re
 import stat
 import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -46,33 +45,17 @@ from rescue_tui.restore.access import (
     SSH_FIELDS,
     SecretDir,
     check_ssh_key,
-    failed_check_name,
     password_file,
     ssh_command_string,
     ssh_destination,
 )
 from rescue_tui.restore.backend import BackupResult, register
-from rescue_tui.restore.checks import SpaceEstimate, target_check
 from rescue_tui.restore.errors import BackendError, CredentialsError
-from rescue_tui.restore.model import (
-    BackendSpec,
-    CheckResult,
-    CheckStatus,
-    Credentials,
-    Field,
-    Phase,
-    PreflightReport,
-    ProgressCallback,
-    RestoreResult,
-    VerifyReport,
-)
+from rescue_tui.restore.model import BackendSpec, CheckResult, Field, Phase, ProgressCallback
 from rescue_tui.restore.progress import Tracker
-from rescue_tui.restore.runner import Command, Completed, Pipeline, proc_written_bytes, run
-from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot, newest_of_host
-from rescue_tui.units import human_size
-
-MAX_MISMATCHES = 200
-
+from rescue_tui.restore.runner import Command, Pipeline
+from rescue_tui.restore.snapshot_backend import Entry, Opened, SnapshotBackend, owner_differs
+from rescue_tui.restore.snapshots import HOST_FIELD, Snapshot
 
 _TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$")
 
@@ -88,16 +71,16 @@ def parse_time_ns(text: str) -> int:
 
 
 @register
-class ResticBackend:
+class ResticBackend(SnapshotBackend):
     """restic repositories."""
 
     kind: ClassVar[str] = "restic"
-
-    def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
-        self.spec = spec
-        self.credentials = credentials
-        self._listing: list[dict[str, Any]] | None = None
-        self._snapshot_id: str | None = None
+    return_codes = codes.RESTIC
+    what = "snapshot"
+    entries = "entries"
+    file_type = "file"
+    verify_method = "restic check"
+    verified = "repository check passed"
 
     @classmethod
     def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
@@ -120,9 +103,6 @@ class ResticBackend:
 
     def required_tools(self) -> tuple[str, ...]:
         return ("restic", "ssh") if self.spec.transport == "sftp" else ("restic",)
-
-    def tool_names(self) -> tuple[str, ...]:
-        return self.required_tools()
 
     @property
     def snapshot(self) -> str:
@@ -161,7 +141,7 @@ class ResticBackend:
                 env[var] = value.reveal()
         return env
 
-    def _base(self) -> list[str]:
+    def _tool(self) -> list[str]:
         argv = [tools.path("restic")]
         if self.spec.transport == "sftp":
             check_ssh_key(self.credentials)
@@ -175,35 +155,25 @@ class ResticBackend:
             values.append(repo)
         return values
 
-    def _run(
-        self,
-        args: Sequence[str],
-        secrets: SecretDir,
-        *,
-        cancel: threading.Event | None = None,
-        timeout: float | None = 3600,
-        rc: codes.ReturnCodes = codes.RESTIC,
-    ) -> Completed:
-        return run(
-            [*self._base(), *args], rc, env=self._env(secrets), secrets=self._secrets(), cancel=cancel, timeout=timeout
-        )
+    def _named(self) -> str | None:
+        """``latest`` names no snapshot: it is this host's newest."""
+        return self.spec.selector if self.spec.selector and self.spec.selector != "latest" else None
 
-    def _resolve(self, secrets: SecretDir, cancel: threading.Event | None) -> str:
-        """The id to restore: the spec's, or this host's newest snapshot (chosen once, then kept)."""
-        if self.spec.selector and self.spec.selector != "latest":
-            return self.spec.selector
-        if self._snapshot_id is None:
-            out = self._run(["snapshots", "--json"], secrets, cancel=cancel).stdout
-            try:
-                listed = [Snapshot(id=str(s["id"]), host=str(s.get("hostname", "")), time=str(s.get("time", "")))
-                          for s in json.loads(out or "[]")]  # fmt: skip
-            except (ValueError, KeyError, TypeError) as exc:
-                raise BackendError(f"restic snapshots: unreadable answer ({exc})") from exc
-            self._snapshot_id = newest_of_host(listed, self.credentials.options.get("host") or None).id
-        return self._snapshot_id
+    def _snapshots(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Snapshot]:
+        out = self._run(["snapshots", "--json"], secrets, cancel=cancel).stdout
+        try:
+            return [Snapshot(id=str(s["id"]), host=str(s.get("hostname", "")), time=str(s.get("time", "")))
+                    for s in json.loads(out or "[]")]  # fmt: skip
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(f"restic snapshots: unreadable answer ({exc})") from exc
 
-    def _list(self, secrets: SecretDir, cancel: threading.Event | None) -> list[dict[str, Any]]:
-        out = self._run(["ls", "--json", self._resolve(secrets, cancel)], secrets, cancel=cancel).stdout
+    def _open(self, secrets: SecretDir, cancel: threading.Event | None) -> Opened:
+        """``restic cat config``: the repository opens with the password."""
+        self._run(["cat", "config"], secrets, cancel=cancel, timeout=600)
+        return Opened(reachable="repository opened", credentials="password accepted", progress="repository opened")
+
+    def _list(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Entry]:
+        out = self._run(["ls", "--json", self.chosen(secrets, cancel)], secrets, cancel=cancel).stdout
         nodes = []
         for line in out.splitlines():
             if not line.strip():
@@ -217,95 +187,45 @@ class ResticBackend:
             raise BackendError(f"restic: no snapshot {self.snapshot!r} in the repository")
         return nodes
 
-    def preflight(
-        self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
-    ) -> PreflightReport:
-        checks: list[CheckResult] = [target_check(target)]
-        tracker = Tracker(Phase.PREFLIGHT, progress)
-        with SecretDir() as secrets:
-            try:
-                self._run(["cat", "config"], secrets, cancel=cancel, timeout=600)
-            except BackendError as exc:
-                checks.append(
-                    CheckResult(name=failed_check_name(exc.message), status=CheckStatus.FAIL, detail=exc.message)
-                )
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            checks.append(CheckResult(name="reachable", status=CheckStatus.OK, detail="repository opened"))
-            checks.append(CheckResult(name="credentials", status=CheckStatus.OK, detail="password accepted"))
-            tracker.update(message="repository opened", force=True)
-            try:
-                nodes = self._list(secrets, cancel)
-            except BackendError as exc:
-                checks.append(
-                    CheckResult(
-                        name="lists", status=CheckStatus.FAIL, detail=f"snapshot {self.snapshot}: {exc.message}"
-                    )
-                )
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            self._listing = nodes
-            total = sum(int(n.get("size", 0)) for n in nodes if n.get("type") == "file")
-            checks.append(CheckResult(name="lists", status=CheckStatus.OK,
-                                      detail=f"snapshot {(self._snapshot_id or '?')[:8]}: {len(nodes)} entries, "
-                                             f"{human_size(total)}"))  # fmt: skip
-            tracker.update(message="snapshot listed", force=True)
-            try:
-                self._run(["check"], secrets, cancel=cancel, timeout=None)
-                checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail="restic check passed"))
-            except BackendError as exc:
-                checks.append(CheckResult(name="integrity", status=CheckStatus.FAIL, detail=exc.message))
-        estimate: SpaceEstimate | None = None
-        if target.is_dir():
-            estimate = SpaceEstimate(target)
-            for node in nodes:
-                estimate.add(
-                    str(node.get("path", "")).lstrip("/"), int(node.get("size", 0)) if node.get("type") == "file" else 0
-                )
-            checks.append(estimate.check())
-        tracker.finish(message="checked")
-        return PreflightReport(
-            spec=self.spec.text, checks=tuple(checks), estimated_bytes=total, estimated_files=len(nodes)
-        )
+    def _unlisted(self, exc: Exception) -> str:
+        return f"snapshot {self.snapshot}: {exc}"
 
-    def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
-        with SecretDir() as secrets:
-            if self._listing is None:
-                self._listing = self._list(secrets, cancel)
-            total = sum(int(n.get("size", 0)) for n in self._listing if n.get("type") == "file")
-            tracker = Tracker(Phase.RESTORE, progress, bytes_total=total, files_total=len(self._listing))
-            tracker.update(0, force=True)
-            argv = [*self._base(), "restore", self._resolve(secrets, cancel), "--target", str(target)]
-            start = time.monotonic()
-            with Pipeline(
-                [Command(argv=argv, codes=codes.RESTIC, env=self._env(secrets))], secrets=self._secrets()
-            ) as pipeline:
-                pid = pipeline.procs[0].pid
-                base = proc_written_bytes(pid) or 0
+    def _label(self) -> str:
+        return (self._snapshot_id or "?")[:8]
 
-                def probe() -> None:
-                    written = proc_written_bytes(pid)
-                    if written is not None:
-                        tracker.update(min(total, max(0, written - base)))
+    def _listing_checks(self, entries: Sequence[Entry], tracker: Tracker) -> list[CheckResult]:
+        """None of its own; the progress line says the snapshot is listed."""
+        tracker.update(message="snapshot listed", force=True)
+        return []
 
-                result = pipeline.wait(cancel=cancel, probe=probe)
-        tracker.finish(bytes_done=total, files_done=len(self._listing), message="restored")
-        return RestoreResult(
-            bytes=total, files=len(self._listing), seconds=time.monotonic() - start, warnings=result.warnings
-        )
+    def _check_args(self, secrets: SecretDir, cancel: threading.Event | None, *, verify: bool) -> list[str]:
+        """``restic check`` of the whole repository, in preflight and verify alike."""
+        return ["check"]
 
-    def verify(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> VerifyReport:
-        with SecretDir() as secrets:
-            tracker = Tracker(Phase.VERIFY, progress)
-            tracker.update(message="restic check", force=True)
-            self._run(["check"], secrets, cancel=cancel, timeout=None)
-            nodes = self._listing if self._listing is not None else self._list(secrets, cancel)
-        mismatches = compare_nodes(target, nodes, cancel)
-        tracker.finish(files_done=len(nodes), message="compared")
-        return VerifyReport(
-            method="restic check + tree compare",
-            checked=len(nodes),
-            mismatches=tuple(mismatches[:MAX_MISMATCHES]),
-            detail=f"repository check passed; {len(nodes)} entries compared",
-        )
+    def _restore_command(self, target: Path, secrets: SecretDir, cancel: threading.Event) -> Command:
+        argv = [*self._tool(), "restore", self.chosen(secrets, cancel), "--target", str(target)]
+        return Command(argv=argv, codes=self.return_codes, env=self._env(secrets))
+
+    def _entry_path(self, entry: Entry) -> str:
+        return str(entry.get("path", "")).lstrip("/")
+
+    @staticmethod
+    def _differences(rel: str, path: Path, st: os.stat_result, node: Entry) -> list[str]:
+        """Type, size, permission bits, owner and file mtime against ``restic ls --json``."""
+        kind = str(node.get("type"))
+        test = _TYPES.get(kind)
+        if test is not None and not test(st.st_mode):
+            return [f"{rel}: not a {kind}"]
+        out: list[str] = []
+        if kind == "file" and st.st_size != int(node.get("size", 0)):
+            out.append(f"{rel}: size {st.st_size} != {node.get('size')}")
+        want_mode = go_mode_bits(int(node.get("mode", 0)))
+        if kind in ("file", "dir") and stat.S_IMODE(st.st_mode) != want_mode:
+            out.append(f"{rel}: mode {stat.S_IMODE(st.st_mode):o} != {want_mode:o}")
+        out += owner_differs(rel, st, node)
+        if kind == "file" and node.get("mtime") and st.st_mtime_ns // 1000 != parse_time_ns(node["mtime"]) // 1000:
+            out.append(f"{rel}: mtime differs")
+        return out
 
     def backup(
         self, source: Path, excludes: Sequence[str], progress: ProgressCallback, cancel: threading.Event
@@ -326,7 +246,7 @@ class ResticBackend:
                 summary.update(item)
 
         root = str(source).rstrip("/")
-        argv = [*self._base(), "backup", "--json", "--exclude-caches", "--tag", "rescue-tui"]
+        argv = [*self._tool(), "backup", "--json", "--exclude-caches", "--tag", "rescue-tui"]
         argv += [f"--exclude={root}/{pattern}" for pattern in excludes]
         argv.append(".")
         with (
@@ -371,35 +291,3 @@ def go_mode_bits(mode: int) -> int:
     if mode & (1 << 20):
         bits |= stat.S_ISVTX
     return bits
-
-
-def compare_nodes(target: Path, nodes: Sequence[dict[str, Any]], cancel: threading.Event | None) -> list[str]:
-    """The restored tree against ``restic ls --json``: type, size, permission bits, owner, file mtime."""
-    out: list[str] = []
-    for node in nodes:
-        if cancel is not None and cancel.is_set():
-            from rescue_tui.restore.errors import CancelledError
-
-            raise CancelledError("verify: cancelled")
-        rel = str(node.get("path", "")).lstrip("/")
-        path = target / rel
-        try:
-            st = os.lstat(path)
-        except OSError as exc:
-            out.append(f"{rel}: {exc.strerror}")
-            continue
-        kind = str(node.get("type"))
-        test = _TYPES.get(kind)
-        if test is not None and not test(st.st_mode):
-            out.append(f"{rel}: not a {kind}")
-            continue
-        if kind == "file" and st.st_size != int(node.get("size", 0)):
-            out.append(f"{rel}: size {st.st_size} != {node.get('size')}")
-        want_mode = go_mode_bits(int(node.get("mode", 0)))
-        if kind in ("file", "dir") and stat.S_IMODE(st.st_mode) != want_mode:
-            out.append(f"{rel}: mode {stat.S_IMODE(st.st_mode):o} != {want_mode:o}")
-        if (st.st_uid, st.st_gid) != (int(node.get("uid", 0)), int(node.get("gid", 0))):
-            out.append(f"{rel}: owner {st.st_uid}:{st.st_gid} != {node.get('uid')}:{node.get('gid')}")
-        if kind == "file" and node.get("mtime") and st.st_mtime_ns // 1000 != parse_time_ns(node["mtime"]) // 1000:
-            out.append(f"{rel}: mtime differs")
-    return out

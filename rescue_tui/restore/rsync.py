@@ -28,7 +28,7 @@ from rescue_tui import tools
 from rescue_tui.errors import BadInputError
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SSH_FIELDS, check_ssh_key, failed_check_name, ssh_command_string, ssh_destination
-from rescue_tui.restore.backend import BackupResult, register
+from rescue_tui.restore.backend import BackendBase, BackupResult, register
 from rescue_tui.restore.checks import SpaceEstimate, target_check
 from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.model import (
@@ -81,14 +81,13 @@ def parse_listing_line(line: str) -> tuple[str, str, int] | None:
 
 
 @register
-class RsyncBackend:
+class RsyncBackend(BackendBase):
     """A directory tree copied with rsync."""
 
     kind: ClassVar[str] = "rsync"
 
     def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
-        self.spec = spec
-        self.credentials = credentials
+        super().__init__(spec, credentials)
         self._total: int | None = None
         self._files: int | None = None
 
@@ -98,9 +97,6 @@ class RsyncBackend:
 
     def required_tools(self) -> tuple[str, ...]:
         return ("rsync", "ssh") if self.spec.transport == "ssh" else ("rsync",)
-
-    def tool_names(self) -> tuple[str, ...]:
-        return self.required_tools()
 
     def _remote(self) -> str:
         """The tree's location as rsync wants it, always with a trailing slash (copy the contents)."""
@@ -117,9 +113,6 @@ class RsyncBackend:
 
     def _rsync(self) -> list[str]:
         return [tools.path("rsync"), *self._transport_args()]
-
-    def _secrets(self) -> list[str]:
-        return self.credentials.all_secrets()
 
     def preflight(
         self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None

@@ -37,7 +37,7 @@ from rescue_tui import tools
 from rescue_tui.errors import BadInputError
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SecretDir
-from rescue_tui.restore.backend import BackupResult, register
+from rescue_tui.restore.backend import BackendBase, BackupResult, register
 from rescue_tui.restore.checks import SpaceEstimate, escaping_symlinks, target_check
 from rescue_tui.restore.errors import BackendError, CancelledError
 from rescue_tui.restore.manifest import (
@@ -151,14 +151,13 @@ def create_argv(source: Path, excludes: Sequence[str]) -> list[str]:
 
 
 @register
-class TarBackend:
+class TarBackend(BackendBase):
     """GNU tar archives: local files or HTTP(S) downloads."""
 
     kind: ClassVar[str] = "tar"
 
     def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
-        self.spec = spec
-        self.credentials = credentials
+        super().__init__(spec, credentials)
         self._remote_size: int | None = None
 
     @classmethod
@@ -198,12 +197,6 @@ class TarBackend:
         if not self.spec.is_local:
             needed.append("curl")
         return tuple(needed)
-
-    def tool_names(self) -> tuple[str, ...]:
-        return self.required_tools()
-
-    def _secrets(self) -> list[str]:
-        return self.credentials.all_secrets()
 
     def _curl(self, secrets: SecretDir, url: str, *, head: bool = False, name: str = "curl.conf") -> Command:
         """curl reading its URL and credentials from a 0600 config file."""
