@@ -9,6 +9,7 @@ has a bound.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 
 from rescue_tui.command import run
 from rescue_tui.errors import RescueError
@@ -34,3 +35,14 @@ def settle(timeout: int = 60, error: type[RescueError] = RescueError) -> None:
     """Wait (at most ``timeout`` seconds) until udev has handled the queued events; nothing to wait for without it."""
     if udevd_running():
         run(["udevadm", "settle", f"--timeout={timeout}"], error=error, ok=(0, 1), timeout=timeout + 10)
+
+
+def reprobe(nodes: Sequence[str], timeout: int = 60, error: type[RescueError] = RescueError) -> None:
+    """Have udev read these devices again (a change event each) and wait until it has.
+
+    udev's database can lag behind what is on a device: a filesystem made moments ago whose last
+    close udevd missed, or an array whose /dev/md name arrived after it was read. Readers of the
+    database (blivet) then see a device without its format or name; a change event re-reads it.
+    """
+    if nodes and udevd_running():
+        run(["udevadm", "trigger", "--action=change", "--settle", *nodes], error=error, timeout=timeout + 10)

@@ -9,6 +9,8 @@ Populate is not purely passive in blivet 3.7.1: with its default flags it
 starts degraded md arrays (``allow_imperfect_devices``) and may activate
 LVs or mount btrfs (``auto_dev_updates``). Both flags are held off while we
 populate. Nothing here calls an action, ``do_it`` or a format's ``create``.
+The one thing it sets off is a udev change event per captured device, so that
+udev's database (blivet's source) is as current as the disks.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rescue_tui.errors import CaptureError
-from rescue_tui.udev import udevd_running
+from rescue_tui.udev import reprobe, udevd_running
 
 
 @contextmanager
@@ -36,10 +38,15 @@ def _passive_flags() -> Iterator[None]:
         flags.allow_imperfect_devices, flags.auto_dev_updates = saved
 
 
-def blivet_facts(disks: Sequence[str]) -> dict[str, Any]:
-    """Populate blivet read-only; return its view of the devices on ``disks`` (device nodes)."""
+def blivet_facts(disks: Sequence[str], nodes: Sequence[str] = ()) -> dict[str, Any]:
+    """Populate blivet read-only; return its view of the devices on ``disks`` (device nodes).
+
+    ``nodes`` (every device on the disks) are probed by udev again first: blivet builds its tree
+    from udev's database, which may lag behind the disks, while our own probes read the disks.
+    """
     if not udevd_running():
         raise CaptureError("blivet not consulted: systemd-udevd is not running (blivet reads the udev database)")
+    reprobe(nodes, error=CaptureError)
     for name in ("blivet", "program"):
         if not logging.getLogger(name).handlers:
             logging.getLogger(name).addHandler(logging.NullHandler())

@@ -229,7 +229,7 @@ def collect_probes(
         from rescue_tui.layout.capture.blivet_facts import blivet_facts
 
         try:
-            blivet = blivet_facts([nodes[k].path for k in disks])
+            blivet = blivet_facts([nodes[k].path for k in disks], paths)
         except CaptureError as exc:
             col.notes.append(exc.message)
 
