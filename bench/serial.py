@@ -130,7 +130,7 @@ class PtySession:
 def rescue_tui_argv(*extra: str) -> list[str]:
     """The demo command line, with the venv's Python."""
     return [
-        sys.executable, "-m", "rescue_tui.tui.command", "--dry-run",
+        sys.executable, "-m", "rescue_tui", "tui", "--dry-run",
         "--layout", str(DEMO_LAYOUT.relative_to(REPO)), "--targets", str(DEMO_TARGETS.relative_to(REPO)), *extra,
     ]  # fmt: skip
 

@@ -86,7 +86,13 @@ class ApplyError(RescueError):
     """A step of apply failed; the journal says how far it got and ``--resume`` continues."""
 
 
-class ApplyCancelledError(ApplyError):
+class CancelledError(RescueError):
+    """The operator stopped it: apply between two steps, or a restore's tools; what was done is kept."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+class ApplyCancelledError(ApplyError, CancelledError):
     """The operator stopped apply between two steps; the journal keeps what was done and ``--resume`` continues."""
 
     exit_code = ExitCode.INTERRUPTED

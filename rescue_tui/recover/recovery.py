@@ -24,6 +24,7 @@ from typing import Protocol
 from rescue_tui.apply.executor import ApplyOptions, Prepared, execute, prepare
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
 from rescue_tui.apply.mounts import mount_tree
+from rescue_tui.errors import CancelledError
 from rescue_tui.events import Listener, Notice
 from rescue_tui.files import write_atomic
 from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer
@@ -41,7 +42,6 @@ from rescue_tui.recover.events import (
 )
 from rescue_tui.recover.interrupted import FINISHED, PLAN_FILE, write_state
 from rescue_tui.recover.log import LOG_FILE, RecoveryLog
-from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.flow import RestoreOutcome, restore_tree
 from rescue_tui.restore.model import BackendSpec, Credentials, ProgressCallback, Secret
 

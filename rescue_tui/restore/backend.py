@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar
 
-from rescue_tui.restore.errors import CredentialsError, PreflightError, RestoreRefusedError, UnsafeArchiveError
+from rescue_tui.errors import RefusedError
+from rescue_tui.restore.errors import CredentialsError, PreflightError, UnsafeArchiveError
 from rescue_tui.restore.model import (
     Artifact,
     BackendSpec,
@@ -191,7 +192,7 @@ def raise_for_preflight(report: PreflightReport) -> None:
     if first.name == "credentials":
         raise CredentialsError(message, hint=hint)
     if first.name in ("target", "fits"):
-        raise RestoreRefusedError(message, hint=hint)
+        raise RefusedError(message, hint=hint)
     raise PreflightError(message, hint=hint)
 
 

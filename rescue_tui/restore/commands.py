@@ -27,7 +27,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from rescue_tui import tools
-from rescue_tui.errors import ExitCode
+from rescue_tui.errors import ExitCode, RefusedError
 from rescue_tui.lock import recovery_lock
 from rescue_tui.restore.backend import (
     Backend,
@@ -37,7 +37,7 @@ from rescue_tui.restore.backend import (
     raise_for_preflight,
     status_symbol,
 )
-from rescue_tui.restore.errors import CredentialsError, RestoreRefusedError, VerifyError
+from rescue_tui.restore.errors import CredentialsError, VerifyError
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, ProgressEvent, Secret
 from rescue_tui.restore.progress import format_event
 from rescue_tui.restore.spec import SYNTAX, parse_spec
@@ -230,12 +230,12 @@ def restore_command(args: argparse.Namespace) -> int:
     spec = parse_spec(args.backend)  # a bad spec fails before anything else is looked at
     target: Path = args.target
     if not target.is_dir():
-        raise RestoreRefusedError(f"target {target} is not a directory", hint="mount the target filesystems first")
+        raise RefusedError(f"target {target} is not a directory", hint="mount the target filesystems first")
     if os.path.realpath(target) == "/":
-        raise RestoreRefusedError("the target must not be / (restore into the mounted target, e.g. /mnt/target)")
+        raise RefusedError("the target must not be / (restore into the mounted target, e.g. /mnt/target)")
     interactive = sys.stdin.isatty()
     if not args.yes and not args.dry_run and not interactive:
-        raise RestoreRefusedError("unattended restore needs --yes (nothing was written)")
+        raise RefusedError("unattended restore needs --yes (nothing was written)")
     backend = _open(args)
     printer = ProgressPrinter()
     writer = recovery_lock("restore") if not args.dry_run else contextlib.nullcontext()  # one writer at a time
@@ -249,7 +249,7 @@ def restore_command(args: argparse.Namespace) -> int:
             return ExitCode.OK
         size = human_size(report.estimated_bytes) if report.estimated_bytes is not None else "?"
         if not args.yes and not _confirm(f"Restore {spec.text} ({size}) into {target}?"):
-            raise RestoreRefusedError("restore not confirmed; nothing was written")
+            raise RefusedError("restore not confirmed; nothing was written")
         result = backend.restore(target, printer, cancel)
         print(f"restored {human_size(result.bytes)}"
               + (f", {result.files} entries" if result.files is not None else "")

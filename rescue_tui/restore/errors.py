@@ -1,13 +1,14 @@
 """Errors of the restore stage.
 
 They subclass the project's hierarchy (``rescue_tui.errors``) so ``cli.main``
-renders each as one line with its exit code: bad input and refusals exit 2
-(nothing was touched), failures exit 1, a cancel exits 130.
+renders each as one line with its exit code: bad input exits 2 (nothing was
+touched), failures exit 1. Refusals and cancels are the project's own
+``RefusedError`` and ``CancelledError``.
 """
 
 from __future__ import annotations
 
-from rescue_tui.errors import BadInputError, ExitCode, RescueError
+from rescue_tui.errors import BadInputError, RescueError
 
 
 class SpecError(BadInputError):
@@ -16,10 +17,6 @@ class SpecError(BadInputError):
 
 class UnsafeArchiveError(BadInputError):
     """The backup holds members that would land outside the target (absolute, ``..``, through a symlink)."""
-
-
-class RestoreRefusedError(BadInputError):
-    """A safety rule refused the request (target is ``/``, no ``--yes`` unattended, ...)."""
 
 
 class CredentialsError(BadInputError):
@@ -36,9 +33,3 @@ class PreflightError(RescueError):
 
 class VerifyError(RescueError):
     """The restored data does not match the backup."""
-
-
-class CancelledError(RescueError):
-    """The operator cancelled; the tools were stopped."""
-
-    exit_code = ExitCode.INTERRUPTED

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rescue_tui import tools
+from rescue_tui.errors import RefusedError
 from rescue_tui.lock import recovery_lock
 from rescue_tui.restore.backend import Backend, open_backend, raise_for_preflight
-from rescue_tui.restore.errors import RestoreRefusedError, VerifyError
+from rescue_tui.restore.errors import VerifyError
 from rescue_tui.restore.model import (
     BackendSpec,
     Credentials,
@@ -46,7 +47,7 @@ def restore_tree(
     """Preflight (raising on a failed check), restore, then verify (raising VerifyError on a difference)."""
     backend: Backend = open_backend(spec, credentials)
     if not target.is_dir():
-        raise RestoreRefusedError(f"target {target} is not a directory", hint="mount the target filesystems first")
+        raise RefusedError(f"target {target} is not a directory", hint="mount the target filesystems first")
     tools.require(backend.required_tools(), why=f"{backend.spec.scheme} backend")
     with recovery_lock("restore"):
         report = backend.preflight(target, progress, cancel)

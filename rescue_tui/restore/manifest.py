@@ -24,9 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from rescue_tui.errors import BadInputError
+from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.inputs import parse_json
-from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import Phase, ProgressCallback, VerifyReport
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.safety import normalise

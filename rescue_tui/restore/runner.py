@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from rescue_tui.errors import CancelledError
 from rescue_tui.restore.codes import Outcome, ReturnCodes
-from rescue_tui.restore.errors import BackendError, CancelledError
+from rescue_tui.restore.errors import BackendError
 
 log = logging.getLogger("rescue_tui.restore.runner")
 

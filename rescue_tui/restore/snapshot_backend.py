@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from rescue_tui.errors import CancelledError
 from rescue_tui.restore.access import SecretDir, failed_check_name
 from rescue_tui.restore.backend import BackendBase
 from rescue_tui.restore.checks import SpaceEstimate, target_check
 from rescue_tui.restore.codes import ReturnCodes
-from rescue_tui.restore.errors import BackendError, CancelledError
+from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.model import (
     BackendSpec,
     CheckResult,

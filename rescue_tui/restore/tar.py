@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 from rescue_tui import tools
-from rescue_tui.errors import BadInputError
+from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SecretDir
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
 from rescue_tui.restore.checks import SpaceEstimate, escaping_symlinks, target_check
-from rescue_tui.restore.errors import BackendError, CancelledError
+from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.manifest import (
     CHUNK,
     FILES_SUFFIX,

@@ -102,23 +102,3 @@ def run_console(options: TuiOptions) -> int:
     if app.return_code not in (None, 0):
         return int(app.return_code or ExitCode.FAILED)
     return int(result or 0) if isinstance(result, int) else int(ExitCode.OK)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m rescue_tui.tui.command``: the same command without the CLI wiring (bench, tests)."""
-    from rescue_tui.cli import _Parser
-
-    parser = _Parser(prog="rescue-tui tui")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    add_tui_parser(sub)
-    args = parser.parse_args(["tui", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.handler(args))
-    except RescueError as exc:
-        for line in exc.lines():
-            print(f"rescue-tui: {line}", file=sys.stderr)
-        return int(exc.exit_code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.errors import CancelledError
 from rescue_tui.restore.backend import open_backend
-from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import CheckStatus, ProgressEvent
 from rescue_tui.restore.progress import no_progress
 

@@ -9,7 +9,7 @@ import pytest
 
 from rescue_tui.apply.executor import Prepared
 from rescue_tui.apply.journal import Journal
-from rescue_tui.errors import RescueError
+from rescue_tui.errors import CancelledError, RescueError
 from rescue_tui.events import Listener, StepStarted
 from rescue_tui.finalize.finalizer import FinalizeOptions
 from rescue_tui.finalize.model import Outcome
@@ -18,7 +18,6 @@ from rescue_tui.recover.events import RecoveryEvent, RestoreDone, RestoreSampled
 from rescue_tui.recover.interrupted import PLAN_FILE
 from rescue_tui.recover.log import LOG_FILE, RecoveryLog
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest
-from rescue_tui.restore.errors import CancelledError
 from rescue_tui.restore.model import Phase, ProgressEvent
 from rescue_tui.restore.spec import parse_spec
 from tests.tui import recorded

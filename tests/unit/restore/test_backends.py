@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.errors import ExitCode
+from rescue_tui.errors import ExitCode, RefusedError
 from rescue_tui.restore.backend import fields_for, open_backend, raise_for_preflight
 from rescue_tui.restore.backup import SYSTEM_EXCLUDES, compute_excludes
 from rescue_tui.restore.commands import credentials_from_args
-from rescue_tui.restore.errors import CredentialsError, PreflightError, RestoreRefusedError, UnsafeArchiveError
+from rescue_tui.restore.errors import CredentialsError, PreflightError, UnsafeArchiveError
 from rescue_tui.restore.model import (
     Artifact,
     BackupManifest,
@@ -150,7 +150,7 @@ def test_a_secret_field_on_the_command_line_is_refused_and_unknown_fields_are_na
     [
         ("safe", UnsafeArchiveError, ExitCode.BAD_INPUT),
         ("credentials", CredentialsError, ExitCode.BAD_INPUT),
-        ("fits", RestoreRefusedError, ExitCode.BAD_INPUT),
+        ("fits", RefusedError, ExitCode.BAD_INPUT),
         ("integrity", PreflightError, ExitCode.FAILED),
         ("reachable", PreflightError, ExitCode.FAILED),
     ],

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.errors import CancelledError
 from rescue_tui.restore import codes
 from rescue_tui.restore.codes import Outcome, ReturnCodes
-from rescue_tui.restore.errors import BackendError, CancelledError
+from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.runner import Command, Pipeline, base_env, run, scrub
 
 SH = ReturnCodes(tool="sh", operation="test", meanings={0: (Outcome.OK, "ok"), 3: (Outcome.WARNING, "odd")})
