@@ -32,15 +32,11 @@ from rescue_tui.finalize.devices import DeviceMap
 from rescue_tui.finalize.efi import loader_path
 from rescue_tui.finalize.model import Command, Note
 from rescue_tui.finalize.target import TargetRoot
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import (
-    Disk,
     Filesystem,
     Item,
     Layout,
-    Luks,
-    LvmLv,
-    LvmPv,
-    LvmVg,
     MdArray,
     Mount,
     Partition,
@@ -499,13 +495,13 @@ def _bios_disks(
     boot = layout.boot
     assert boot is not None
     if boot.firmware == "bios":
-        disk_ids = list(boot.disks) or _disks_under_boot(layout, by_id)
+        disk_ids = list(boot.disks) or _disks_under_boot(layout)
         if not disk_ids:
             notes.append(
                 Note(message="no boot disk found in the layout (boot.disks, or the disks under /boot)", level="error")
             )
     elif hybrid:
-        disk_ids = [d for d in (boot.disks or _disks_under_boot(layout, by_id)) if _bios_grub_partition(layout, d)]
+        disk_ids = [d for d in (boot.disks or _disks_under_boot(layout)) if _bios_grub_partition(layout, d)]
     else:
         return []
     out: list[str] = []
@@ -544,37 +540,8 @@ def _bios_grub_partition(layout: Layout, disk_id: str) -> bool:
     return any(p.table in tables and "bios_grub" in p.flags for p in layout.of_type(Partition))
 
 
-def _disks_under_boot(layout: Layout, by_id: dict[str, Item]) -> list[str]:
+def _disks_under_boot(layout: Layout) -> list[str]:
     """The disks holding /boot (or / when /boot is not separate), through partitions, md, LUKS and LVM."""
     mounts = {m.path: m for m in layout.of_type(Mount)}
     mount = mounts.get("/boot") or mounts.get("/")
-    if mount is None:
-        return []
-    source = by_id.get(mount.source)
-    start = source.filesystem if source is not None and hasattr(source, "filesystem") else mount.source
-    out: list[str] = []
-    _walk_down(by_id.get(start), by_id, out, set())
-    return out
-
-
-def _walk_down(item: Item | None, by_id: dict[str, Item], out: list[str], seen: set[str]) -> None:
-    if item is None or item.id in seen:
-        return
-    seen.add(item.id)
-    if isinstance(item, Disk):
-        if item.id not in out:
-            out.append(item.id)
-        return
-    below: list[str] = []
-    if isinstance(item, Filesystem | Luks | LvmPv):
-        below = [item.device]
-    elif isinstance(item, Partition):
-        table = by_id.get(item.table)
-        below = [table.device] if isinstance(table, PartitionTable) else []
-    elif isinstance(item, MdArray):
-        below = list(item.members)
-    elif isinstance(item, LvmLv):
-        vg = by_id.get(item.vg)
-        below = list(vg.pvs) if isinstance(vg, LvmVg) else []
-    for ref in below:
-        _walk_down(by_id.get(ref), by_id, out, seen)
+    return LayoutGraph(layout).disks_below(mount.id) if mount is not None else []

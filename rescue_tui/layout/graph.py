@@ -109,6 +109,25 @@ class LayoutGraph:
         """Items this one refers to that exist."""
         return [self.items[r.target] for r in self.refs.get(item_id, []) if r.target in self.items]
 
+    def disks_below(self, *item_ids: str) -> list[str]:
+        """The disks these items ultimately stand on, each once, in reference order (md members in slot order).
+
+        Iterative, so a hostile chain of arrays cannot exhaust the stack; a cycle is walked once.
+        """
+        out: list[str] = []
+        seen: set[str] = set()
+        stack = list(reversed(item_ids))
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.items:
+                continue
+            seen.add(current)
+            if self.items[current].type == "disk":
+                out.append(current)
+                continue
+            stack.extend(reversed([parent.id for parent in self.parents(current)]))
+        return out
+
     def order(self) -> tuple[list[str], list[str]]:
         """Ids in dependency order (referenced first), and the ids caught in cycles.
 

@@ -35,6 +35,7 @@ from urllib.parse import unquote
 from rescue_tui.errors import RearImportError
 from rescue_tui.inputs import read_text
 from rescue_tui.layout import partition_types
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import (
     FORMAT_VERSION,
     Boot,
@@ -1358,11 +1359,12 @@ def _widen_extended(b: _Builder) -> None:
             )
 
 
-def _boot(b: _Builder, items: tuple[Item, ...]) -> Boot | None:
+def _boot(b: _Builder, graph: LayoutGraph) -> Boot | None:
     """Boot facts ReaR does not state, guessed from the ESP and BIOS boot partitions."""
     if b.architecture is not None:
         return None  # PReP and DASD machines boot neither by BIOS nor by UEFI
-    by_id = {i.id: i for i in items}
+    items = tuple(graph.items.values())
+    by_id = graph.items
     esps = [
         fs.device
         for fs in items
@@ -1370,7 +1372,7 @@ def _boot(b: _Builder, items: tuple[Item, ...]) -> Boot | None:
     ]
     _note_bare_esps(b, items, esps)
     if esps:
-        disks = _disks_of(by_id, esps)
+        disks = tuple(graph.disks_below(*esps))
         b.note(0, "boot firmware taken as UEFI: an EFI system partition holds a FAT filesystem")
         return Boot(firmware="uefi", disks=disks, esps=tuple(esps))
     bios = [
@@ -1382,7 +1384,7 @@ def _boot(b: _Builder, items: tuple[Item, ...]) -> Boot | None:
     ]
     if bios:
         b.note(0, "boot firmware taken as BIOS: a BIOS boot partition or an active msdos partition exists")
-        return Boot(firmware="bios", disks=_disks_of(by_id, bios))
+        return Boot(firmware="bios", disks=tuple(graph.disks_below(*bios)))
     return None
 
 
@@ -1399,20 +1401,6 @@ def _is_esp(by_id: dict[str, Item], device: Item | None) -> bool:
     if isinstance(device, MdArray):
         return all(_is_esp(by_id, by_id.get(m)) for m in device.members)
     return False
-
-
-def _disks_of(by_id: dict[str, Item], ids: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for item_id in ids:
-        item = by_id.get(item_id)
-        if isinstance(item, MdArray):
-            found = _disks_of(by_id, item.members)
-        elif isinstance(item, Partition) and isinstance(table := by_id.get(item.table), PartitionTable):
-            found = _disks_of(by_id, [table.device])
-        else:
-            found = (item_id,) if isinstance(item, Disk) else ()
-        out += [d for d in found if d not in out]
-    return tuple(out)
 
 
 def _machine(b: _Builder, hostname: str | None, captured_at: str | None) -> Machine:
@@ -1439,8 +1427,8 @@ def import_rear(text: str, *, where: str, hostname: str | None = None) -> Layout
     _build_all(decls, b, where)
     _widen_extended(b)
     items = b.sorted_items()
-    boot = _boot(b, items)
     machine = _machine(b, hostname, _captured_at(text))
+    boot = _boot(b, LayoutGraph(Layout(format_version=FORMAT_VERSION, machine=machine, items=items)))
     origin = Origin(
         kind="rear-import",
         source=where,

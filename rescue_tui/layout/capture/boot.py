@@ -5,7 +5,7 @@ from __future__ import annotations
 from rescue_tui.layout.capture.partitions import ESP_GUID
 from rescue_tui.layout.capture.state import BuildState, natural_key
 from rescue_tui.layout.graph import LayoutGraph
-from rescue_tui.layout.model import Boot, Disk, Filesystem, Firmware, Layout, MdArray, Mount, Partition
+from rescue_tui.layout.model import Boot, Filesystem, Firmware, Layout, MdArray, Mount, Partition
 
 
 def boot_facts(b: BuildState, layout: Layout) -> Boot:
@@ -19,10 +19,9 @@ def boot_facts(b: BuildState, layout: Layout) -> Boot:
             esps.append(item.id)
     mounts = {m.path: m for m in layout.of_type(Mount)}
     anchor = mounts.get("/boot") or mounts.get("/")
-    disks: set[str] = set(_disks_below(graph, anchor.id)) if anchor else set()
+    disks = set(graph.disks_below(anchor.id)) if anchor else set()
     if firmware == "uefi":
-        for esp in esps:
-            disks |= set(_disks_below(graph, esp))
+        disks |= set(graph.disks_below(*esps))
     if disks and not b.probes.system.get("grub", True):
         b.notes.append("no grub.cfg under /boot: boot loader assumed to be grub2")
     return Boot(firmware=firmware, disks=tuple(sorted(disks, key=natural_key)), esps=tuple(esps))
@@ -37,20 +36,3 @@ def _is_esp(graph: LayoutGraph, item: Partition | MdArray) -> bool:
     return bool(members) and all(
         isinstance(m, Partition) and (m.gpt_type == ESP_GUID or m.mbr_type == "ef" or "esp" in m.flags) for m in members
     )
-
-
-def _disks_below(graph: LayoutGraph, item_id: str) -> list[str]:
-    """The disks an item ultimately sits on."""
-    out: list[str] = []
-    stack, seen = [item_id], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        item = graph.items.get(current)
-        if isinstance(item, Disk):
-            out.append(item.id)
-            continue
-        stack.extend(p.id for p in graph.parents(current))
-    return out
