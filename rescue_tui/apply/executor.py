@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rescue_tui.apply import disks, identity, mounts, storage
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
@@ -32,6 +33,14 @@ from rescue_tui.plan.build import layout_sha256
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import CreateMd, CreateSubvolume, MountStep, Plan, SetIdentity, Step, WipeDisk
+
+AFTER_STORAGE: dict[type[Step], Callable[[Any, Plan, str], object]] = {
+    SetIdentity: lambda step, plan, root: identity.set_identity(step, plan),
+    CreateSubvolume: lambda step, plan, root: mounts.create_subvolume(step),
+    MountStep: lambda step, plan, root: mounts.mount_step(step, root),
+}
+"""Step kind -> what runs it once the storage phase is done (each idempotent: a resume may run it again).
+The storage phase itself is the wipe, then blivet's steps (``storage.StorageRun``) with the md fix-ups."""
 
 
 def plan_digest(plan: Plan) -> str:
@@ -195,14 +204,10 @@ class _Runner:
                 self.emit(Notice(line))
         root = self.p.options.target_root
         for step in rest:
-            if isinstance(step, SetIdentity):
-                self.step(step, partial(identity.set_identity, step, self.plan))
-            elif isinstance(step, CreateSubvolume):
-                self.step(step, partial(mounts.create_subvolume, step))
-            elif isinstance(step, MountStep):
-                self.step(step, partial(mounts.mount_step, step, root))
-            else:
+            executor = AFTER_STORAGE.get(type(step))
+            if executor is None:
                 raise ApplyError(f"{step.id}: {step.kind} steps cannot come after the storage phase")
+            self.step(step, partial(executor, step, self.plan, root))
         self.journal.record("phase-done", phase="apply")
 
     def options_resumed_after_storage(self) -> bool:

@@ -48,6 +48,12 @@ def _check(value: Any, hint: Any, where: str) -> Any:
     args = typing.get_args(hint)
     if hint is Any:
         return value
+    if origin is typing.Literal:
+        if any(value == a and type(value) is type(a) for a in args):
+            return value
+        raise PlanFileError(
+            f"{where}: expected one of {', '.join(json.dumps(a) for a in args)}, got {json.dumps(value)[:40]}"
+        )
     if origin in (typing.Union, __import__("types").UnionType):
         if value is None and type(None) in args:
             return None

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
-from rescue_tui.layout.model import Layout
+from rescue_tui.layout.model import FsType, Layout, LvSegmentType, MdLevel, PartitionKind, PartitionTableLabel
 from rescue_tui.mapping.model import SizeChange
 
 PLAN_FORMAT_VERSION = 1
 
 STEP_KINDS: dict[str, type[Step]] = {}
+IdentityField = Literal[
+    "gpt-name", "partuuid", "disk-guid", "disk-id", "md-uuid", "md-name", "luks-uuid", "luks-label", "btrfs-uuid"
+]
+"""What a set-identity step fixes up (plan files are checked against it like layouts are)."""
 S = TypeVar("S", bound="type[Step]")
 
 
@@ -69,7 +73,7 @@ class WipeDisk(Step):
 @step_kind("create-disklabel")
 @dataclass(frozen=True, kw_only=True)
 class CreateDisklabel(Step):
-    label: str
+    label: PartitionTableLabel
 
     def summary(self) -> str:
         return f"create {self.label} partition table on {self.device}"
@@ -85,7 +89,7 @@ class CreatePartition(Step):
     end: int
     """Last sector (inclusive)."""
     sector_size: int
-    part_kind: str = "primary"
+    part_kind: PartitionKind = "primary"
     part_format: str | None = None
     """What blivet marks the partition as: efi, biosboot, mdmember, lvmpv, luks, swap or a filesystem."""
 
@@ -101,7 +105,7 @@ class CreatePartition(Step):
 @step_kind("create-md")
 @dataclass(frozen=True, kw_only=True)
 class CreateMd(Step):
-    level: str
+    level: MdLevel
     members: tuple[str, ...]
     spares: int = 0
     metadata: str = "1.2"
@@ -127,7 +131,7 @@ class Rescan(Step):
 @step_kind("luks-format")
 @dataclass(frozen=True, kw_only=True)
 class LuksFormat(Step):
-    version: int
+    version: Literal[1, 2]
     cipher: str | None = None
     key_size: int | None = None
     pbkdf: str | None = None
@@ -171,7 +175,7 @@ class CreateLv(Step):
     vg: str
     name: str
     size: int
-    segment_type: str = "linear"
+    segment_type: LvSegmentType = "linear"
     pool: str | None = None
 
     def summary(self) -> str:
@@ -182,7 +186,7 @@ class CreateLv(Step):
 @step_kind("mkfs")
 @dataclass(frozen=True, kw_only=True)
 class MakeFilesystem(Step):
-    fstype: str
+    fstype: FsType
     uuid: str | None = None
     label: str | None = None
 
@@ -205,8 +209,7 @@ class MakeSwap(Step):
 class SetIdentity(Step):
     """An identity blivet cannot set at creation: fixed up right after."""
 
-    field: str
-    """gpt-name, partuuid, disk-guid, md-uuid, md-name, luks-uuid, btrfs-uuid."""
+    field: IdentityField
     value: str
 
     def summary(self) -> str:
@@ -228,7 +231,7 @@ class CreateSubvolume(Step):
 class MountStep(Step):
     mountpoint: str
     """Where it goes in the restored system, such as '/home'."""
-    fstype: str
+    fstype: FsType
     options: str = "defaults"
 
     def summary(self) -> str:

@@ -39,6 +39,7 @@ from rescue_tui.plan.model import (
     CreatePv,
     CreateSubvolume,
     CreateVg,
+    IdentityField,
     LuksFormat,
     MakeFilesystem,
     MakeSwap,
@@ -397,7 +398,7 @@ class StepBuilder:
     def _fixups_after(self, step: Step, barrier: str) -> None:
         item = self.graph.items.get(step.item or "")
 
-        def fix(step: Step, field: str, value: str, command: str) -> None:
+        def fix(step: Step, field: IdentityField, value: str, command: str) -> None:
             self._fixup(step, field, value, command, barrier)
 
         if isinstance(step, CreatePartition) and isinstance(item, Partition):
@@ -448,7 +449,7 @@ class StepBuilder:
             label = ["-L", item.label] if item.label else []
             fix(step, "btrfs-uuid", item.uuid, q("mkfs.btrfs", "--force", "--uuid", item.uuid, *label, step.device))
 
-    def _fixup(self, step: Step, field: str, value: str, command: str, barrier: str) -> None:
+    def _fixup(self, step: Step, field: IdentityField, value: str, command: str, barrier: str) -> None:
         previous = self.out.last_for_item.get(step.item or "", step.id)
         self.out.add(
             SetIdentity,
@@ -476,6 +477,7 @@ class StepBuilder:
                 }
             )
         )
+        field: IdentityField
         if table.label == "gpt":
             cmd = q("sgdisk", f"--disk-guid={table.disk_guid}", last.disk)
             field = "disk-guid"

@@ -49,3 +49,21 @@ def test_the_text_rendering_is_ascii_and_lists_every_step_and_command() -> None:
     for step in plan.steps:
         assert f"  {step.id}  {step.summary()}" in text
         assert f"$ {step.command}" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [("create-partition", "part_kind", "secondary"), ("set-identity", "field", "serial"),
+     ("mkfs", "fstype", "ntfs"), ("luks-format", "version", "2"), ("create-md", "level", "raid7")],
+)  # fmt: skip
+def test_a_step_field_outside_its_set_of_values_is_refused_naming_the_path(
+    kind: str, field: str, value: object
+) -> None:
+    plan = plan_for("luks-lvm-thin") if kind == "luks-format" else plan_for("raid1-lvm")
+    document = json.loads(plan_to_json(plan))
+    index, step = next((i, s) for i, s in enumerate(document["steps"]) if s["kind"] == kind)
+    step[field] = value
+    with pytest.raises(
+        PlanFileError, match=rf"\$\.steps\[{index}\]\.{field}: expected one of .*got {json.dumps(value)}"
+    ):
+        plan_from_json(json.dumps(document), where="edited.json")
