@@ -40,10 +40,10 @@ STATE_DIR = Path("/run/rescue-tui")
 REFUSED = "Unattended recovery stopped before writing anything:"
 FAILED = "Unattended recovery FAILED after it started writing:"
 RESUME = (
-    "  to go on: Enter here, then t takes the recovery over (apply's journal, the plan and this log"
+    "  to go on: Enter on any console, then t takes the recovery over (apply's journal, the plan and this log"
     " are in /run/rescue-tui)"
 )
-"""After a failure: how to go on (the console that ran it offers the takeover, ``recover/interrupted.py``)."""
+"""After a failure: how to go on (the recovery is given up to every console, ``recover/interrupted.py``)."""
 Status = Literal["recovered", "refused", "failed", "dry-run"]
 POLL = 0.5
 """How often a following console looks at the log (seconds)."""
@@ -123,6 +123,10 @@ def run_unattended(
         tmp = done.with_suffix(".tmp")
         tmp.write_text(outcome.to_json())
         tmp.replace(done)
+    if outcome.status == "failed":  # every console waits for an operator now: any of them may take it over
+        from rescue_tui.recover.interrupted import release_state
+
+        release_state(state_dir)
     if outcome.status == "recovered":
         try:
             (reboot or _reboot)()

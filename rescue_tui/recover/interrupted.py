@@ -8,7 +8,9 @@ console to start, the same one restarted or the other one, finds it with
 the journal (steps done before are skipped), after the backup is chosen
 and the host name typed again. A recovery someone still runs is never
 offered: that one is followed, not taken over; nor is one whose console
-still runs (it stopped on an error, and its operator resumes it there). A
+still runs (it stopped on an error, and its operator resumes it there),
+unless that console gave it up (:func:`release_state`: a failed unattended
+recovery, whose consoles all wait for an operator). A
 holder that died may leave its tools running (a ``mkfs`` in its process
 group): the takeover waits for them.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -38,6 +40,9 @@ PLAN_FILE: Final = "recovery-plan.json"
 """The plan as applied, beside apply's journal: what ``rescue-tui apply PLAN --resume`` needs from a shell."""
 FINISHED: Final = "finished"
 """The stage of a recovery whose finalize completed: nothing left to take over."""
+RELEASED: Final = 0
+"""The pid of a state whose holder gave it up while alive (a failed unattended recovery waits for an operator,
+not to resume by itself): any console may take it over."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,17 @@ def write_state(journal_dir: Path, hostname: str, stage: str, backend: str | Non
         write_atomic(journal_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
     except (OSError, RescueError) as exc:
         log.warning("recovery state not written: %s", exc)
+
+
+def release_state(journal_dir: Path) -> None:
+    """Give this process's stopped recovery up to any console: it will not resume it by itself."""
+    path = journal_dir / STATE_FILE
+    try:
+        state = read_state(path)
+        if state.pid == os.getpid():
+            write_atomic(path, json.dumps(asdict(replace(state, pid=RELEASED, pid_start=0)), indent=2) + "\n")
+    except (OSError, RescueError) as exc:
+        log.warning("recovery state not released: %s", exc)
 
 
 def read_state(path: Path) -> RecoveryState:
@@ -125,11 +141,11 @@ def find_interrupted(journal_dir: Path) -> Interrupted | None:
                     journal_dir / PLAN_FILE, plan.hostname, state.hostname)  # fmt: skip
         return None
     left: tuple[str, ...] = ()
-    if state.pid != os.getpid():  # this process's own stop: its run returned, its tools with it
+    if state.pid not in (os.getpid(), RELEASED):  # a stop of its own or given up: its run returned, its tools too
         left = tuple(f"{p.name} (pid {p.pid})" for p in group_members(state.pid))
     return Interrupted(state=state, plan=plan, plan_file=journal_dir / PLAN_FILE, still_running=left)
 
 
 def _console_runs(state: RecoveryState) -> bool:
     """The process that ran the recovery is alive (and is not this one, which may take over its own stop)."""
-    return state.pid != os.getpid() and is_running(state.pid, state.pid_start)
+    return state.pid not in (os.getpid(), RELEASED) and is_running(state.pid, state.pid_start)

@@ -153,3 +153,32 @@ def test_a_console_still_running_keeps_its_stopped_recovery_and_a_dead_ones_tool
     while (found := find_interrupted(journal)) is not None and found.still_running and time.monotonic() < deadline:
         time.sleep(0.05)  # the killed tool is reaped by init
     assert found is not None and found.still_running == ()
+
+
+GIVES_UP = CONSOLE.replace(
+    '    print("stopped", flush=True)', '    release_state(pathlib.Path(sys.argv[1]))\n    print("stopped", flush=True)'
+)
+GIVES_UP = GIVES_UP.replace(
+    "from tests.tui import recorded",
+    "from tests.tui import recorded\nfrom rescue_tui.recover.interrupted import release_state",
+)
+
+
+def test_a_console_that_gives_its_stopped_recovery_up_lets_any_console_take_it_over_while_it_waits(
+    tmp_path: Path,
+) -> None:
+    """A failed unattended recovery: its console stays alive, waiting for Enter, and no longer holds it."""
+    journal = tmp_path / "journal"
+    console = subprocess.Popen([sys.executable, "-c", GIVES_UP, str(journal)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
+    assert console.stdout is not None
+    tool = int(console.stdout.readline())
+    try:
+        assert console.stdout.readline().strip() == "stopped"
+        found = find_interrupted(journal)
+        assert found is not None and found.state.stage == "apply"
+        assert found.state.pid == 0 and found.still_running == ()  # its tools are not waited for: it returned
+        assert console.poll() is None  # the console still runs
+    finally:
+        console.kill()
+        os.kill(tool, signal.SIGKILL)
