@@ -16,9 +16,10 @@ ISO_OUT ?= iso/out
 demo: setup
 	$(VENV)/bin/rescue-tui tui --dry-run --layout $(EXAMPLE) --targets $(TARGETS)
 
+# The VM tests run in two shards side by side (tools/run-tests), the in-host tests beside the first.
 test: setup lint
 	@bash tools/start-services
-	$(VENV)/bin/python -m pytest
+	@bash tools/run-tests
 
 # Everything but the VM tests (which boot the rescue image in QEMU).
 test-fast: setup

@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,44 @@ SNAPSHOT_FORMAT = 1
 """Bump when the machine's devices change in a way the command-line signature misses."""
 
 
+VM_SHARD_OF_GROUP = {
+    "test_console_drill.py[uefi]": 0, "test_unattended.py": 0, "test_boot.py": 0, "test_storage.py": 0,
+    "test_image.py": 0,
+    "test_console_drill.py[bios]": 1, "test_apply_roundtrip.py": 1, "test_capture.py": 1,
+}  # fmt: skip
+"""Which of two shards runs each group of VM tests (``tools/run-tests`` runs both at once, a core each).
+
+A group is a test file (a module-scoped fixture is built once), or one firmware of the console drill;
+the two shards are about 1000 s each (measured in CI). A group not listed goes by a hash of its name."""
+
+
+def vm_shard(item: pytest.Item, shards: int) -> int:
+    """The shard of ``shards`` that runs a VM test."""
+    group = item.path.name
+    firmware = next((f for f in ("bios", "uefi") if f"[{f}]" in item.nodeid), None)
+    if group == "test_console_drill.py" and firmware:
+        group += f"[{firmware}]"
+    if group in VM_SHARD_OF_GROUP and shards == 2:
+        return VM_SHARD_OF_GROUP[group]
+    return zlib.crc32(group.encode()) % shards
+
+
+def _keep_this_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """RESCUE_VM_SHARD=K/N: only the VM tests of shard K (0-based) run here; the others are deselected."""
+    spec = os.environ.get("RESCUE_VM_SHARD", "")
+    if not spec:
+        return
+    index, _, count = spec.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise pytest.UsageError(f"RESCUE_VM_SHARD={spec!r}: K/N with 0 <= K < N is needed, such as 1/2")
+    others = [i for i in items if "vm" in i.keywords and vm_shard(i, int(count)) != int(index)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [i for i in items if i not in others]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _keep_this_shard(config, items)
     reason = None
     if os.environ.get("RESCUE_VM_TESTS", "1") == "0":
         reason = "RESCUE_VM_TESTS=0"
