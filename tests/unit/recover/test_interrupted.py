@@ -112,6 +112,7 @@ def test_a_state_file_with_a_missing_field_names_it(tmp_path: Path) -> None:
 CONSOLE = """
 import pathlib, subprocess, sys
 from rescue_tui.errors import RescueError
+from rescue_tui.recover.interrupted import release_state
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest
 from tests.tui import recorded
 
@@ -125,9 +126,21 @@ request = RecoveryRequest(plan=plan, journal_dir=pathlib.Path(sys.argv[1]))
 try:
     Recovery(request, stages=recorded.stages(apply=apply)).run()
 except RescueError:
+    if sys.argv[2:] == ["give-up"]:
+        release_state(pathlib.Path(sys.argv[1]))
     print("stopped", flush=True)
 sys.stdin.read()
 """
+
+
+def stopped_console(journal: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    """A console process whose recovery stopped on an error (it stays alive); and the tool it left running."""
+    console = subprocess.Popen([sys.executable, "-c", CONSOLE, str(journal), *extra], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
+    assert console.stdout is not None
+    tool = int(console.stdout.readline())
+    assert console.stdout.readline().strip() == "stopped"
+    return console, tool
 
 
 def test_a_console_still_running_keeps_its_stopped_recovery_and_a_dead_ones_tools_are_waited_for(
@@ -135,12 +148,8 @@ def test_a_console_still_running_keeps_its_stopped_recovery_and_a_dead_ones_tool
 ) -> None:
     """Stopped on an error, its console alive: its operator resumes there. Dead: offered, once its tools end."""
     journal = tmp_path / "journal"
-    console = subprocess.Popen([sys.executable, "-c", CONSOLE, str(journal)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
-    assert console.stdout is not None
-    tool = int(console.stdout.readline())
+    console, tool = stopped_console(journal)
     try:
-        assert console.stdout.readline().strip() == "stopped"
         assert find_interrupted(journal) is None  # not held, not finished, but its console is alive
         console.kill()
         console.wait()
@@ -155,26 +164,13 @@ def test_a_console_still_running_keeps_its_stopped_recovery_and_a_dead_ones_tool
     assert found is not None and found.still_running == ()
 
 
-GIVES_UP = CONSOLE.replace(
-    '    print("stopped", flush=True)', '    release_state(pathlib.Path(sys.argv[1]))\n    print("stopped", flush=True)'
-)
-GIVES_UP = GIVES_UP.replace(
-    "from tests.tui import recorded",
-    "from tests.tui import recorded\nfrom rescue_tui.recover.interrupted import release_state",
-)
-
-
 def test_a_console_that_gives_its_stopped_recovery_up_lets_any_console_take_it_over_while_it_waits(
     tmp_path: Path,
 ) -> None:
     """A failed unattended recovery: its console stays alive, waiting for Enter, and no longer holds it."""
     journal = tmp_path / "journal"
-    console = subprocess.Popen([sys.executable, "-c", GIVES_UP, str(journal)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)  # fmt: skip
-    assert console.stdout is not None
-    tool = int(console.stdout.readline())
+    console, tool = stopped_console(journal, "give-up")
     try:
-        assert console.stdout.readline().strip() == "stopped"
         found = find_interrupted(journal)
         assert found is not None and found.state.stage == "apply"
         assert found.state.pid == 0 and found.still_running == ()  # its tools are not waited for: it returned
