@@ -53,6 +53,7 @@ def _child_order(layout_path: str, blivet_limit: int) -> None:
     """In a child process: schedule the actions, then order them both ways."""
     from rescue_tui.inventory.model import TargetDisk
     from rescue_tui.layout.codec import read_layout
+    from rescue_tui.layout.graph import LayoutGraph
     from rescue_tui.layout.model import Disk
     from rescue_tui.plan.blivet_model import build_blivet_model
     from rescue_tui.plan.disk_files import disk_files
@@ -62,7 +63,7 @@ def _child_order(layout_path: str, blivet_limit: int) -> None:
     targets = [TargetDisk(name=f"t{i:02d}", path="", size=d.size) for i, d in enumerate(layout.of_type(Disk))]
     with disk_files(targets) as files:
         disks = {d.id: files[t.name] for d, t in zip(layout.of_type(Disk), targets, strict=True)}
-        model = build_blivet_model(layout, disks)
+        model = build_blivet_model(LayoutGraph(layout), disks)
         action_list = model.storage.devicetree.actions
         actions = list(action_list._actions)
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from blivet.errors import DiskLabelCommitError, StorageError
 from rescue_tui.apply import identity
 from rescue_tui.errors import ApplyError, RefusedError
 from rescue_tui.inventory.model import TargetDisk
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.plan.blivet_model import BlivetModel
 from rescue_tui.plan.model import Plan, Rescan, Step
 from rescue_tui.plan.order import order_actions
@@ -97,11 +98,11 @@ class StorageRun:
         """Read the new arrays back and schedule the rest of the plan on them; refuse if it differs from the plan."""
         self.finish()
         settle(60, error=ApplyError)
-        arrays = [md.name for md in partitioned_arrays(self.plan.layout)]
+        arrays = [md.name for md in partitioned_arrays(self.builder.graph)]
         self.storage.exclusive_disks = [*self.storage.exclusive_disks, *arrays]  # blivet hides other "disks"
         _reset(self.storage)
-        model = array_stage_model(self.plan.layout, self.storage, passphrase=self.passphrase)
-        builder = StepBuilder(self.plan.layout, [*self.builder.models, model], self.builder.targets,
+        model = array_stage_model(self.builder.graph, self.storage, passphrase=self.passphrase)
+        builder = StepBuilder(self.builder.graph, [*self.builder.models, model], self.builder.targets,
                               self.builder.target_root)  # fmt: skip
         steps = builder.build()
         _same_steps(_after_rescan(self.plan.steps), _after_rescan(steps))
@@ -186,8 +187,9 @@ def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, targ
         if device.format.type is not None or device.children:
             raise ApplyError(f"{planned.path}: still holds {device.format.type or 'partitions'} after the wipe")
         disks[planned.source] = device
-    with planned_models(plan.layout, disks, passphrase=passphrase, storage=storage) as models:
-        builder = StepBuilder(plan.layout, models, targets, target_root)
+    graph = LayoutGraph(plan.layout)
+    with planned_models(graph, disks, passphrase=passphrase, storage=storage) as models:
+        builder = StepBuilder(graph, models, targets, target_root)
         steps = builder.build()
     _same_steps(list(plan.steps), steps)
     first_stage = set(models[0].scheduled)

@@ -32,7 +32,6 @@ from rescue_tui.layout.model import (
     Disk,
     Filesystem,
     Item,
-    Layout,
     Luks,
     LvmLv,
     LvmPv,
@@ -78,14 +77,14 @@ class BlivetModel:
 class _Builder:
     def __init__(
         self,
-        layout: Layout,
+        graph: LayoutGraph,
         disks: dict[str, Any],
         passphrase: str,
         storage: blivet.Blivet | None,
         only: frozenset[str] | None,
     ) -> None:
-        self.layout = layout
-        self.graph = LayoutGraph(layout)
+        self.layout = graph.layout
+        self.graph = graph
         self.populated = storage is not None
         self.model = BlivetModel(storage=storage or blivet.Blivet())
         self.disks = disks
@@ -315,14 +314,14 @@ def _bulk_lvs(storage: blivet.Blivet) -> Iterator[None]:
 
 
 def build_blivet_model(
-    layout: Layout,
+    graph: LayoutGraph,
     disks: dict[str, Any],
     *,
     passphrase: str = PLANNING_PASSPHRASE,
     storage: blivet.Blivet | None = None,
     only: frozenset[str] | None = None,
 ) -> BlivetModel:
-    """Schedule every action that recreates ``layout`` on ``disks`` (layout id -> blivet disk device).
+    """Schedule every action that recreates the graph's layout on ``disks`` (layout id -> blivet disk device).
 
     Planning passes stand-in disks and gets a fresh tree; apply passes the real disks of a
     tree it populated (``storage``). ``only`` limits the model to one stage's items (see
@@ -330,7 +329,7 @@ def build_blivet_model(
     """
     with _MODEL_LOCK:  # blivet is not thread-safe, and _bulk_lvs swaps a module-level function
         try:
-            return _Builder(layout, disks, passphrase, storage, only).build()
+            return _Builder(graph, disks, passphrase, storage, only).build()
         except RefusedError:
             raise
         except (StorageError, ValueError) as exc:

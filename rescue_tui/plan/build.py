@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rescue_tui.inventory.model import Inventory
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import Layout, LvmVg
 from rescue_tui.layout.validate import load_valid_layout
 from rescue_tui.mapping.model import Mapping
@@ -57,8 +58,9 @@ def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, 
     mapped = [targets[p.target] for p in mapping.pairs]
     with disk_files(mapped) as files:
         stand_ins = {p.source: files[p.target] for p in mapping.pairs}
-        with planned_models(resized.layout, stand_ins) as models:
-            steps = build_steps(resized.layout, models, targets, target_root=request.target_root)
+        graph = LayoutGraph(resized.layout)  # one graph of the target layout for every model and the steps
+        with planned_models(graph, stand_ins) as models:
+            steps = build_steps(graph, models, targets, target_root=request.target_root)
             notes = _notes(resized.layout, models)
     disks = tuple(
         PlannedDisk(

@@ -20,27 +20,25 @@ import blivet
 
 from rescue_tui.errors import RefusedError
 from rescue_tui.layout.graph import LayoutGraph
-from rescue_tui.layout.model import Disk, Layout, MdArray, PartitionTable
+from rescue_tui.layout.model import Disk, MdArray, PartitionTable
 from rescue_tui.plan.blivet_model import PLANNING_PASSPHRASE, BlivetModel, build_blivet_model
 from rescue_tui.plan.disk_files import stand_ins
 from rescue_tui.plan.md_geometry import raid1_size
 
 
-def partitioned_arrays(layout: Layout) -> list[MdArray]:
+def partitioned_arrays(graph: LayoutGraph) -> list[MdArray]:
     """The md arrays that hold a partition table themselves."""
-    graph = LayoutGraph(layout)
-    return [md for md in layout.of_type(MdArray) if isinstance(graph.consumer(md.id), PartitionTable)]
+    return [md for md in graph.layout.of_type(MdArray) if isinstance(graph.consumer(md.id), PartitionTable)]
 
 
-def stage_items(layout: Layout) -> list[frozenset[str]]:
+def stage_items(graph: LayoutGraph) -> list[frozenset[str]]:
     """Layout ids built in each stage: one stage, or a second for what stands on partitioned arrays.
 
     Refused (one line) when the second stage would need more than the arrays from the first (a VG
     across an array's partition and another disk), when an array to partition sits on partitions
     (blivet partitions arrays of whole disks only), or when partitioned arrays nest.
     """
-    graph = LayoutGraph(layout)
-    arrays = partitioned_arrays(layout)
+    arrays = partitioned_arrays(graph)
     everything = frozenset(graph.items)
     if not arrays:
         return [everything]
@@ -73,17 +71,17 @@ def stage_items(layout: Layout) -> list[frozenset[str]]:
     return [everything - above, frozenset(above)]
 
 
-def _array_sizes(layout: Layout, first: BlivetModel) -> dict[str, int]:
+def _array_sizes(graph: LayoutGraph, first: BlivetModel) -> dict[str, int]:
     """Each partitioned array's size as mdadm will make it (blivet's estimate keeps MiBs more in reserve)."""
     return {
         md.name: raid1_size([int(first.devices[m].size) for m in md.members], md.metadata)
-        for md in partitioned_arrays(layout)
+        for md in partitioned_arrays(graph)
     }
 
 
 @contextmanager
 def planned_models(
-    layout: Layout,
+    graph: LayoutGraph,
     disks: dict[str, Any],
     *,
     passphrase: str = PLANNING_PASSPHRASE,
@@ -94,21 +92,21 @@ def planned_models(
     ``disks`` and ``storage`` are as for ``build_blivet_model``: stand-ins when planning, the populated
     targets when apply checks the whole plan before its first write.
     """
-    stages = stage_items(layout)
-    first = build_blivet_model(layout, disks, passphrase=passphrase, storage=storage, only=stages[0])
+    stages = stage_items(graph)
+    first = build_blivet_model(graph, disks, passphrase=passphrase, storage=storage, only=stages[0])
     if len(stages) == 1:
         yield [first]
         return
-    arrays = partitioned_arrays(layout)
-    with stand_ins(_array_sizes(layout, first), "md array") as files:
+    arrays = partitioned_arrays(graph)
+    with stand_ins(_array_sizes(graph, first), "md array") as files:
         bases = {md.id: files[md.name] for md in arrays}
-        yield [first, build_blivet_model(layout, bases, passphrase=passphrase, only=stages[1])]
+        yield [first, build_blivet_model(graph, bases, passphrase=passphrase, only=stages[1])]
 
 
-def array_stage_model(layout: Layout, storage: blivet.Blivet, *, passphrase: str) -> BlivetModel:
+def array_stage_model(graph: LayoutGraph, storage: blivet.Blivet, *, passphrase: str) -> BlivetModel:
     """The second stage on the arrays the first one made, as blivet reads them back from the disks."""
     bases: dict[str, Any] = {}
-    for md in partitioned_arrays(layout):
+    for md in partitioned_arrays(graph):
         device = storage.devicetree.get_device_by_name(md.name) or storage.devicetree.get_device_by_path(
             f"/dev/{md.name}"
         )
@@ -117,4 +115,4 @@ def array_stage_model(layout: Layout, storage: blivet.Blivet, *, passphrase: str
         if device.format.type is not None or device.children:
             raise RefusedError(f"md array {md.name}: holds {device.format.type or 'partitions'} right after creation")
         bases[md.id] = device
-    return build_blivet_model(layout, bases, passphrase=passphrase, storage=storage, only=stage_items(layout)[1])
+    return build_blivet_model(graph, bases, passphrase=passphrase, storage=storage, only=stage_items(graph)[1])

@@ -22,7 +22,6 @@ from rescue_tui.layout.model import (
     BtrfsSubvolume,
     Filesystem,
     Item,
-    Layout,
     Luks,
     MdArray,
     Mount,
@@ -83,10 +82,10 @@ class StepBuilder:
     """Builds the plan's steps for one target layout and its blivet models (one per stage, see ``plan.stages``)."""
 
     def __init__(
-        self, layout: Layout, models: list[BlivetModel], targets: dict[str, TargetDisk], target_root: str
+        self, graph: LayoutGraph, models: list[BlivetModel], targets: dict[str, TargetDisk], target_root: str
     ) -> None:
-        self.layout = layout
-        self.graph = LayoutGraph(layout)
+        self.layout = graph.layout
+        self.graph = graph
         self.models = models
         self.devices: dict[str, Any] = {}
         """Layout id -> the blivet device that makes it (an array's stand-in in a later stage is not one)."""
@@ -567,7 +566,7 @@ def _mkfs_command(fs: Filesystem, node: str) -> str:
 
 
 def build_steps(
-    layout: Layout, models: list[BlivetModel], targets: dict[str, TargetDisk], *, target_root: str
+    graph: LayoutGraph, models: list[BlivetModel], targets: dict[str, TargetDisk], *, target_root: str
 ) -> list[Step]:
     """Every step of the recovery, in order."""
-    return StepBuilder(layout, models, targets, target_root).build()
+    return StepBuilder(graph, models, targets, target_root).build()

@@ -10,6 +10,7 @@ import pytest
 
 from rescue_tui.errors import RefusedError
 from rescue_tui.layout.codec import read_layout
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import Disk, Layout, LvmLv
 from rescue_tui.plan import blivet_model
 from rescue_tui.plan.blivet_model import build_blivet_model
@@ -21,7 +22,7 @@ def actions_of(layout: Layout) -> list[str]:
     inventory = targets_like(layout)
     with disk_files(list(inventory.disks)) as files:
         disks = {d.id: files[t.name] for d, t in zip(layout.of_type(Disk), inventory.disks, strict=True)}
-        model = build_blivet_model(layout, disks)
+        model = build_blivet_model(LayoutGraph(layout), disks)
         return [
             f"{a.type_desc_str} {a.object_type_string} {a.device.name} {a.format.type}"
             for a in model.storage.devicetree.actions._actions

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from rescue_tui.layout.codec import read_layout
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import Disk
 from rescue_tui.mapping.model import DiskPair, Mapping
 from rescue_tui.mapping.resize import ResizeOptions, resize_for_targets
@@ -29,7 +30,7 @@ def scheduled_actions(name: str) -> list[Any]:
     targets = {t.name: t for t in inventory.disks}
     resized = resize_for_targets(layout, mapping, targets, ResizeOptions())
     with disk_files(list(inventory.disks)) as files:
-        model = build_blivet_model(resized.layout, {p.source: files[p.target] for p in mapping.pairs})
+        model = build_blivet_model(LayoutGraph(resized.layout), {p.source: files[p.target] for p in mapping.pairs})
         return list(model.storage.devicetree.actions._actions)
 
 

@@ -11,6 +11,7 @@ import pytest
 from rescue_tui.errors import RefusedError
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.layout.codec import parse_layout, read_layout
+from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.plan.build import PlanRequest, make_plan
 from rescue_tui.plan.codec import PlanFileError, plan_from_json, plan_to_json
 from rescue_tui.plan.integrity import device_problems
@@ -37,7 +38,7 @@ def _edited(tmp_path: Path, edit: Any) -> Path:
 
 
 def test_what_stands_on_the_array_is_the_second_stage() -> None:
-    first, second = stage_items(read_layout(LAYOUT))
+    first, second = stage_items(LayoutGraph(read_layout(LAYOUT)))
     assert {"sda", "sdb", "md127"} <= first
     assert {"md127-gpt", "md127p1", "md127p3", "pv", "vg", "lv-root", "fs-boot"} <= second
     assert not first & second
@@ -45,7 +46,7 @@ def test_what_stands_on_the_array_is_the_second_stage() -> None:
 
 def test_a_layout_without_partitioned_arrays_is_one_stage() -> None:
     layout = read_layout(DATA / "layouts" / "vm" / "raid1-lvm.json")
-    assert stage_items(layout) == [frozenset(i.id for i in layout.items)]
+    assert stage_items(LayoutGraph(layout)) == [frozenset(i.id for i in layout.items)]
 
 
 def test_the_plan_reads_the_array_back_then_partitions_it_to_the_last_sector_mdadm_leaves() -> None:
@@ -84,7 +85,7 @@ def test_disks_too_small_for_the_arrays_partitions_are_refused_when_planning() -
 def test_what_blivet_cannot_partition_is_refused_in_one_line(tmp_path: Path, edit: Any, message: str) -> None:
     path = _edited(tmp_path, edit)
     with pytest.raises(RefusedError, match=message) as caught:
-        stage_items(parse_layout(path.read_text(), where=str(path)))
+        stage_items(LayoutGraph(parse_layout(path.read_text(), where=str(path))))
     assert "\n" not in caught.value.message
 
 
