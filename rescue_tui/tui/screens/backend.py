@@ -76,6 +76,21 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
                 tooltip="Go on to the confirmation (after a passed preflight, or with no restore)."),
         Binding("escape", "back", "Back", id="backend.back", tooltip="Back to the plan; nothing is written."),
     ]  # fmt: skip
+    DEFAULT_CSS = """
+    /* The form scrolls, the preflight stays in view. */
+    BackendScreen #backend-form {
+        height: 1fr;
+    }
+    BackendScreen #backends {
+        max-height: 7;
+    }
+    BackendScreen #fields {
+        height: auto;
+    }
+    BackendScreen #checks {
+        max-height: 10;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -74,6 +74,11 @@ the restored system is still mounted under the target root.
         Binding("v", "view", "Report", id="finish.view", tooltip="Show the recovery report."),
         Binding("s", "shell", "Shell", id="finish.shell", tooltip="A root shell; exit it to come back."),
     ]
+    DEFAULT_CSS = """
+    FinishScreen #summary {
+        max-height: 9;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()

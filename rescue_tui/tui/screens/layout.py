@@ -63,6 +63,12 @@ shows its problems instead, one per line, each naming where it is.
         Binding("n", "next", "Use it", id="layout.next", tooltip="Use the highlighted layout (as Enter)."),
         Binding("escape", "back", "Back", id="layout.back", tooltip="Back to the welcome screen."),
     ]
+    DEFAULT_CSS = """
+    /* At 80x24: the layouts list stays short, the tree below takes what is left. */
+    LayoutScreen #layouts {
+        max-height: 8;
+    }
+    """
 
     def compose(self) -> ComposeResult:
         yield self.header()

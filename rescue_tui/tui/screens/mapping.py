@@ -63,6 +63,12 @@ The target disks are WIPED by a recovery: check size, model and serial.
         Binding("n", "next", "Plan", id="mapping.next", tooltip="Go on to the plan for this mapping."),
         Binding("escape", "back", "Back", id="mapping.back", tooltip="Back to the layouts."),
     ]  # fmt: skip
+    DEFAULT_CSS = """
+    /* At 80x24: the pairs stay short, the disks present below take what is left. */
+    MappingScreen #pairs {
+        max-height: 10;
+    }
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -67,6 +67,11 @@ saved layouts and where they came from, the consoles and the network.
         Binding("t", "choose('takeover')", "Take over", id="welcome.takeover", show=False,
                 tooltip="Go on with a recovery whose console is gone (typed host name first)."),
     ]  # fmt: skip
+    DEFAULT_CSS = """
+    WelcomeScreen #facts {
+        margin-bottom: 1;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
