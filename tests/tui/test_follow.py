@@ -84,6 +84,7 @@ async def test_the_other_console_is_told_refused_and_follows_the_log_read_only(
             "10:00:00 == recovery of backup01: recover on ttyS0",
             "10:00:01 == apply: applying the plan",
         ]
+        assert lines.size.height >= 16  # the log takes what the header, the lines and the footer leave
 
         with log.open("a") as out:  # the recovery goes on; a control character never reaches this terminal
             out.write("10:00:09 s001 wipe /dev/vda \x1b[2J done\n10:00:10 half a li")

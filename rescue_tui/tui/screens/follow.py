@@ -38,9 +38,6 @@ class FollowScreen(Screen[None]):
     """
 
     DEFAULT_CSS = """
-    FollowScreen #lines {
-        height: 1fr;
-    }
     FollowScreen #follow-state {
         height: auto;
     }
