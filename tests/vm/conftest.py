@@ -53,7 +53,7 @@ VM_SHARD_OF_GROUP = {
 """Which of two shards runs each group of VM tests (``tools/run-tests`` runs both at once, a core each).
 
 A group is a test file (a module-scoped fixture is built once), or one firmware of the console drill;
-the two shards are about 1000 s each (measured in CI). A group not listed goes by a hash of its name."""
+the two shards took 1300 s and 1394 s side by side in CI. A group not listed goes by a hash of its name."""
 
 
 def vm_shard(item: pytest.Item, shards: int) -> int:

@@ -35,8 +35,9 @@ def record_timing(name: str, seconds: float) -> None:
     target.write_text(json.dumps(data, indent=2) + "\n")
 
 
-SHARD_BUDGET = 1500.0
-"""Seconds for one of two shards run side by side (``tools/run-tests``): each about 1000 s when measured."""
+SHARD_BUDGET = 1800.0
+"""Seconds for one of two shards run side by side (``tools/run-tests``): 1300 s and 1394 s in the first
+fresh-clone run (each test about 1.3 times slower than alone: the guests and the in-host tests share two cores)."""
 
 
 def budget() -> float:
