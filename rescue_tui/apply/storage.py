@@ -26,7 +26,7 @@ from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.plan.blivet_model import BlivetModel
 from rescue_tui.plan.model import Plan, Rescan, Step
 from rescue_tui.plan.order import order_actions
-from rescue_tui.plan.stages import array_stage_model, partitioned_arrays, planned_models
+from rescue_tui.plan.stages import Stages, array_stage_model, plan_stages, planned_models
 from rescue_tui.plan.steps import StepBuilder
 from rescue_tui.udev import settle
 
@@ -59,6 +59,7 @@ class StorageRun:
     """The first stage's model (the md arrays the storage phase fixes up are in it)."""
     actions_of: dict[str, list[Any]]
     plan: Plan
+    stages: Stages
     builder: StepBuilder
     passphrase: str
 
@@ -98,10 +99,10 @@ class StorageRun:
         """Read the new arrays back and schedule the rest of the plan on them; refuse if it differs from the plan."""
         self.finish()
         settle(60, error=ApplyError)
-        arrays = [md.name for md in partitioned_arrays(self.builder.graph)]
+        arrays = [md.name for md in self.stages.arrays]
         self.storage.exclusive_disks = [*self.storage.exclusive_disks, *arrays]  # blivet hides other "disks"
         _reset(self.storage)
-        model = array_stage_model(self.builder.graph, self.storage, passphrase=self.passphrase)
+        model = array_stage_model(self.builder.graph, self.stages, self.storage, passphrase=self.passphrase)
         builder = StepBuilder(self.builder.graph, [*self.builder.models, model], self.builder.targets,
                               self.builder.target_root)  # fmt: skip
         steps = builder.build()
@@ -188,7 +189,8 @@ def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, targ
             raise ApplyError(f"{planned.path}: still holds {device.format.type or 'partitions'} after the wipe")
         disks[planned.source] = device
     graph = LayoutGraph(plan.layout)
-    with planned_models(graph, disks, passphrase=passphrase, storage=storage) as models:
+    stages = plan_stages(graph)
+    with planned_models(graph, stages, disks, passphrase=passphrase, storage=storage) as models:
         builder = StepBuilder(graph, models, targets, target_root)
         steps = builder.build()
     _same_steps(list(plan.steps), steps)
@@ -201,7 +203,13 @@ def prepare(plan: Plan, targets: dict[str, TargetDisk], *, passphrase: str, targ
     builder.models = models[:1]  # the stand-in stage is replaced by the real arrays at the rescan
     _prepare_actions(storage)
     return StorageRun(
-        storage=storage, model=models[0], actions_of=actions_of, plan=plan, builder=builder, passphrase=passphrase
+        storage=storage,
+        model=models[0],
+        actions_of=actions_of,
+        plan=plan,
+        stages=stages,
+        builder=builder,
+        passphrase=passphrase,
     )
 
 

@@ -22,7 +22,7 @@ from rescue_tui.mapping.resize import ResizeOptions, disk_needs, resize_for_targ
 from rescue_tui.plan.blivet_model import BlivetModel
 from rescue_tui.plan.disk_files import disk_files
 from rescue_tui.plan.model import Plan, PlannedDisk
-from rescue_tui.plan.stages import planned_models
+from rescue_tui.plan.stages import plan_stages, planned_models
 from rescue_tui.plan.steps import build_steps
 from rescue_tui.units import human_size
 
@@ -59,7 +59,7 @@ def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, 
     with disk_files(mapped) as files:
         stand_ins = {p.source: files[p.target] for p in mapping.pairs}
         graph = LayoutGraph(resized.layout)  # one graph of the target layout for every model and the steps
-        with planned_models(graph, stand_ins) as models:
+        with planned_models(graph, plan_stages(graph), stand_ins) as models:
             steps = build_steps(graph, models, targets, target_root=request.target_root)
             notes = _notes(resized.layout, models)
     disks = tuple(

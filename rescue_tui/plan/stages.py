@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import blivet
@@ -26,22 +27,26 @@ from rescue_tui.plan.disk_files import stand_ins
 from rescue_tui.plan.md_geometry import raid1_size
 
 
-def partitioned_arrays(graph: LayoutGraph) -> list[MdArray]:
-    """The md arrays that hold a partition table themselves."""
-    return [md for md in graph.layout.of_type(MdArray) if isinstance(graph.consumer(md.id), PartitionTable)]
+@dataclass(frozen=True)
+class Stages:
+    """What blivet builds in each stage, and the partitioned arrays the second stage stands on."""
+
+    items: tuple[frozenset[str], ...]
+    """Layout ids per stage: one stage, or a second for what stands on the arrays."""
+    arrays: tuple[MdArray, ...]
 
 
-def stage_items(graph: LayoutGraph) -> list[frozenset[str]]:
-    """Layout ids built in each stage: one stage, or a second for what stands on partitioned arrays.
+def plan_stages(graph: LayoutGraph) -> Stages:
+    """The stages of a layout, derived once per plan (and once per apply).
 
     Refused (one line) when the second stage would need more than the arrays from the first (a VG
     across an array's partition and another disk), when an array to partition sits on partitions
     (blivet partitions arrays of whole disks only), or when partitioned arrays nest.
     """
-    arrays = partitioned_arrays(graph)
+    arrays = tuple(md for md in graph.layout.of_type(MdArray) if isinstance(graph.consumer(md.id), PartitionTable))
     everything = frozenset(graph.items)
     if not arrays:
-        return [everything]
+        return Stages(items=(everything,), arrays=())
     above: set[str] = set()
     pending = [table.id for md in arrays if (table := graph.consumer(md.id)) is not None]
     while pending:
@@ -68,20 +73,18 @@ def stage_items(graph: LayoutGraph) -> list[frozenset[str]]:
                 f"{item_id}: it stands on a partitioned md array and on {', '.join(outside)}; "
                 "such a layout is not planned (each partitioned array's contents must stand on it alone)"
             )
-    return [everything - above, frozenset(above)]
+    return Stages(items=(everything - above, frozenset(above)), arrays=arrays)
 
 
-def _array_sizes(graph: LayoutGraph, first: BlivetModel) -> dict[str, int]:
+def _array_sizes(arrays: tuple[MdArray, ...], first: BlivetModel) -> dict[str, int]:
     """Each partitioned array's size as mdadm will make it (blivet's estimate keeps MiBs more in reserve)."""
-    return {
-        md.name: raid1_size([int(first.devices[m].size) for m in md.members], md.metadata)
-        for md in partitioned_arrays(graph)
-    }
+    return {md.name: raid1_size([int(first.devices[m].size) for m in md.members], md.metadata) for md in arrays}
 
 
 @contextmanager
 def planned_models(
     graph: LayoutGraph,
+    stages: Stages,
     disks: dict[str, Any],
     *,
     passphrase: str = PLANNING_PASSPHRASE,
@@ -92,21 +95,19 @@ def planned_models(
     ``disks`` and ``storage`` are as for ``build_blivet_model``: stand-ins when planning, the populated
     targets when apply checks the whole plan before its first write.
     """
-    stages = stage_items(graph)
-    first = build_blivet_model(graph, disks, passphrase=passphrase, storage=storage, only=stages[0])
-    if len(stages) == 1:
+    first = build_blivet_model(graph, disks, passphrase=passphrase, storage=storage, only=stages.items[0])
+    if not stages.arrays:
         yield [first]
         return
-    arrays = partitioned_arrays(graph)
-    with stand_ins(_array_sizes(graph, first), "md array") as files:
-        bases = {md.id: files[md.name] for md in arrays}
-        yield [first, build_blivet_model(graph, bases, passphrase=passphrase, only=stages[1])]
+    with stand_ins(_array_sizes(stages.arrays, first), "md array") as files:
+        bases = {md.id: files[md.name] for md in stages.arrays}
+        yield [first, build_blivet_model(graph, bases, passphrase=passphrase, only=stages.items[1])]
 
 
-def array_stage_model(graph: LayoutGraph, storage: blivet.Blivet, *, passphrase: str) -> BlivetModel:
+def array_stage_model(graph: LayoutGraph, stages: Stages, storage: blivet.Blivet, *, passphrase: str) -> BlivetModel:
     """The second stage on the arrays the first one made, as blivet reads them back from the disks."""
     bases: dict[str, Any] = {}
-    for md in partitioned_arrays(graph):
+    for md in stages.arrays:
         device = storage.devicetree.get_device_by_name(md.name) or storage.devicetree.get_device_by_path(
             f"/dev/{md.name}"
         )
@@ -115,4 +116,4 @@ def array_stage_model(graph: LayoutGraph, storage: blivet.Blivet, *, passphrase:
         if device.format.type is not None or device.children:
             raise RefusedError(f"md array {md.name}: holds {device.format.type or 'partitions'} right after creation")
         bases[md.id] = device
-    return build_blivet_model(graph, bases, passphrase=passphrase, storage=storage, only=stage_items(graph)[1])
+    return build_blivet_model(graph, bases, passphrase=passphrase, storage=storage, only=stages.items[1])

@@ -128,7 +128,8 @@ class StepBuilder:
     def build(self) -> list[Step]:
         wipes = [self._wipe(disk_id) for disk_id in self.disk_target]
         built: list[Step] = []
-        first_after: dict[int, tuple[str, ...]] = {}
+        on_bases: list[tuple[Any, tuple[str, ...]]] = []
+        """A later stage's bases (the arrays) and the rescan step what stands on them waits for."""
         for stage, model in enumerate(self.models):
             if stage:
                 bases = [d for i, d in model.devices.items() if isinstance(self.graph.items[i], MdArray)]
@@ -141,8 +142,8 @@ class StepBuilder:
                     arrays=arrays,
                     command=q("udevadm", "settle") + " && " + q("mdadm", "--detail", *arrays),
                 )
-                first_after = {d.id: (rescan.id,) for d in bases}
-            built += self._stage(model, wipes, first_after)
+                on_bases = [(d, (rescan.id,)) for d in bases]
+            built += self._stage(model, wipes, on_bases)
         # Identities are fixed once blivet is done: parted rewrites a GPT from its own copy whenever
         # blivet touches a partition. md arrays are the exception: one can only be renamed while
         # nothing sits on it, so its fix-ups follow its creation (apply runs them in between).
@@ -153,7 +154,7 @@ class StepBuilder:
         self._mounts()
         return self._ordered()
 
-    def _stage(self, model: BlivetModel, wipes: list[Step], first_after: dict[int, tuple[str, ...]]) -> list[Step]:
+    def _stage(self, model: BlivetModel, wipes: list[Step], on_bases: list[tuple[Any, tuple[str, ...]]]) -> list[Step]:
         """Steps of one stage's blivet actions (md fix-ups right after each array); returns the others built."""
         actions = list(model.scheduled)
         ordered = order_actions(actions)
@@ -168,8 +169,8 @@ class StepBuilder:
             inherited = sorted({s for j in edges[i] for s in step_of_action.get(j, [])})
             after = (
                 tuple(inherited)
-                or tuple(w.id for w in wipes if self._on_disk_of(action.device, w.item))
-                or next((a for d, a in first_after.items() if self._stands_on(action.device, d)), ())
+                or tuple(w.id for w in wipes if _stands_on(action.device, self.devices.get(w.item or "")))
+                or next((a for base, a in on_bases if _stands_on(action.device, base)), ())
             )
             step = self._from_action(action, after)
             step_of_action[i] = [step.id] if step is not None else list(after)
@@ -187,14 +188,6 @@ class StepBuilder:
             elif step is not None:
                 built.append(step)
         return built
-
-    @staticmethod
-    def _stands_on(device: Any, base_id: int) -> bool:
-        return device.id == base_id or any(a.id == base_id for a in device.ancestors)
-
-    def _on_disk_of(self, device: Any, disk_item: str | None) -> bool:
-        disk_device = self.devices.get(disk_item or "")
-        return disk_device is not None and (device is disk_device or disk_device in device.ancestors)
 
     def _wipe(self, disk_id: str) -> Step:
         target = self.disk_target[disk_id]
@@ -544,6 +537,11 @@ class StepBuilder:
         by_id = {s.id: s for s in self.out.steps}
         ids = order_steps([s.id for s in self.out.steps], {s.id: s.after for s in self.out.steps})
         return [by_id[i] for i in ids]
+
+
+def _stands_on(device: Any, base: Any) -> bool:
+    """``device`` is ``base`` or is built on it (a blivet device and one of its ancestors)."""
+    return base is not None and (device is base or base in device.ancestors)
 
 
 def _with_subvol(options: str, path: str) -> str:

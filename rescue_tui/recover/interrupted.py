@@ -70,20 +70,23 @@ def write_state(journal_dir: Path, hostname: str, stage: str, backend: str | Non
                           pid=me.pid, pid_start=me.start)  # fmt: skip
     try:
         journal_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(journal_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
+        _save_state(journal_dir, state)
     except (OSError, RescueError) as exc:
         log.warning("recovery state not written: %s", exc)
 
 
 def release_state(journal_dir: Path) -> None:
     """Give this process's stopped recovery up to any console: it will not resume it by itself."""
-    path = journal_dir / STATE_FILE
     try:
-        state = read_state(path)
+        state = read_state(journal_dir / STATE_FILE)
         if state.pid == os.getpid():
-            write_atomic(path, json.dumps(asdict(replace(state, pid=RELEASED, pid_start=0)), indent=2) + "\n")
+            _save_state(journal_dir, replace(state, pid=RELEASED, pid_start=0))
     except (OSError, RescueError) as exc:
         log.warning("recovery state not released: %s", exc)
+
+
+def _save_state(journal_dir: Path, state: RecoveryState) -> None:
+    write_atomic(journal_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
 
 
 def read_state(path: Path) -> RecoveryState:

@@ -17,7 +17,7 @@ from rescue_tui.plan.codec import PlanFileError, plan_from_json, plan_to_json
 from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.md_geometry import raid1_size
 from rescue_tui.plan.model import CreateDisklabel, CreatePartition, Rescan
-from rescue_tui.plan.stages import stage_items
+from rescue_tui.plan.stages import plan_stages
 from tests.conftest import DATA
 
 LAYOUT = DATA / "layouts" / "vm" / "md-whole-disk-partitioned.json"
@@ -38,7 +38,7 @@ def _edited(tmp_path: Path, edit: Any) -> Path:
 
 
 def test_what_stands_on_the_array_is_the_second_stage() -> None:
-    first, second = stage_items(LayoutGraph(read_layout(LAYOUT)))
+    first, second = plan_stages(LayoutGraph(read_layout(LAYOUT))).items
     assert {"sda", "sdb", "md127"} <= first
     assert {"md127-gpt", "md127p1", "md127p3", "pv", "vg", "lv-root", "fs-boot"} <= second
     assert not first & second
@@ -46,7 +46,7 @@ def test_what_stands_on_the_array_is_the_second_stage() -> None:
 
 def test_a_layout_without_partitioned_arrays_is_one_stage() -> None:
     layout = read_layout(DATA / "layouts" / "vm" / "raid1-lvm.json")
-    assert stage_items(LayoutGraph(layout)) == [frozenset(i.id for i in layout.items)]
+    assert plan_stages(LayoutGraph(layout)).items == (frozenset(i.id for i in layout.items),)
 
 
 def test_the_plan_reads_the_array_back_then_partitions_it_to_the_last_sector_mdadm_leaves() -> None:
@@ -85,7 +85,7 @@ def test_disks_too_small_for_the_arrays_partitions_are_refused_when_planning() -
 def test_what_blivet_cannot_partition_is_refused_in_one_line(tmp_path: Path, edit: Any, message: str) -> None:
     path = _edited(tmp_path, edit)
     with pytest.raises(RefusedError, match=message) as caught:
-        stage_items(LayoutGraph(parse_layout(path.read_text(), where=str(path))))
+        plan_stages(LayoutGraph(parse_layout(path.read_text(), where=str(path))))
     assert "\n" not in caught.value.message
 
 
