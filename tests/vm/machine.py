@@ -339,6 +339,12 @@ class Machine:
         try:
             self.qmp = Qmp(self.workdir / "qmp.sock")
             self.serial = self._channel("ttyS0")
+            if not self.boot_disks:
+                # Attach the test shell before the guest runs. A restored guest was saved with
+                # the shell attached; attaching after `cont` races QEMU's "host closed" notice,
+                # which can reach the guest after the first answer and end that shell (the
+                # next command is then lost while the port is closed).
+                self._shell = self._channel("shell")
             self.qmp.execute("cont")
         except Exception:
             self.kill()
