@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.vm_boot import build
+from rescue_tui.drill.machine import Machine
 from rescue_tui.layout.codec import read_layout
 from rescue_tui.layout.model import Disk
 from rescue_tui.plan.codec import plan_from_json
-from tests.vm.machine import Machine
 
 REPO = Path(__file__).resolve().parent.parent
 LAYOUT = REPO / "tests" / "data" / "layouts" / "vm" / "raid1-lvm.json"

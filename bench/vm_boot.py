@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.vm.machine import (
+from rescue_tui.drill.machine import (
     PLAIN_GRUB_ENTRY,
     PLAIN_SCREEN,
     SNAPSHOT,

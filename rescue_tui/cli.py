@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rescue_tui import __version__, logs
 from rescue_tui.boot.entry import add_boot_parser
+from rescue_tui.drill.command import add_drill_parser
 from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.recover.command import add_recover_parser
@@ -257,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_finalize_parser(commands)
     add_recover_parser(commands)
     add_tui_parser(commands)
+    add_drill_parser(commands)
     return parser
 
 

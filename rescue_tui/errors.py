@@ -96,3 +96,7 @@ class ApplyCancelledError(ApplyError, CancelledError):
     """The operator stopped apply between two steps; the journal keeps what was done and ``--resume`` continues."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class GuestError(RescueError):
+    """A virtual machine (a drill's, a test's) failed: a timeout, a lost console, a failed command."""

@@ -27,6 +27,11 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.passphrase_file=PATH``
     A file whose first line is the LUKS passphrase of the containers the recovery
     creates; an unattended recovery of a layout with LUKS does not start without it.
+``rescue.after=reboot|poweroff|wait``
+    What an unattended recovery that worked does next: reboot into the recovered
+    disks (the default), power off (the medium is to be taken out first), or wait
+    for an operator on the console (a drill checks the disks then). A bad value
+    means *wait*: a typo never starts what was not asked for.
 ``rescue.dryrun[=yes|no]``
     Plan and show, write nothing. A bad value means *yes*: a typo never writes.
 ``rescue.console=ascii|unicode|auto``
@@ -54,11 +59,13 @@ from urllib.parse import urlsplit
 
 ConsoleMode = Literal["auto", "ascii", "unicode"]
 Face = Literal["tui", "plain"]
+After = Literal["reboot", "poweroff", "wait"]
 
 CONSOLE_MODES: Final[tuple[ConsoleMode, ...]] = ("auto", "ascii", "unicode")
 PREFIX: Final = "rescue."
 MAX_CMDLINE: Final = 64 << 10
 FACES: Final[tuple[Face, ...]] = ("tui", "plain")
+AFTER: Final[tuple[After, ...]] = ("reboot", "poweroff", "wait")
 OPTIONS: Final = (
     "layout",
     "backend",
@@ -67,6 +74,7 @@ OPTIONS: Final = (
     "wipe",
     "password_file",
     "passphrase_file",
+    "after",
     "dryrun",
     "console",
     "face",
@@ -104,6 +112,8 @@ class BootOptions:
     """File holding the restic or borg repository password (first line)."""
     passphrase_file: Path | None = None
     """File holding the LUKS passphrase for the containers the recovery creates (first line)."""
+    after: After = "reboot"
+    """What an unattended recovery that worked does next."""
     dryrun: bool = False
     """Plan and show only; write nothing."""
     console: ConsoleMode = "auto"
@@ -124,9 +134,10 @@ class BootOptions:
         """The options on one line, for the welcome screen and logs."""
         yes_no = {True: "yes", False: "no"}
         wipe = "all" if self.wipe_all else ",".join(self.wipe) or "-"
+        after = f" after={self.after}" if self.unattended else ""  # it only matters then
         return (
             f"layout={self.layout or '-'} backend={self.backend or '-'} "
-            f"unattended={yes_no[self.unattended]} wipe={wipe} dryrun={yes_no[self.dryrun]} "
+            f"unattended={yes_no[self.unattended]}{after} wipe={wipe} dryrun={yes_no[self.dryrun]} "
             f"console={self.console} face={self.face}"
         )
 
@@ -185,6 +196,7 @@ def parse_cmdline(text: str) -> BootOptions:
     password_file = _secret_file("password_file", values, problems) if "password_file" in values else None
     passphrase_file = _secret_file("passphrase_file", values, problems) if "passphrase_file" in values else None
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
+    after = _after(values, problems) if "after" in values else "reboot"
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
     console = _console(values, problems) if "console" in values else "auto"
     face = _face(values, problems) if "face" in values else "tui"
@@ -201,6 +213,7 @@ def parse_cmdline(text: str) -> BootOptions:
         wipe_all=wipe_all,
         password_file=password_file,
         passphrase_file=passphrase_file,
+        after=after,
         dryrun=dryrun,
         console=console,
         face=face,
@@ -301,6 +314,16 @@ def _console(values: dict[str, str | None], problems: list[str]) -> ConsoleMode:
     shown = f"rescue.console={value}" if value else "rescue.console"
     problems.append(f"{shown}: expected ascii, unicode or auto; using auto")
     return "auto"
+
+
+def _after(values: dict[str, str | None], problems: list[str]) -> After:
+    value = (values["after"] or "").lower()
+    for after in AFTER:
+        if value == after:
+            return after
+    shown = f"rescue.after={values['after']}" if values["after"] else "rescue.after"
+    problems.append(f"{shown}: expected reboot, poweroff or wait; waiting for an operator")
+    return "wait"
 
 
 def _face(values: dict[str, str | None], problems: list[str]) -> Face:

@@ -8,7 +8,9 @@ Plain lines, not the Textual console: they read the same on a VGA screen, a
 115200-baud serial line and in the journal.
 
 When it ends, ``unattended.done`` holds the outcome. A recovery that worked
-reboots into the recovered disks. One that stopped says why (and whether
+does what ``rescue.after=`` says: reboot into the recovered disks (the
+default), power off, or wait for an operator like a recovery that stopped
+(a drill checks the disks then). One that stopped says why (and whether
 anything was written) and waits for an operator to press Enter on any console;
 then that console runs the recovery console as on an attended boot. Nothing
 here answers a question by timing out.
@@ -26,13 +28,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
-from rescue_tui.boot.cmdline import BACKUP_MOUNT, BootOptions
+from rescue_tui.boot.cmdline import BACKUP_MOUNT, After, BootOptions
 from rescue_tui.command import run
 from rescue_tui.errors import RescueError
 from rescue_tui.text import printable
 from rescue_tui.udev import settle
+
+if TYPE_CHECKING:
+    from rescue_tui.recover.unattended import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,12 @@ RESUME = (
 )
 """After a failure: how to go on (the recovery is given up to every console, ``recover/interrupted.py``)."""
 Status = Literal["recovered", "refused", "failed", "dry-run"]
+NEXT: dict[After, str] = {
+    "reboot": "Rebooting into the recovered disks.",
+    "poweroff": "Powering off (rescue.after=poweroff).",
+    "wait": "The recovered disks are ready; reboot when you are (rescue.after=wait).",
+}
+"""The outcome's last line: what the machine does after a recovery that worked."""
 POLL = 0.5
 """How often a following console looks at the log (seconds)."""
 
@@ -101,9 +112,14 @@ def run_unattended(
     *,
     embedded_dir: Path,
     state_dir: Path = STATE_DIR,
-    reboot: Callable[[], None] | None = None,
+    power: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
 ) -> Outcome:
-    """Run the unattended recovery on this console, or follow the one another console runs; its outcome."""
+    """Run the unattended recovery on this console, or follow the one another console runs; its outcome.
+
+    ``power`` runs ``systemctl reboot|poweroff``; ``settings`` replaces the machine's own
+    (disks, probes, stages): both for tests.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     done = state_dir / "unattended.done"
     lock = os.open(state_dir / "unattended.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -117,7 +133,7 @@ def run_unattended(
         return Outcome.from_json(done.read_text())
     with (state_dir / "unattended.log").open("a", encoding="utf-8") as log_file:
         tee = Tee(console, log_file)
-        outcome = _run(options, tee, embedded_dir=embedded_dir, state_dir=state_dir)
+        outcome = _run(options, tee, embedded_dir=embedded_dir, state_dir=state_dir, settings=settings)
         for line in outcome.lines:  # into the log before the outcome file: a follower prints them all
             tee.write(line + "\n")
         tmp = done.with_suffix(".tmp")
@@ -127,11 +143,11 @@ def run_unattended(
         from rescue_tui.recover.interrupted import release_state
 
         release_state(state_dir)
-    if outcome.status == "recovered":
+    if outcome.status == "recovered" and options.after != "wait":
         try:
-            (reboot or _reboot)()
+            (power or _power)(options.after)
         except RescueError as exc:
-            console.write(f"reboot failed: {exc.message}; reboot by hand\n")
+            console.write(f"{options.after} failed: {exc.message}; {options.after} by hand\n")
     return outcome
 
 
@@ -148,13 +164,14 @@ def _run(
     *,
     embedded_dir: Path,
     state_dir: Path,
+    settings: Settings | None,
 ) -> Outcome:
     from rescue_tui.recover.command import RecoveryPrinter
     from rescue_tui.recover.unattended import Settings, carry_out, decide
 
     say = _say(tee)
     say(f"rescue-tui: unattended recovery ({options.summary()})")
-    settings = Settings(options=options, embedded_dir=embedded_dir, journal_dir=state_dir)
+    settings = settings or Settings(options=options, embedded_dir=embedded_dir, journal_dir=state_dir)
     with contextlib.suppress(RescueError):  # every disk known (and LABEL=, UUID= links made); best effort
         settle(120)
     try:
@@ -176,7 +193,7 @@ def _run(
     except Exception as exc:
         log.exception("unattended recovery failed")
         return Outcome("failed", (FAILED, f"  {type(exc).__name__}: {exc}", RESUME))
-    return Outcome("recovered", (f"Unattended recovery done: {line}.", "Rebooting into the recovered disks."))
+    return Outcome("recovered", (f"Unattended recovery done: {line}.", NEXT[options.after]))
 
 
 def follow(state_dir: Path, console: TextIO) -> Outcome:
@@ -206,5 +223,6 @@ def wait_for_operator(console: TextIO, keys: TextIO) -> None:
         pass
 
 
-def _reboot() -> None:
-    run(["systemctl", "reboot"], error=RescueError)
+def _power(action: str) -> None:
+    """``systemctl reboot`` or ``systemctl poweroff``."""
+    run(["systemctl", action], error=RescueError)

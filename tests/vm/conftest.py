@@ -32,9 +32,10 @@ from typing import Any
 import pexpect
 import pytest
 
+from rescue_tui.drill.machine import SNAPSHOT, Firmware, Image, Machine, image_from_build
+from rescue_tui.errors import GuestError
 from tests.conftest import ROOT
 from tests.vm import timings
-from tests.vm.machine import SNAPSHOT, Firmware, GuestError, Image, Machine, image_from_build
 from tests.vm.target import target_archive  # noqa: F401  (the drills' session fixture)
 from tests.vm.timings import record_timing
 
@@ -46,7 +47,7 @@ SNAPSHOT_FORMAT = 1
 
 
 VM_SHARD_OF_GROUP = {
-    "test_console_drill.py[uefi]": 0, "test_unattended.py": 0, "test_boot.py": 0,
+    "test_console_drill.py[uefi]": 0, "test_drill.py": 0, "test_unattended.py": 0, "test_boot.py": 0,
     "test_console_drill.py[bios]": 1, "test_apply_roundtrip.py": 1, "test_capture.py": 1, "test_storage.py": 1,
     "test_image.py": 1,
 }  # fmt: skip

@@ -8,45 +8,19 @@ text on that screen. Keys go in on the same serial line, as an operator's do.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable
 
+from rescue_tui.drill.serial import SerialLog, wait_for
 from tests.tui.vt import Screen
-from tests.vm.machine import GuestError, Machine
 
 ENTER = "\r"
 ESC = "\x1b"
 DOWN = "\x1b[B"
 CTRL_N = "\x0e"
-ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
-"""An escape sequence (CSI or a two-byte one), for the plain-text view of the output."""
 
 
-class SerialConsole:
-    """What ttyS0 shows from now on (start it before the console draws its first frame)."""
-
-    def __init__(self, machine: Machine, offset: int | None = None) -> None:
-        self.machine = machine
-        self.log = machine.workdir / "ttyS0.log"
-        self.start = self.log.stat().st_size if offset is None else offset
-
-    def mark(self) -> int:
-        """Where the output is now (for :meth:`wait_lines` ``since``)."""
-        return self.log.stat().st_size
-
-    def lines(self, since: int | None = None) -> str:
-        """The plain text written since ``since`` (or the start), escapes and carriage returns removed."""
-        with self.log.open("rb") as handle:
-            handle.seek(self.start if since is None else since)
-            text = handle.read().decode("utf-8", errors="replace")
-        return ANSI.sub("", text).replace("\r", "")
-
-    def wait_lines(
-        self, *texts: str, timeout: float = 120.0, fail: tuple[str, ...] = (), since: int | None = None
-    ) -> str:
-        """Wait until the plain output (not a screen: lines that scroll) holds every one of ``texts``; that output."""
-        return self._wait(lambda: self.lines(since), texts, timeout, fail)
+class SerialConsole(SerialLog):
+    """What ttyS0 shows from now on (start it before the console draws its first frame): lines, a screen, keys."""
 
     def screen(self) -> str:
         """The screen now: everything written since the start, replayed (an escape split by a read is no matter)."""
@@ -58,20 +32,7 @@ class SerialConsole:
 
     def wait(self, *texts: str, timeout: float = 120.0, fail: tuple[str, ...] = ()) -> str:
         """Wait until the screen shows every one of ``texts``; the screen. Fails at once on any of ``fail``."""
-        return self._wait(self.screen, texts, timeout, fail)
-
-    @staticmethod
-    def _wait(view: Callable[[], str], texts: tuple[str, ...], timeout: float, fail: tuple[str, ...]) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            shown = view()
-            if all(text in shown for text in texts):
-                return shown
-            bad = [text for text in fail if text in shown]
-            if bad or time.monotonic() > deadline:
-                why = f"it shows {bad[0]!r}" if bad else f"no {texts!r} within {timeout:.0f} s"
-                raise GuestError(f"ttyS0: {why}; what it shows:\n{shown[-4000:]}")
-            time.sleep(0.5)
+        return wait_for(self.screen, texts, timeout, fail)
 
     def press(self, keys: str, *, pause: float = 0.3) -> None:
         """Type keys (an escape sequence is one key: sent whole), as an operator would."""

@@ -2,12 +2,12 @@
 
 A minimal bootable Debian bookworm (``tests/vm/target-debian``: kernel, initramfs-tools, GRUB for
 BIOS and UEFI, mdadm, LVM), backed up with our own tar backend and cached outside the clone,
-stands for the machine that was lost. For BIOS (``raid1-lvm``: two disks, GPT with BIOS boot
-partitions, md RAID1, LVM) and UEFI (``uefi-gpt-lvm``: ESP, ext4 /boot, LVM) a :class:`Case` holds
-the original system's fstab (the archive serves both layouts, so the one file that depends on the
-layout comes from the test; it names some devices by their old nodes, as a real fstab may) and
-what finalize must make of it. The checks read the generated files in the rescue guest, then boot
-the disks alone, without the rescue image, to the restored system's login prompt on ttyS0.
+stands for the machine that was lost: ``vm-raid`` for BIOS (``raid1-lvm``: two disks, GPT with BIOS
+boot partitions, md RAID1, LVM) and ``vm-uefi`` for UEFI (``uefi-gpt-lvm``: ESP, ext4 /boot, LVM),
+each with its own fstab (``target-debian/machines``; it names some devices by their old nodes, as a
+real fstab may). A :class:`Case` holds what finalize must make of it. The checks read the
+generated files in the rescue guest, then boot the disks alone, without the rescue image, to the
+restored system's login prompt on ttyS0.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.vm.machine import GuestError, Machine
+from rescue_tui.drill.machine import Machine
+from rescue_tui.errors import GuestError
 from tests.vm.target import TargetArchive
 from tests.vm.timings import record_timing
 
@@ -34,12 +35,15 @@ BOOT_TIMEOUT = 900.0
 """Power-on to the login prompt of the restored system under TCG (GRUB, initramfs, md, LVM, systemd)."""
 
 
+MACHINES = Path(__file__).parent / "target-debian" / "machines"
+
+
 @dataclass(frozen=True)
 class Case:
     layout: str
+    machine: str
+    """The backed-up machine (``target-debian/machines/NAME``): its archive is ``NAME.tar.zst``."""
     sizes: tuple[str, ...]
-    fstab: str
-    """The original system's /etc/fstab."""
     want_fstab: dict[str, str]
     """Mount point -> the source finalize must leave there."""
     boot_uuid: str
@@ -47,17 +51,21 @@ class Case:
     root_arg: str
     """``root=`` on the kernel command line in grub.cfg."""
 
+    @property
+    def archive(self) -> str:
+        return f"{self.machine}.tar.zst"
+
+    @property
+    def fstab(self) -> str:
+        """The original system's /etc/fstab."""
+        return (MACHINES / self.machine / "etc" / "fstab").read_text()
+
 
 CASES = {
     "bios": Case(
         layout="raid1-lvm",
+        machine="vm-raid",
         sizes=("1536M", "1536M"),
-        fstab="""\
-# /etc/fstab of vm-raid
-UUID=00000015-1111-4222-8333-000000000015  /     ext4  errors=remount-ro  0 1
-/dev/vg_system/var                         /var  xfs   defaults           0 2
-UUID=00000017-1111-4222-8333-000000000017  none  swap  sw                 0 0
-""",
         want_fstab={
             "/": "UUID=00000015-1111-4222-8333-000000000015",
             "/var": "/dev/vg_system/var",
@@ -68,15 +76,8 @@ UUID=00000017-1111-4222-8333-000000000017  none  swap  sw                 0 0
     ),
     "uefi": Case(
         layout="uefi-gpt-lvm",
+        machine="vm-uefi",
         sizes=("2G",),
-        fstab="""\
-# /etc/fstab of vm-uefi
-/dev/mapper/sys-root                       /          ext4  errors=remount-ro  0 1
-/dev/sda2                                  /boot      ext4  defaults           0 2
-/dev/sda1                                  /boot/efi  vfat  umask=0077         0 1
-UUID=0000000d-1111-4222-8333-00000000000d  /home      xfs   defaults           0 2
-/dev/sys/swap                              none       swap  sw                 0 0
-""",
         want_fstab={
             "/": "/dev/mapper/sys-root",
             "/boot": "UUID=0000000b-1111-4222-8333-00000000000b",

@@ -1,7 +1,8 @@
-"""The restored system's backup: a minimal bootable Debian as a tar archive on a read-only medium.
+"""The restored systems' backups: a minimal bootable Debian per machine, as tar archives on a read-only medium.
 
 Built by ``tests/vm/target-debian/build`` on a cache miss (a few minutes) and cached outside the
-clone; the console drill (``test_console_drill``) and the unattended one (``test_unattended``) restore it.
+clone; the console drill (``test_console_drill``), the unattended recovery (``test_unattended``) and
+``rescue-tui drill`` (``test_drill``, from the host's copy of the files) restore them.
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ BUILD_TIMEOUT = 45 * 60
 @dataclass(frozen=True)
 class TargetArchive:
     medium: Path
-    """ext4 image holding debian.tar.zst and its sidecar files."""
+    """ext4 image holding MACHINE.tar.zst (vm-raid, vm-uefi) and their sidecar files."""
     kernel: str
     """Such as vmlinuz-6.1.0-28-amd64."""
     info: dict[str, Any]
+
+    @property
+    def backups(self) -> Path:
+        """The medium's files, on the host."""
+        return self.medium.parent / "backups"
 
     @property
     def version(self) -> str:

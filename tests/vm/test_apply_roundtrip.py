@@ -15,28 +15,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from rescue_tui.drill.machine import Machine
 from rescue_tui.layout.codec import parse_layout, read_layout
-from rescue_tui.layout.model import (
-    BtrfsSubvolume,
-    Disk,
-    Filesystem,
-    Layout,
-    Luks,
-    LvmLv,
-    LvmVg,
-    MdArray,
-    Partition,
-    PartitionTable,
-    Swap,
-)
+from rescue_tui.layout.identity import expected_identities, identity_fields
+from rescue_tui.layout.model import Disk, Layout
 from rescue_tui.plan.codec import plan_from_json
 from rescue_tui.plan.model import Plan
 from tests.conftest import DATA
-from tests.vm.machine import Machine
 
 pytestmark = pytest.mark.vm
 
@@ -52,53 +40,6 @@ DISKS = {
 }
 REAR = {"rear-whole-disk-raid": DATA / "rear" / "08-whole-disk-raid-partitioned-vm.conf"}
 """Layouts that come as ReaR files: imported in the guest first (md RAID1 on whole disks, partitioned)."""
-
-
-def _hex(value: str | None) -> int | None:
-    return int(value, 16) if value else None
-
-
-def identities(layout: Layout, target_of: dict[str, str]) -> dict[str, Any]:
-    """Every identity field, keyed by what identifies the object on the targets (not by ids or kernel names)."""
-    items = layout.by_id()
-    disk_name = {d.id: target_of.get(d.id, d.name) for d in layout.of_type(Disk)}
-    out: dict[str, Any] = {}
-    for table in layout.of_type(PartitionTable):
-        out[f"table {disk_name.get(table.device, table.device)}"] = (table.label, (table.disk_guid or "").lower())
-    for part in layout.of_type(Partition):
-        table = items[part.table]
-        assert isinstance(table, PartitionTable)
-        key = f"partition {disk_name.get(table.device)}#{part.number}"
-        # an msdos PARTUUID is the disk id and the number: the table's disk id covers it
-        partuuid = (part.partuuid or "").lower() if table.label == "gpt" else ""
-        out[key] = (part.start, part.size, part.kind, (part.gpt_type or "").lower(), _hex(part.mbr_type),
-                    part.name, partuuid)  # fmt: skip
-    for md in layout.of_type(MdArray):
-        out[f"md {md.uuid}"] = (md.level, md.metadata, md.array_name, len(md.members))
-    for luks in layout.of_type(Luks):
-        out[f"luks {luks.uuid}"] = (luks.version, luks.label, luks.cipher, luks.key_size)
-    for vg in layout.of_type(LvmVg):
-        out[f"vg {vg.name}"] = (vg.pe_size, len(vg.pvs))
-    for lv in layout.of_type(LvmLv):
-        vg = items[lv.vg]
-        assert isinstance(vg, LvmVg)
-        out[f"lv {vg.name}/{lv.name}"] = (lv.size, lv.segment_type)
-    for fs in layout.of_type(Filesystem):
-        out[f"fs {fs.uuid}"] = (fs.fstype, fs.label)
-    for swap in layout.of_type(Swap):
-        out[f"swap {swap.uuid}"] = swap.label
-    for sub in layout.of_type(BtrfsSubvolume):
-        fs = items[sub.filesystem]
-        assert isinstance(fs, Filesystem)
-        out[f"subvolume {fs.uuid} {sub.path}"] = True
-    return out
-
-
-def _unrecorded_as_got(want: Any, got: Any) -> Any:
-    """A field the layout does not record ('': ReaR keeps no PARTUUID or disk GUID) is new on the targets."""
-    if isinstance(want, tuple) and isinstance(got, tuple) and len(want) == len(got):
-        return tuple(g if w == "" else w for w, g in zip(want, got, strict=True))
-    return want
 
 
 class RoundTrip:
@@ -141,9 +82,8 @@ class RoundTrip:
     def assert_round_trip(self, plan: Plan) -> None:
         captured = self.capture()
         target_of = {d.source: d.name for d in plan.disks}
-        want = identities(plan.layout, target_of)
-        got = identities(captured, {})
-        want = {k: _unrecorded_as_got(v, got.get(k)) for k, v in want.items()}
+        got = identity_fields(captured)
+        want = expected_identities(plan.layout, got, target_of)
         assert {k: got.get(k) for k in want} == want
         extra = sorted(set(got) - set(want))
         assert extra == [], f"the targets hold more than planned: {extra}"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.drill.machine import FIRST_SCREEN, PLAIN_SCREEN, Machine
 from tests.tui.vt import Screen
 from tests.vm.conftest import BOOT_TIMEOUT
-from tests.vm.machine import FIRST_SCREEN, PLAIN_SCREEN, Machine
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from rescue_tui.drill.machine import SNAPSHOT, Firmware, Image, Machine
 from rescue_tui.layout.codec import read_layout
 from rescue_tui.layout.validate import validate_layout
 from tests.vm.conftest import private_state
-from tests.vm.machine import SNAPSHOT, Firmware, Image, Machine
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm

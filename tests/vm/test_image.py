@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.drill.machine import Image
 from tests.conftest import DATA, ROOT
-from tests.vm.machine import Image
 
 pytestmark = pytest.mark.vm
 

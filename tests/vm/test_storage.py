@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vm.machine import Machine
+from rescue_tui.drill.machine import Machine
 
 pytestmark = pytest.mark.vm
 

@@ -1,37 +1,29 @@
-"""Unattended recovery from the kernel command line: no key pressed, and the two ways it must refuse.
+"""Unattended recovery from the kernel command line, where it must refuse: a disk that holds data.
 
 The machine powers on with its disks and the backup disk plugged in and the
 rescue image booted with ``rescue.unattended``, the backup named by
 ``rescue.backend=`` on the disk ``rescue.backupdisk=`` names (the layout file
-lies beside the archive: ``rescue.layout=``). Then nothing is typed:
+lies beside the archive: ``rescue.layout=``). Then nothing is typed. A target
+holding a filesystem that ``rescue.wipe=`` does not name: it stops before
+writing, says why on the serial console, and the disks are untouched.
 
-- blank target disks: the recovery of ``raid1-lvm`` (BIOS, md RAID1, LVM)
-  runs on its own, finalizes and reboots; the same medium boots again and
-  refuses, because the disks already hold the layout's storage, and writes
-  nothing (the disk images are the same before and after that boot);
-- a target holding a filesystem that ``rescue.wipe=`` does not name: it
-  stops before writing, says why on the serial console, and the disks are
-  untouched.
-
-The recovered system's files and boot are checked by the console and CLI
-drill (``test_console_drill``), which restores the same archive.
+The unattended recovery that works, and the second boot of the same medium
+that refuses, are ``rescue-tui drill``'s (``test_drill``).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from rescue_tui.drill.machine import ColdDisk, Machine
 from tests.vm.console import SerialConsole
-from tests.vm.machine import ColdDisk, Machine
 from tests.vm.target import TargetArchive
 from tests.vm.test_apply_roundtrip import LAYOUTS
-from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
@@ -40,7 +32,7 @@ SIZES = ("1536M", "1536M")
 BASE = "boot=live noeject quiet console=tty1 console=ttyS0,115200n8"
 OPTIONS = (
     "rescue.unattended rescue.backupdisk=/dev/disk/by-id/virtio-backup "
-    "rescue.layout=/mnt/backup/layout.json rescue.backend=tar:/mnt/backup/debian.tar.zst"
+    "rescue.layout=/mnt/backup/layout.json rescue.backend=tar:/mnt/backup/vm-raid.tar.zst"
 )
 REFUSED = "Unattended recovery stopped before writing anything:"
 WAITING = "Press Enter for the recovery console."
@@ -83,32 +75,6 @@ def unchanged(paths: list[Path], kept: list[Path]) -> bool:
         if done.returncode != 0:
             return False
     return True
-
-
-def test_an_unattended_boot_recovers_reboots_and_the_next_boot_refuses_to_recover_again(
-    fresh_machine: Callable[..., Machine], target_archive: TargetArchive, tmp_path: Path
-) -> None:
-    disks = blank_disks(tmp_path / "disks")
-    backup = ColdDisk(path=backup_disk(target_archive, tmp_path / "backup"), serial="backup", fmt="raw", read_only=True)
-    vm = fresh_machine("bios", append=f"{BASE} {OPTIONS}", cold_disks=(*disks, backup))
-    console = SerialConsole(vm, offset=0)
-    started = time.monotonic()
-    console.wait_lines("rescue-tui: unattended recovery (", timeout=300)
-    shown = console.wait_lines("recovering vm-raid onto", timeout=600, fail=(REFUSED,))
-    assert "mapping: sda -> vd" in shown and "backup lists: ok" in shown, shown
-    record_timing("bios unattended: power-on to the recovery's start", time.monotonic() - started)
-    console.wait_lines("Unattended recovery done: recovered vm-raid", timeout=RECOVERY_TIMEOUT, fail=("FAILED",))
-    record_timing("bios unattended: power-on to recovered", time.monotonic() - started)
-    vm.qmp.wait_event("RESET", timeout=300)  # it rebooted by itself; the same medium boots again
-    vm.qmp.execute("stop")
-    before = keep([d.path for d in disks], tmp_path / "after-recovery")
-    mark = console.mark()
-    vm.qmp.execute("cont")
-    shown = console.wait_lines(WAITING, timeout=600, since=mark)
-    assert REFUSED in shown and "the disks already hold vm-raid's storage" in shown, shown
-    assert "boot from disk" in shown, shown
-    vm.qmp.execute("stop")
-    assert unchanged([d.path for d in disks], before)  # the second boot wrote nothing
 
 
 def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(

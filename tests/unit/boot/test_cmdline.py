@@ -187,6 +187,19 @@ def test_face_with_a_bad_value_is_a_problem_and_uses_the_console(param: str) -> 
     assert options.problems == (f"{param}: expected tui or plain; using tui",)
 
 
+@pytest.mark.parametrize("after", ["reboot", "poweroff", "wait", "PowerOff"])
+def test_after_says_what_a_recovery_that_worked_does_next(after: str) -> None:
+    assert parse_cmdline(f"rescue.after={after}") == BootOptions(after=after.lower())  # type: ignore[arg-type]
+    assert parse_cmdline("rescue.unattended").after == "reboot"
+
+
+@pytest.mark.parametrize("param", ["rescue.after=halt", "rescue.after"])
+def test_after_with_a_bad_value_is_a_problem_and_waits_for_an_operator(param: str) -> None:
+    options = parse_cmdline(param)
+    assert options.after == "wait"
+    assert options.problems == (f"{param}: expected reboot, poweroff or wait; waiting for an operator",)
+
+
 def test_an_unknown_rescue_option_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.colour=blue")
     assert options == BootOptions(problems=(options.problems[0],))

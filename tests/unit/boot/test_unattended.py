@@ -14,10 +14,8 @@ from rescue_tui.boot.unattended import REFUSED, Outcome, follow, run_unattended,
 def test_a_refused_start_is_told_on_this_console_and_recorded_for_the_others(tmp_path: Path) -> None:
     console = io.StringIO()
     options = parse_cmdline("rescue.unattended")  # no backup named: it must not start
-    reboots: list[int] = []
-    outcome = run_unattended(
-        options, console, embedded_dir=tmp_path / "none", state_dir=tmp_path, reboot=lambda: reboots.append(1)
-    )
+    powered: list[str] = []
+    outcome = run_unattended(options, console, embedded_dir=tmp_path / "none", state_dir=tmp_path, power=powered.append)
     assert outcome.status == "refused" and outcome.lines[0] == REFUSED
     assert "rescue.backend= names no backup" in outcome.lines[1]
     shown = console.getvalue()
@@ -25,7 +23,7 @@ def test_a_refused_start_is_told_on_this_console_and_recorded_for_the_others(tmp
     assert shown.endswith("\n".join(outcome.lines) + "\n")
     assert (tmp_path / "unattended.log").read_text() == shown  # what a following console prints
     assert Outcome.from_json((tmp_path / "unattended.done").read_text()) == outcome
-    assert reboots == []
+    assert powered == []
 
 
 def test_a_restarted_console_shows_the_outcome_and_never_runs_it_again(tmp_path: Path) -> None:

@@ -33,6 +33,9 @@ COMMANDS = {
     "plan --targets": lambda f, out: ["plan", "--layout", LAYOUT, "--targets", f, "-o", out],
     "plan --mapping": lambda f, out: ["plan", "--layout", LAYOUT, "--targets", TARGETS, "--mapping", f, "-o", out],
     "apply": lambda f, out: ["apply", f, "--yes", "--journal-dir", str(Path(out).parent / "journal")],
+    "drill --layout": lambda f, out: [
+        *("drill", "--layout", f, "--backend", "tar:/srv/none.tar", "--report", str(Path(out).parent / "report"))
+    ],
 }
 
 

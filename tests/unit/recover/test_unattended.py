@@ -8,6 +8,7 @@ from a dictionary.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.boot.cmdline import parse_cmdline
+from rescue_tui.boot.unattended import run_unattended
 from rescue_tui.errors import RefusedError, RescueError
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.recover.unattended import Settings, carry_out, decide
@@ -169,3 +171,32 @@ def test_a_repository_password_file_reaches_the_backup_preflight_as_a_file_never
     decided = decide(settings(tmp_path, f"{backend} rescue.password_file={password}", BLANK), print, lambda e: None)
     assert decided.recovery.request.credentials.password_file == password
     assert decided.recovery.request.credentials.password is None
+
+
+@pytest.mark.parametrize(
+    ("after", "powered", "last"),
+    [
+        ("", ["reboot"], "Rebooting into the recovered disks."),
+        ("rescue.after=poweroff", ["poweroff"], "Powering off (rescue.after=poweroff)."),
+        ("rescue.after=wait", [], "reboot when you are (rescue.after=wait)"),
+        ("rescue.after=rebot", [], "reboot when you are (rescue.after=wait)"),
+    ],
+)
+def test_what_a_recovery_that_worked_does_next_is_what_rescue_after_says(
+    tmp_path: Path, after: str, powered: list[str], last: str
+) -> None:
+    archive = tar_backup(tmp_path)
+    cmdline = f"rescue.unattended rescue.backend=tar:{archive} {after}"
+    done: list[str] = []
+    console = io.StringIO()
+    outcome = run_unattended(
+        parse_cmdline(cmdline),
+        console,
+        embedded_dir=tmp_path / "embedded",
+        state_dir=tmp_path / "state",
+        power=done.append,
+        settings=settings(tmp_path, cmdline, BLANK),
+    )
+    assert outcome.status == "recovered", outcome.lines
+    assert done == powered
+    assert last in outcome.lines[-1] and console.getvalue().rstrip().endswith(outcome.lines[-1])

@@ -31,10 +31,8 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tarfile
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +40,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pexpect
-import pexpect.spawnbase
+
+from rescue_tui.drill.channel import Channel, connect
+from rescue_tui.drill.qmp import Qmp
+from rescue_tui.errors import GuestError
 
 Firmware = Literal["bios", "uefi"]
 
@@ -58,10 +59,6 @@ GRUB_ENTRY = "rescue-tui"
 PLAIN_GRUB_ENTRY = 4
 """The grub menu entry (from 0) that boots with ``rescue.face=plain``."""
 SNAPSHOT = "booted"
-
-
-class GuestError(AssertionError):
-    """The guest did not do what a test needed (timeout, lost console, failed command)."""
 
 
 @dataclass(frozen=True)
@@ -118,135 +115,6 @@ class Result:
         return iter((self.rc, self.output))
 
 
-class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
-    """pexpect over a QEMU chardev socket, drained by a thread into a log and a buffer.
-
-    QEMU's UART stalls (and the guest's console writes wait) when nobody reads the
-    socket, and QEMU's own chardev ``logfile=`` records a byte twice when the socket
-    pushes back. So a thread reads everything as it comes: ``log`` is exactly what the
-    guest wrote, and ``expect`` works on what was buffered since the last match.
-    """
-
-    def __init__(self, sock: socket.socket, log: Path, timeout: float = 60.0) -> None:
-        super().__init__(timeout=timeout, maxread=65536)
-        self.sock = sock
-        self.log = log
-        self._inbox = bytearray()
-        self._eof = False
-        self._cond = threading.Condition()
-        self._file = log.open("ab", buffering=0)
-        self._thread = threading.Thread(target=self._pump, name=f"drain {log.name}", daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                data = b""
-            with self._cond:
-                if data:
-                    self._inbox += data
-                    with contextlib.suppress(ValueError):
-                        self._file.write(data)
-                else:
-                    self._eof = True
-                self._cond.notify_all()
-            if not data:
-                return
-
-    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> bytes:
-        if timeout == -1:
-            timeout = self.timeout
-        with self._cond:
-            if not self._inbox and not self._eof:
-                self._cond.wait(timeout)
-            if self._inbox:
-                data = bytes(self._inbox[:size])
-                del self._inbox[:size]
-                self._log(data, "read")
-                return data
-            if self._eof:
-                self.flag_eof = True
-                raise pexpect.EOF(f"{self.log.name}: QEMU closed the console")
-            raise pexpect.TIMEOUT(f"{self.log.name}: nothing within {timeout} s")
-
-    def send(self, s: str | bytes) -> int:
-        data = s.encode() if isinstance(s, str) else s
-        self._log(data, "send")
-        self.sock.sendall(data)
-        return len(data)
-
-    def isalive(self) -> bool:
-        return not self._eof
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self.sock.close()
-        self._file.close()
-
-
-class Qmp:
-    """A minimal QMP client: commands in, replies out, events kept."""
-
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
-        self.sock = _connect(path, timeout)
-        self.file = self.sock.makefile("rwb", buffering=0)
-        self.events: list[dict[str, Any]] = []
-        self._read()  # greeting
-        self.execute("qmp_capabilities")
-
-    def execute(self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float = 120.0) -> Any:
-        message: dict[str, Any] = {"execute": command}
-        if arguments:
-            message["arguments"] = arguments
-        self.file.write(json.dumps(message).encode() + b"\n")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read(max(0.1, deadline - time.monotonic()))
-            if "return" in reply:
-                return reply["return"]
-            if "error" in reply:
-                raise GuestError(f"QMP {command}: {reply['error'].get('desc')}")
-
-    def hmp(self, line: str, timeout: float = 300.0) -> str:
-        """A human monitor command (savevm, info ...): its text output."""
-        return str(self.execute("human-monitor-command", {"command-line": line}, timeout=timeout))
-
-    def wait_event(self, name: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for event in self.events:
-                if event.get("event") == name and all(event.get("data", {}).get(k) == v for k, v in match.items()):
-                    self.events.remove(event)
-                    return event
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise GuestError(f"QMP: no {name} event within {timeout:.0f} s")
-            self._read(remaining)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.file.close()
-            self.sock.close()
-
-    def _read(self, timeout: float = 30.0) -> dict[str, Any]:
-        self.sock.settimeout(timeout)
-        try:
-            line = self.file.readline()
-        except TimeoutError as exc:
-            raise GuestError("QMP: no answer") from exc
-        if not line:
-            raise GuestError("QMP: QEMU closed the monitor")
-        message: dict[str, Any] = json.loads(line)
-        if "event" in message:
-            self.events.append(message)
-        return message
-
-
 @dataclass
 class Machine:
     """One QEMU process running the rescue image; see the module docstring."""
@@ -265,7 +133,9 @@ class Machine:
     vga: bool = False
     boot_disks: tuple[Path, ...] = ()
     """Boot from these qcow2 disks alone (no rescue image, no test shell): the recovered machine.
-    They get the serials ``disk1``, ``disk2``... (as ``add_disk`` names them) and boot in this order."""
+    They get the serials in ``boot_serials`` (by default ``disk1``, ``disk2``..., as ``add_disk`` names them)
+    and boot in this order."""
+    boot_serials: tuple[str, ...] = ()
     efi_vars: Path | None = None
     """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
     cold_disks: tuple[ColdDisk, ...] = ()
@@ -294,9 +164,10 @@ class Machine:
         if self.boot_disks:
             cmd += ["-qmp", f"unix:{w}/qmp.sock,server=on,wait=off"]
             for index, disk in enumerate(self.boot_disks):
+                serial = self.boot_serials[index] if index < len(self.boot_serials) else f"disk{index + 1}"
                 cmd += [
                     "-drive", f"if=none,id=boot{index},file={disk},format=qcow2",
-                    "-device", f"virtio-blk-pci,drive=boot{index},serial=disk{index + 1},bootindex={index}",
+                    "-device", f"virtio-blk-pci,drive=boot{index},serial={serial},bootindex={index}",
                 ]  # fmt: skip
             cmd += ["-device", "virtio-rng-pci"]
         else:
@@ -564,7 +435,7 @@ class Machine:
 
     def _channel(self, name: str, timeout: float = 60.0) -> Channel:
         """Attach to a console socket; everything it says goes to ``NAME.log``."""
-        channel = Channel(_connect(self.workdir / f"{name}.sock", 30.0), self.workdir / f"{name}.log", timeout)
+        channel = Channel(connect(self.workdir / f"{name}.sock", 30.0), self.workdir / f"{name}.log", timeout)
         self._channels.append(channel)
         return channel
 
@@ -586,20 +457,6 @@ def image_from_build(out: str) -> Image:
     """Parse ``iso/build --json`` output."""
     info = json.loads(out.strip().splitlines()[-1])
     return Image(iso=Path(info["iso"]), key=info["key"])
-
-
-def _connect(path: Path, timeout: float) -> socket.socket:
-    deadline = time.monotonic() + timeout
-    while True:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(str(path))
-            return sock
-        except (FileNotFoundError, ConnectionRefusedError):
-            sock.close()
-            if time.monotonic() > deadline:
-                raise GuestError(f"QEMU did not open {path}") from None
-            time.sleep(0.05)
 
 
 def _qemu_img(*args: str) -> None:

@@ -1,0 +1,171 @@
+"""``rescue-tui drill``: prove a layout and its backup recover, in a throwaway VM on this host.
+
+Every input is checked before a disk image is made (one line and exit 2 for
+a bad one); then :func:`rescue_tui.drill.run.run_drill` runs, its progress
+on stderr, its report on stdout (text, or JSON with ``--json``) and in the
+report directory. Exit 0: every check passed; 1: a check failed or the
+recovery stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rescue_tui.errors import BadInputError, ExitCode, RescueError
+from rescue_tui.layout.model import Luks
+
+if TYPE_CHECKING:
+    from rescue_tui.drill.machine import Image
+    from rescue_tui.drill.run import DrillRequest
+
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+"""A source checkout holds ``iso/build`` here: without ``--iso`` the drill builds the image with it."""
+MIN_MEMORY_MB = 768
+PASSWORD_NAME = "repository-password"
+PASSPHRASE_NAME = "luks-passphrase"
+
+
+def add_drill_parser(subparsers: Any) -> None:
+    """Register ``drill`` on the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "drill",
+        help="recover a layout and its backup in a throwaway QEMU VM, boot it, check it (needs QEMU; writes only "
+        "the report directory)",
+        description="Blank virtual disks like the layout's, the rescue image booted unattended with the backup on a "
+        "read-only disk, the recovered disks booted alone. Checks: every identity field kept, the restore verified, "
+        "a login prompt; the report gives the recovery time by phase.",
+    )
+    p.add_argument("--layout", type=Path, required=True, help="the saved layout to recover")
+    p.add_argument("--backend", required=True, metavar="SPEC", help="the backup, on this host (tar:/srv/host.tar.zst)")
+    p.add_argument("--iso", type=Path, help="the rescue image (default: build it with iso/build, in a checkout)")
+    p.add_argument("--firmware", choices=("bios", "uefi"), help="default: the layout's")
+    p.add_argument("--memory", type=int, default=1024, metavar="MiB", help="the VM's memory (default 1024)")
+    p.add_argument("--report", type=Path, metavar="DIR", help="where the report and logs go (default: ./drill-HOST)")
+    p.add_argument("--password-file", type=Path, help="restic or borg repository password (first line)")
+    p.add_argument("--passphrase-file", type=Path, help="LUKS passphrase for the new containers (first line)")
+    p.add_argument("--keep-disks", action="store_true", help="keep the recovered disk images in the report directory")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=drill_command)
+
+
+def drill_command(args: argparse.Namespace) -> int:
+    request = check_request(args)
+    from rescue_tui.drill.run import run_drill
+
+    started = time.monotonic()
+
+    def progress(line: str) -> None:
+        print(f"[{time.monotonic() - started:6.0f} s] {line}", file=sys.stderr, flush=True)
+
+    progress(f"drill of {request.layout.machine.hostname} into {request.report_dir}")
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # the VMs are ended on the way out, as for Ctrl-C
+    try:
+        report = run_drill(request, progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if args.json:
+        sys.stdout.write(report.to_json())
+    else:
+        sys.stdout.write(report.text())
+    return ExitCode.OK if report.result == "pass" else ExitCode.FAILED
+
+
+def check_request(args: argparse.Namespace) -> DrillRequest:
+    """Every input of the drill, checked before anything is made: BadInputError (one line, exit 2) otherwise."""
+    try:
+        import pexpect  # noqa: F401  (the consoles' driver: the drill extra)
+    except ImportError as exc:
+        raise BadInputError("rescue-tui drill needs pexpect", hint="pip install 'rescue-tui[drill]'") from exc
+    from rescue_tui.drill.machine import qemu_available
+    from rescue_tui.drill.media import GUEST_BACKUP, SAFE_NAME, backup_set, disk_serials
+    from rescue_tui.drill.run import DrillRequest
+    from rescue_tui.layout.validate import load_valid_layout
+    from rescue_tui.restore.spec import parse_spec
+
+    layout = load_valid_layout(args.layout)
+    disk_serials(layout)
+    spec = parse_spec(args.backend)
+    if not spec.is_local:
+        raise BadInputError(
+            f"{spec.text}: a drill hands the VM a backup on this host (a path); {spec.transport} is not drilled yet"
+        )
+    backup = Path(spec.path)
+    if not backup.exists():
+        raise BadInputError(f"{spec.text}: {backup} does not exist")
+    files = {}
+    for path in backup_set(backup):
+        if not SAFE_NAME.fullmatch(path.name):
+            raise BadInputError(f"{path}: the drill passes this name on a kernel command line: use A-Z a-z 0-9 . _ + -")
+        files[path.name] = path
+    guest_spec = f"{spec.kind}:{GUEST_BACKUP}/{backup.name}" + (f"#{spec.selector}" if spec.selector else "")
+    parse_spec(guest_spec)
+    files["layout.json"] = args.layout
+    options = []
+    for given, name, option in (
+        (args.password_file, PASSWORD_NAME, "password_file"),
+        (args.passphrase_file, PASSPHRASE_NAME, "passphrase_file"),
+    ):
+        if given is not None:
+            if not given.is_file():
+                raise BadInputError(f"--{option.replace('_', '-')} {given}: no such file")
+            files[name] = given
+            options.append(f"rescue.{option}={GUEST_BACKUP}/{name}")
+    if layout.of_type(Luks) and args.passphrase_file is None:
+        raise BadInputError(f"{args.layout}: the layout has LUKS containers: give --passphrase-file")
+    if args.memory < MIN_MEMORY_MB:
+        raise BadInputError(f"--memory {args.memory}: the rescue image needs at least {MIN_MEMORY_MB} MiB")
+    if not qemu_available():
+        raise BadInputError("qemu-system-x86_64 and qemu-img are needed", hint="apt install qemu-system-x86 qemu-utils")
+    firmware = args.firmware or (layout.boot.firmware if layout.boot else "bios")
+    report_dir = (args.report or Path(f"drill-{_file_safe(layout.machine.hostname)}")).absolute()
+    if report_dir.exists() and any(report_dir.iterdir()):
+        raise BadInputError(f"--report {report_dir}: not empty (a drill never overwrites an earlier report)")
+    image = _image(args.iso, report_dir / "image")
+    return DrillRequest(
+        layout_path=args.layout,
+        layout=layout,
+        backend=guest_spec,
+        backend_given=spec.text,
+        medium_files=files,
+        options=tuple(options),
+        image=image,
+        firmware=firmware,
+        memory_mb=args.memory,
+        report_dir=report_dir,
+        keep_disks=args.keep_disks,
+    )
+
+
+def _image(iso: Path | None, where: Path) -> Image:
+    from rescue_tui.drill.machine import image_from_build
+    from rescue_tui.drill.media import ensure_image
+
+    if iso is not None:
+        if not iso.is_file():
+            raise BadInputError(f"--iso {iso}: no such file")
+        return ensure_image(iso, where)
+    build = SOURCE_TREE / "iso" / "build"
+    if not build.is_file():
+        raise BadInputError("no --iso given, and no iso/build to make one (not a source checkout)")
+    print("building the rescue image (iso/build; minutes on a cache miss)", file=sys.stderr, flush=True)
+    done = subprocess.run([str(build), "--json"], stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise RescueError(f"iso/build failed (exit {done.returncode}); its messages are above", hint="give --iso")
+    try:
+        return image_from_build(done.stdout)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise RescueError(f"iso/build printed no image: {exc}") from exc
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "host"

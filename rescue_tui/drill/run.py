@@ -1,0 +1,224 @@
+"""One drill: recover a layout and its backup in a throwaway VM, boot the result, check it, time it.
+
+1. Blank disks like the layout's and the backup on a read-only disk (``media``).
+2. The rescue image boots with ``rescue.unattended rescue.after=wait``: the
+   recovery an operator would get from the kernel command line, no key
+   pressed. Its lines on ttyS0 mark the phases (boot to console, checks and
+   plan, apply, restore, finalize).
+3. On the rescue system, still up: a capture of the recovered disks, compared
+   with the layout in every identity field, and the restore's verify line.
+4. The recovered disks alone, no rescue image, boot to a login prompt on
+   ttyS0 (first boot); on UEFI with the variables the recovery wrote.
+
+Whatever happens, the report says how far it got; the VMs are gone at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rescue_tui.drill.machine import ColdDisk, Firmware, Image, Machine
+from rescue_tui.drill.media import (
+    BACKUP_SERIAL,
+    GUEST_BACKUP,
+    TargetDisk,
+    backup_medium,
+    blank_disks,
+)
+from rescue_tui.drill.report import DrillReport
+from rescue_tui.drill.serial import SerialLog
+from rescue_tui.errors import GuestError, RescueError
+from rescue_tui.layout.codec import parse_layout
+from rescue_tui.layout.identity import identity_differences
+from rescue_tui.layout.model import Disk, Layout
+
+CONSOLE = "boot=live noeject quiet console=tty1 console=ttyS0,115200n8"
+"""The rescue image's own boot options (its GRUB entry's), without the medium's UUID: booted from the CD-ROM."""
+PHASE_ENDS = (
+    ("boot to console", "rescue-tui: unattended recovery ("),
+    ("checks and plan", "recovering "),
+    ("apply", "== mount:"),
+    ("restore", "== done:"),
+    ("finalize", "Unattended recovery done:"),
+)
+"""Each phase of the rescue boot and the ttyS0 line that ends it."""
+STOPPED = ("Unattended recovery stopped before writing anything:", "Unattended recovery FAILED")
+LOGIN = " login:"
+RECOVERY_TIMEOUT = 4 * 3600.0
+"""The longest any phase of the rescue boot may take (a big restore under emulation is slow)."""
+FIRST_BOOT_TIMEOUT = 1800.0
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DrillRequest:
+    """A checked drill: what ``rescue-tui drill`` was asked, every input found and valid."""
+
+    layout_path: Path
+    layout: Layout
+    backend: str
+    """The spec as the guest reaches it (``tar:/mnt/backup/NAME``)."""
+    backend_given: str
+    """The spec as the operator gave it."""
+    medium_files: dict[str, Path]
+    """Guest name (under /mnt/backup) -> host file or tree: the backup, its sidecars, the layout, secrets."""
+    options: tuple[str, ...]
+    """``rescue.*`` options besides the unattended ones (password and passphrase files)."""
+    image: Image
+    firmware: Firmware
+    memory_mb: int
+    report_dir: Path
+    keep_disks: bool = False
+
+
+def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
+    """Run the drill; its report (also written to the report directory)."""
+    report = DrillReport(
+        layout=str(request.layout_path),
+        hostname=request.layout.machine.hostname,
+        backend=request.backend_given,
+        firmware=request.firmware,
+        image=str(request.image.iso),
+    )
+    work = request.report_dir
+    work.mkdir(parents=True, exist_ok=True)
+    disks = blank_disks(request.layout, work / "disks")
+    try:
+        progress(f"backup medium: {len(request.medium_files)} file(s) onto a read-only disk")
+        medium = backup_medium(request.medium_files, work / "disks" / "backup.img")
+        rescue = _rescue_boot(request, disks, medium, report, progress)
+        if rescue is not None:
+            efi_vars = rescue.efi_vars_file() if request.firmware == "uefi" else None
+            _first_boot(request, disks, efi_vars, report, progress)
+    except RescueError as exc:
+        report.stopped = exc.message.splitlines()[0]
+        progress(f"stopped: {report.stopped}")
+    finally:
+        if not request.keep_disks:
+            shutil.rmtree(work / "disks", ignore_errors=True)
+    report.write(work)
+    return report
+
+
+def _rescue_boot(
+    request: DrillRequest, disks: list[TargetDisk], medium: Path, report: DrillReport, progress: Progress
+) -> Machine | None:
+    """Boot the rescue image unattended, time its phases, check the result; its stopped machine (None: it stopped)."""
+    options = (
+        CONSOLE,
+        "rescue.unattended",
+        "rescue.after=wait",
+        f"rescue.backupdisk=/dev/disk/by-id/virtio-{BACKUP_SERIAL}",
+        f"rescue.layout={GUEST_BACKUP}/layout.json",
+        f"rescue.backend={request.backend}",
+        *request.options,
+    )
+    machine = Machine(
+        image=request.image,
+        workdir=request.report_dir / "rescue",
+        firmware=request.firmware,
+        memory_mb=request.memory_mb,
+        append=" ".join(options),
+        cold_disks=(*(d.cold() for d in disks), ColdDisk(path=medium, serial=BACKUP_SERIAL, fmt="raw", read_only=True)),
+    )
+    report.logs["rescue console"] = str(machine.workdir / "ttyS0.log")
+    progress(f"rescue image: booting {request.image.iso.name} ({request.firmware}, {len(disks)} blank disk(s))")
+    machine.start()
+    try:
+        console = SerialLog(machine, offset=0)
+        mark = machine.started
+        for phase, line in PHASE_ENDS:
+            shown = console.wait_lines(line, timeout=RECOVERY_TIMEOUT, fail=STOPPED)
+            now = time.monotonic()
+            report.phases[phase] = now - mark
+            mark = now
+            progress(f"{phase}: {report.phases[phase]:.0f} s")
+        verified = [line.strip() for line in shown.splitlines() if "; verified (" in line]
+        report.check(
+            "restore verified",
+            bool(verified),
+            verified[-1] if verified else "the restore reported no verify against the backup's manifest",
+        )
+        _check_identity(machine, request.layout, disks, report, progress)
+        progress("rescue image: powering off")
+        machine.shutdown(timeout=300)
+        return machine
+    except GuestError as exc:
+        report.stopped = _stop_reason(exc)
+        progress(f"stopped: {report.stopped}")
+        return None
+    finally:
+        machine.kill()
+
+
+def _check_identity(
+    machine: Machine, layout: Layout, disks: list[TargetDisk], report: DrillReport, progress: Progress
+) -> None:
+    """Capture the recovered disks in the rescue system and compare every identity field with the layout."""
+    progress("capture of the recovered disks")
+    machine.connect_shell(timeout=120)
+    machine.run("rescue-tui umount", timeout=300)  # finalize may have left the tree mounted: capture reads devices
+    devices = " ".join(f"--device $(readlink -f /dev/disk/by-id/virtio-{shlex.quote(d.serial)})" for d in disks)
+    machine.check(f"rescue-tui layout capture --hostname drill {devices} -o /root/captured.json", timeout=900)
+    captured = parse_layout(machine.read_text("/root/captured.json"), where="the capture of the recovered disks")
+    by_serial = {d.serial: d.name for d in captured.of_type(Disk) if d.serial}
+    target_of = {d.source: by_serial[d.serial] for d in disks if d.serial in by_serial}
+    differences = identity_differences(layout, captured, target_of)
+    report.check(
+        "identity kept",
+        not differences,
+        "every identity field of the layout is on the recovered disks"
+        if not differences
+        else f"{len(differences)} difference(s) between the layout and the recovered disks",
+        differences,
+    )
+
+
+def _first_boot(
+    request: DrillRequest, disks: list[TargetDisk], efi_vars: Path | None, report: DrillReport, progress: Progress
+) -> None:
+    """Boot the recovered disks alone (on UEFI with the variables the recovery wrote) to a login prompt."""
+    machine = Machine(
+        image=request.image,
+        workdir=request.report_dir / "first-boot",
+        firmware=request.firmware,
+        memory_mb=request.memory_mb,
+        boot_disks=tuple(d.path for d in disks),
+        boot_serials=tuple(d.serial for d in disks),
+        efi_vars=efi_vars,
+    )
+    report.logs["first boot console"] = str(machine.workdir / "ttyS0.log")
+    progress("first boot: the recovered disks alone")
+    machine.start()
+    try:
+        console = SerialLog(machine, offset=0)
+        try:
+            shown = console.wait_lines(LOGIN, timeout=FIRST_BOOT_TIMEOUT)
+        except GuestError as exc:
+            report.phases["first boot"] = time.monotonic() - machine.started
+            report.check("first boot", False, _stop_reason(exc))
+            return
+        report.phases["first boot"] = time.monotonic() - machine.started
+        prompt = next((line.strip() for line in shown.splitlines() if LOGIN in line), LOGIN.strip())
+        report.check("first boot", True, f"the recovered system's login prompt on ttyS0 ({prompt!r})")
+        progress(f"first boot: {report.phases['first boot']:.0f} s")
+    finally:
+        with contextlib.suppress(RescueError, OSError):
+            machine.kill()
+
+
+def _stop_reason(exc: GuestError) -> str:
+    """The first line of a guest failure, and the console's last words when it said why it stopped."""
+    text = exc.message
+    for stop in STOPPED:
+        at = text.rfind(stop)
+        if at >= 0:
+            said = [line.strip() for line in text[at:].splitlines()[:4] if line.strip()]
+            return " ".join(said)
+    return text.splitlines()[0]

@@ -1,0 +1,43 @@
+"""How a drill reads the rescue console: where each phase ends, and why a recovery stopped."""
+
+from __future__ import annotations
+
+from rescue_tui.drill.run import PHASE_ENDS, STOPPED, _stop_reason
+from rescue_tui.drill.serial import wait_for
+from rescue_tui.errors import GuestError
+
+CONSOLE = """\
+rescue-tui: unattended recovery (layout=/mnt/backup/layout.json backend=tar:/mnt/backup/h.tar.zst unattended=yes)
+backup disk: /dev/disk/by-id/virtio-drill-backup mounted read-only at /mnt/backup
+mapping: sda -> vda (same serial/WWN)
+recovering vm-raid onto /dev/vda, /dev/vdb: do not power off
+== apply: applying the plan of vm-raid (saved as /run/rescue-tui/plan.json)
+== mount: mounting the new filesystems under /mnt/target
+== restore: restoring tar:/mnt/backup/h.tar.zst into /mnt/target
+        restored 100 bytes, 3 entries in 0.1 s; verified (checksum manifest): 2 files hashed, 1 differences
+Unattended recovery FAILED after it started writing:
+  restore: verify found 1 difference: /etc/hostname missing
+  to go on: Enter on any console, then t takes the recovery over
+"""
+
+
+def test_the_phases_end_in_the_order_the_recovery_prints_them() -> None:
+    ends = [CONSOLE.find(line) for _phase, line in PHASE_ENDS[:3]]  # this one stopped in the restore
+    assert all(at >= 0 for at in ends) and ends == sorted(ends)
+
+
+def test_a_stopped_recovery_is_reported_with_what_the_console_said() -> None:
+    try:
+        wait_for(lambda: CONSOLE, ("Unattended recovery done:",), timeout=5, fail=STOPPED)
+    except GuestError as exc:
+        reason = _stop_reason(exc)
+    else:
+        raise AssertionError("a FAILED console did not stop the wait")
+    assert reason.startswith("Unattended recovery FAILED after it started writing:")
+    assert "verify found 1 difference: /etc/hostname missing" in reason
+
+
+def test_a_timeout_is_reported_by_its_first_line() -> None:
+    assert _stop_reason(GuestError("ttyS0: no ('x',) within 5 s; what it shows:\nboot")) == (
+        "ttyS0: no ('x',) within 5 s; what it shows:"
+    )
