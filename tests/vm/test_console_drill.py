@@ -65,8 +65,8 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     console.press(ENTER)
     names = [t.removeprefix("/dev/") for t in targets]
     # the status line (the table, drawn first, says "will be wiped" too: wait for the line itself)
-    shown = console.wait("rescue-tui: mapping", "disks mapped;", fail=FAILED)
-    assert f"{len(names)} disks mapped" in shown, shown
+    shown = console.wait("rescue-tui: mapping", " mapped; ", fail=FAILED)
+    assert f"{len(names)} disk{'s' if len(names) > 1 else ''} mapped; " in shown, shown
     first = names[0]
     if len(names) > 1:  # one target chosen by keys: the first original disk onto the second target
         console.press(ENTER)

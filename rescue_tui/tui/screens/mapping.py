@@ -209,7 +209,8 @@ The target disks are WIPED by a recovery: check size, model and serial.
             chosen = sum(1 for p in mapping.pairs if p.reason == "operator")
             by_hand = f", {chosen} chosen by you" if chosen else ""
             wiped = ", ".join(p.target for p in mapping.pairs)
-            self._status(f"{len(mapping.pairs)} disks mapped{by_hand}; {wiped} will be wiped. n: plan")
+            count = f"{len(mapping.pairs)} disk{'s' if len(mapping.pairs) != 1 else ''}"
+            self._status(f"{count} mapped{by_hand}; {wiped} will be wiped. n: plan")
         elif session.refusal:
             self._status("No complete mapping (reasons in red): Enter on a disk to choose its target.", error=True)
 
