@@ -83,7 +83,7 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
     except ImportError as exc:
         raise BadInputError("rescue-tui drill needs pexpect", hint="pip install 'rescue-tui[drill]'") from exc
     from rescue_tui.drill.machine import qemu_available
-    from rescue_tui.drill.media import GUEST_BACKUP, SAFE_NAME, backup_set, disk_serials
+    from rescue_tui.drill.media import GUEST_BACKUP, SAFE_NAME, backup_set, disk_serials, guest_spec
     from rescue_tui.drill.run import DrillRequest
     from rescue_tui.layout.validate import load_valid_layout
     from rescue_tui.restore.spec import parse_spec
@@ -103,8 +103,7 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
         if not SAFE_NAME.fullmatch(path.name):
             raise BadInputError(f"{path}: the drill passes this name on a kernel command line: use A-Z a-z 0-9 . _ + -")
         files[path.name] = path
-    guest_spec = f"{spec.kind}:{GUEST_BACKUP}/{backup.name}" + (f"#{spec.selector}" if spec.selector else "")
-    parse_spec(guest_spec)
+    in_guest = parse_spec(guest_spec(spec)).text
     files["layout.json"] = args.layout
     options = []
     for given, name, option in (
@@ -130,7 +129,7 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
     return DrillRequest(
         layout_path=args.layout,
         layout=layout,
-        backend=guest_spec,
+        backend=in_guest,
         backend_given=spec.text,
         medium_files=files,
         options=tuple(options),

@@ -21,6 +21,7 @@ from rescue_tui.command import run
 from rescue_tui.drill.machine import ColdDisk, Image
 from rescue_tui.errors import BadInputError, GuestError
 from rescue_tui.layout.model import Disk, Layout
+from rescue_tui.restore.model import BackendSpec
 
 BACKUP_SERIAL = "drill-backup"
 """The backup disk's serial: ``/dev/disk/by-id/virtio-drill-backup`` in the guest."""
@@ -72,6 +73,13 @@ def blank_disks(layout: Layout, where: Path) -> list[TargetDisk]:
         run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), str(disk.size)], error=GuestError)
         disks.append(TargetDisk(source=disk.id, serial=serial, size=disk.size, path=path))
     return disks
+
+
+def guest_spec(spec: BackendSpec) -> str:
+    """The spec as the guest reaches the backup: the same kind and snapshot, under ``/mnt/backup``."""
+    name = Path(spec.path).name
+    selector = "" if spec.selector is None else ("::" if spec.kind == "borg" else "#") + spec.selector
+    return f"{spec.kind}:{GUEST_BACKUP}/{name}{selector}"
 
 
 def backup_set(path: Path) -> list[Path]:

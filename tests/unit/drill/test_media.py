@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.drill.media import BACKUP_SERIAL, backup_medium, backup_set, blank_disks, guest_serial
+from rescue_tui.drill.media import BACKUP_SERIAL, backup_medium, backup_set, blank_disks, guest_serial, guest_spec
 from rescue_tui.errors import BadInputError
 from rescue_tui.layout.codec import read_layout
 from rescue_tui.layout.model import Disk, Layout
+from rescue_tui.restore.spec import parse_spec
 from tests.conftest import ROOT
 
 RAID = read_layout(ROOT / "layouts/examples/raid1-lvm.json")
@@ -63,3 +64,17 @@ def test_the_backup_medium_holds_the_files_and_trees_under_their_guest_names(tmp
     assert label.stdout.strip() == "backup"
     assert (tmp_path / "repo" / "data" / "pack").read_bytes() == b"x" * 5000  # the host's copy is untouched
     assert not (tmp_path / "b.d").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "in_guest"),
+    [
+        ("tar:/srv/backup/web01.tar.zst", "tar:/mnt/backup/web01.tar.zst"),
+        ("restic:/srv/restic/repo#latest", "restic:/mnt/backup/repo#latest"),
+        ("borg:/srv/borg/repo::web01-2026-12-01", "borg:/mnt/backup/repo::web01-2026-12-01"),
+        ("rsync:/srv/trees/web01/", "rsync:/mnt/backup/web01"),
+    ],
+)
+def test_the_guest_reaches_the_same_backup_and_snapshot_under_mnt_backup(given: str, in_guest: str) -> None:
+    assert guest_spec(parse_spec(given)) == in_guest
+    assert parse_spec(in_guest).text == in_guest
