@@ -29,6 +29,8 @@ SOURCE_TREE = Path(__file__).resolve().parents[2]
 MIN_MEMORY_MB = 768
 PASSWORD_NAME = "repository-password"
 PASSPHRASE_NAME = "luks-passphrase"
+RESERVED = frozenset({"layout.json", PASSWORD_NAME, PASSPHRASE_NAME})
+"""Names on the backup disk that are the drill's own."""
 
 
 def add_drill_parser(subparsers: Any) -> None:
@@ -102,6 +104,8 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
     for path in backup_set(backup):
         if not SAFE_NAME.fullmatch(path.name):
             raise BadInputError(f"{path}: the drill passes this name on a kernel command line: use A-Z a-z 0-9 . _ + -")
+        if path.name in RESERVED:  # the backup would be swapped for the layout or a password on the medium
+            raise BadInputError(f"{path}: the drill's own files use this name on the backup disk; rename the backup")
         files[path.name] = path
     in_guest = parse_spec(guest_spec(spec)).text
     files["layout.json"] = args.layout

@@ -95,3 +95,10 @@ def test_an_earlier_report_is_never_overwritten(tmp_path: Path, archive: Path) -
     result = drill(tmp_path, "--layout", str(RAID), "--backend", f"tar:{archive}", "--report", str(report))
     assert result.returncode == 2 and "not empty" in result.stderr, result.stderr
     assert (report / "drill.json").read_text() == "{}"
+
+
+def test_a_backup_named_like_the_drills_own_files_is_refused(tmp_path: Path) -> None:
+    clash = tmp_path / "layout.json"
+    clash.write_bytes(b"\0" * 10240)
+    result = drill(tmp_path, "--layout", str(RAID), "--backend", f"tar:{clash}")
+    assert result.returncode == 2 and "the drill's own files use this name" in result.stderr, result.stderr
