@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 ConsoleMode = Literal["auto", "ascii", "unicode"]
@@ -90,6 +90,7 @@ _DISK_SOURCE: Final = re.compile(r"(LABEL|UUID)=[0-9A-Za-z_.:-]{1,64}|/dev/[0-9A
 _MEDIUM: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _YES: Final = frozenset({"", "1", "y", "yes", "true", "on"})
 _NO: Final = frozenset({"0", "n", "no", "false", "off"})
+T = TypeVar("T", bound=str)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,31 +307,29 @@ def _flag(key: str, values: dict[str, str | None], problems: list[str], *, safe:
     return safe
 
 
+def _one_of(
+    key: str, choices: tuple[T, ...], values: dict[str, str | None], problems: list[str], *, fallback: T, said: str
+) -> T:
+    """The choice ``rescue.KEY=`` names (any case), or ``fallback`` with a problem line: the value, then ``said``."""
+    value = values[key]
+    for choice in choices:
+        if (value or "").lower() == choice:
+            return choice
+    shown = f"rescue.{key}={value}" if value else f"rescue.{key}"
+    problems.append(f"{shown}: {said}")
+    return fallback
+
+
 def _console(values: dict[str, str | None], problems: list[str]) -> ConsoleMode:
-    value = values["console"]
-    for mode in CONSOLE_MODES:
-        if (value or "").lower() == mode:
-            return mode
-    shown = f"rescue.console={value}" if value else "rescue.console"
-    problems.append(f"{shown}: expected ascii, unicode or auto; using auto")
-    return "auto"
+    return _one_of(
+        "console", CONSOLE_MODES, values, problems, fallback="auto", said="expected ascii, unicode or auto; using auto"
+    )
 
 
 def _after(values: dict[str, str | None], problems: list[str]) -> After:
-    value = (values["after"] or "").lower()
-    for after in AFTER:
-        if value == after:
-            return after
-    shown = f"rescue.after={values['after']}" if values["after"] else "rescue.after"
-    problems.append(f"{shown}: expected reboot, poweroff or wait; waiting for an operator")
-    return "wait"
+    said = "expected reboot, poweroff or wait; waiting for an operator"
+    return _one_of("after", AFTER, values, problems, fallback="wait", said=said)
 
 
 def _face(values: dict[str, str | None], problems: list[str]) -> Face:
-    value = (values["face"] or "").lower()
-    for face in FACES:
-        if value == face:
-            return face
-    shown = f"rescue.face={values['face']}" if values["face"] else "rescue.face"
-    problems.append(f"{shown}: expected tui or plain; using tui")
-    return "tui"
+    return _one_of("face", FACES, values, problems, fallback="tui", said="expected tui or plain; using tui")

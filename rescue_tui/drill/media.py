@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +117,7 @@ def _link_or_copy(source: str, dest: str) -> None:
     try:
         os.link(source, dest)
     except OSError:
-        subprocess.run(["cp", "--sparse=always", "--preserve=mode,timestamps", source, dest], check=True)
+        run(["cp", "--sparse=always", "--preserve=mode,timestamps", source, dest], error=GuestError, timeout=3600)
 
 
 def _tree_bytes(root: Path) -> int:

@@ -24,6 +24,7 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine
 from rescue_tui.drill.media import BACKUP_SERIAL
 from rescue_tui.drill.report import PHASES
+from rescue_tui.drill.run import CONSOLE
 from tests.conftest import ROOT
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
@@ -87,7 +88,7 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
     before = keep(disks, tmp_path / "before")
     vm = fresh_machine(
         "bios",
-        append="boot=live noeject quiet console=tty1 console=ttyS0,115200n8 rescue.unattended "
+        append=f"{CONSOLE} rescue.unattended "
         f"rescue.backupdisk=/dev/disk/by-id/virtio-{BACKUP_SERIAL} rescue.layout=/mnt/backup/layout.json "
         "rescue.backend=tar:/mnt/backup/vm-raid.tar.zst",
         cold_disks=(

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.drill.machine import ColdDisk, Machine
+from rescue_tui.drill.run import CONSOLE
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
 from tests.vm.test_apply_roundtrip import LAYOUTS
@@ -29,14 +30,12 @@ pytestmark = pytest.mark.vm
 
 SIZES = ("1536M", "1536M")
 """raid1-lvm's two disks, as the drills make them."""
-BASE = "boot=live noeject quiet console=tty1 console=ttyS0,115200n8"
 OPTIONS = (
     "rescue.unattended rescue.backupdisk=/dev/disk/by-id/virtio-backup "
     "rescue.layout=/mnt/backup/layout.json rescue.backend=tar:/mnt/backup/vm-raid.tar.zst"
 )
 REFUSED = "Unattended recovery stopped before writing anything:"
 WAITING = "Press Enter for the recovery console."
-RECOVERY_TIMEOUT = 2400.0
 
 
 def backup_disk(archive: TargetArchive, workdir: Path) -> Path:
@@ -87,7 +86,7 @@ def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(
     disks[1] = ColdDisk(path=used, serial="disk2", fmt="raw")
     before = keep([d.path for d in disks], tmp_path / "before")
     backup = ColdDisk(path=backup_disk(target_archive, tmp_path / "backup"), serial="backup", fmt="raw", read_only=True)
-    vm = fresh_machine("bios", append=f"{BASE} {OPTIONS} rescue.wipe=disk1", cold_disks=(*disks, backup))
+    vm = fresh_machine("bios", append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1", cold_disks=(*disks, backup))
     console = SerialConsole(vm, offset=0)
     shown = console.wait_lines(WAITING, timeout=600)
     assert REFUSED in shown, shown
