@@ -95,21 +95,56 @@ def _holders_of_nodes(paths: set[str]) -> dict[int, str]:
     return found
 
 
+UDEV_NAMES = frozenset({"systemd-udevd", "(udev-worker)"})
+
+
+def _parent(pid: int) -> int:
+    """The parent pid from /proc/PID/stat (0 once gone); the name field may hold spaces and parentheses."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def udev_owned(pid: int) -> bool:
+    """True for udevd, its workers and what they run (blkid, ``mdadm --incremental``).
+
+    They open a device for a moment after every change on it; killing one loses the event and
+    leaves udev's database behind the disk, so they are waited for, never stopped.
+    """
+    seen = 0
+    while pid > 1 and seen < 64:
+        try:
+            with open(f"/proc/{pid}/comm") as handle:
+                if handle.read().strip() in UDEV_NAMES:
+                    return True
+        except OSError:
+            return False
+        pid, seen = _parent(pid), seen + 1
+    return False
+
+
 def stop_users(disks: Iterable[str]) -> list[str]:
     """Kill processes still writing to devices on the targets: an interrupted apply leaves its tools running.
 
-    Only the nodes of the plan's own target disks (and what sits on them) are looked at.
+    Only the nodes of the plan's own target disks (and what sits on them) are looked at. udev's own
+    probes are let finish first and never killed (see ``udev_owned``).
     """
     nodes = {n.path for disk in disks for n in _walk(tree(disk))}
-    done = []
+    settle(30, ApplyError)
+    done, killed = [], set()
     for pid, node in _holders_of_nodes(nodes).items():
+        if udev_owned(pid):
+            continue
         try:
             os.kill(pid, signal.SIGKILL)
-            done.append(f"stopped process {pid} still using {node}")
         except ProcessLookupError:
             continue
+        killed.add(pid)
+        done.append(f"stopped process {pid} still using {node}")
     deadline = time.monotonic() + 30
-    while _holders_of_nodes(nodes) and time.monotonic() < deadline:
+    while killed & set(_holders_of_nodes(nodes)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return done
 

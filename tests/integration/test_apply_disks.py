@@ -53,3 +53,30 @@ def test_teardown_unmounts_what_sits_on_a_target(loops: Loops) -> None:
     loops.mounts.remove(where)
     assert done == [f"unmounted {where} ({target})"]
     assert str(where) not in Path("/proc/self/mounts").read_text()
+
+
+def _holding(program: Path, device: str) -> subprocess.Popen[bytes]:
+    """``program`` (a copy of bash) holds ``device`` open for up to 20 s; returns once it does."""
+    script = f"exec 3<{device}; echo ready; read -t 20 x"
+    child = subprocess.Popen([str(program), "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    return child
+
+
+def test_teardown_kills_a_stray_user_of_a_target_but_leaves_udevs_probe_running(loops: Loops, tmp_path: Path) -> None:
+    target = loops.disk("t", 32 * MiB)
+    bash = Path(sh("sh", "-c", "command -v bash").strip())
+    worker, stray = tmp_path / "(udev-worker)", tmp_path / "stray"
+    for copy in (worker, stray):
+        copy.write_bytes(bash.read_bytes())
+        copy.chmod(0o755)
+    probe, leftover = _holding(worker, target), _holding(stray, target)
+    try:
+        done = disks.stop_users([target])
+        assert done == [f"stopped process {leftover.pid} still using {target}"]
+        assert leftover.wait(10) == -9
+        assert probe.poll() is None, "udev's probe was killed"
+    finally:
+        for child in (probe, leftover):
+            child.kill()
+            child.wait()
