@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from rescue_tui.drill.machine import Machine
 from rescue_tui.drill.serial import SerialLog, wait_for
 from tests.tui.vt import Screen
 
@@ -44,3 +45,32 @@ class SerialConsole(SerialLog):
         for char in text:
             self.machine.serial.send(char)
             time.sleep(0.02)
+
+
+class VirtualConsole:
+    """A text console of the guest's own screen (tty1): read from ``/dev/vcsN``, keys from its keyboard.
+
+    The machine has no display to capture, but the kernel keeps every virtual console's text, and QEMU's
+    ``send-key`` types on the keyboard that the foreground console reads, as an operator at the machine would.
+    """
+
+    def __init__(self, machine: Machine, number: int = 1) -> None:
+        self.machine = machine
+        self.number = number
+
+    def screen(self) -> str:
+        """The console's text now, one line per row (trailing blanks dropped)."""
+        rows, cols = (int(n) for n in self.machine.check(f"stty -F /dev/tty{self.number} size").split())
+        # glyph codes outside printable ASCII (box drawing, even a newline's code) become "?": one cell each
+        raw = self.machine.check(f"tr -c ' -~' '?' < /dev/vcs{self.number}", timeout=30)
+        cells = raw.ljust(rows * cols)
+        return "\n".join(cells[row * cols : (row + 1) * cols].rstrip() for row in range(rows))
+
+    def wait(self, *texts: str, timeout: float = 60.0, fail: tuple[str, ...] = ()) -> str:
+        """Wait until the console shows every one of ``texts``; the screen."""
+        return wait_for(self.screen, texts, timeout, fail)
+
+    def press(self, *qcodes: str, pause: float = 0.5) -> None:
+        """Press keys by QEMU key code (``f``, ``esc``, ``ret``) on the machine's keyboard."""
+        self.machine.qmp.execute("send-key", {"keys": [{"type": "qcode", "data": code} for code in qcodes]})
+        time.sleep(pause)

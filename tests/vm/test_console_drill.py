@@ -8,7 +8,8 @@ plugged in and mounted as an operator would from the shell). Then only keys on t
 welcome, layout, mapping (one target chosen by keys), plan, backend (tar, preflight), confirm
 (the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
 finish screen. The disks then boot alone to the restored system's login prompt. While it
-runs, a second writer from a shell is refused, naming the console that holds the recovery.
+runs, a second writer from a shell is refused, naming the console that holds the recovery, and (BIOS)
+the machine's own screen, tty1, follows it read-only after one key.
 On UEFI the console is killed mid-apply (as in a crash): systemd starts it again, and by
 keys it takes the stopped recovery over (backup proposed again, preflight, typed host name)
 and goes on from apply's journal.
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.drill.machine import Machine
-from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole
+from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole, VirtualConsole
 from tests.vm.recovered import (
     CASES,
     TARGET,
@@ -101,6 +102,10 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     # One recovery at a time: a second writer from the shell (tty2's, here the test's) is refused, naming this one.
     rc, said = vm.run("rescue-tui umount --target-root /mnt/target")
     assert rc == 2 and "umount: refused: a recovery is running on this machine: recover on ttyS0" in said, said
+    if vm.firmware == "bios":  # the machine's own screen (tty1) follows it, read-only, at a key
+        screen = VirtualConsole(vm)
+        screen.press("f")
+        screen.wait("Following recover on ttyS0", "read-only", f"== recovery of {hostname}: recover on ttyS0")
     if vm.firmware == "uefi":
         console = kill_the_console_and_take_over(vm, hostname, case.archive)
     console.wait("Recovery done: n goes on to finalize", timeout=2400, fail=FAILED)
