@@ -26,7 +26,7 @@ from typing import IO
 
 from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.inputs import parse_json
-from rescue_tui.restore.model import Phase, ProgressCallback, VerifyReport
+from rescue_tui.restore.model import CheckResult, CheckStatus, Phase, ProgressCallback, VerifyReport
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.safety import normalise
 
@@ -176,3 +176,28 @@ def read_digests(lines: Iterable[str], *, where: str = "checksum list") -> Itera
                 and isinstance(entry.get("size"), int)):  # fmt: skip
             raise BadInputError(f"{where}:{number}: not a file digest (path, size, sha256)")
         yield entry
+
+
+def completeness_check(listing: str, regular_files: set[str], *, where: str) -> CheckResult:
+    """Preflight's ``complete``: every file the checksum list names is a regular file in the archive.
+
+    The list is made from the archive, so the two agree; an archive without a file its list names lost
+    it (a damaged copy, an edited archive), and the restore would only find out in verify, after the
+    disks were wiped. A file the list lacks is only a warning: verify cannot check it.
+    """
+    listed = {normalise(str(entry["path"])) for entry in read_digests(listing.splitlines(), where=where)}
+    missing = sorted(listed - regular_files)
+    if missing:
+        return CheckResult(
+            name="complete",
+            status=CheckStatus.FAIL,
+            detail=f"{len(missing)} file(s) named in {where} are not in the archive, first {missing[0]}",
+        )
+    unlisted = len(regular_files - listed)
+    if unlisted:
+        return CheckResult(
+            name="complete",
+            status=CheckStatus.WARN,
+            detail=f"{unlisted} file(s) in the archive are not in {where}: verify cannot check them",
+        )
+    return CheckResult(name="complete", status=CheckStatus.OK, detail=f"all {len(listed)} listed files are in it")

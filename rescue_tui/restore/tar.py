@@ -45,6 +45,7 @@ from rescue_tui.restore.manifest import (
     FILES_SUFFIX,
     SHA256_SUFFIX,
     HashingReader,
+    completeness_check,
     file_digests,
     member_data_size,
     parse_sha256_line,
@@ -268,13 +269,19 @@ class TarBackend(BackendBase):
             member_check = MemberCheck(on_target=escaping_symlinks(target) if target.is_dir() else {})
             tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
             try:
-                digest, members, disagreement = self._scan(secrets, member_check, estimate, tracker, cancel)
+                digest, members, disagreement, files = self._scan(secrets, member_check, estimate, tracker, cancel)
             except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
                 detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
                 checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             tracker.finish(message="listed")
             checks.append(CheckResult(name="lists", status=CheckStatus.OK, detail=f"{members} members"))
+            listing = self._fetch_small(FILES_SUFFIX, secrets)
+            if listing is not None:
+                try:
+                    checks.append(completeness_check(listing, files, where=f"{self.spec.text}{FILES_SUFFIX}"))
+                except BadInputError as exc:
+                    checks.append(CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message))
             if disagreement is not None:
                 checks.append(CheckResult(name="safe", status=CheckStatus.FAIL, detail=disagreement))
             elif member_check.problems:
@@ -323,15 +330,21 @@ class TarBackend(BackendBase):
         estimate: SpaceEstimate | None,
         tracker: Tracker,
         cancel: threading.Event | None,
-    ) -> tuple[str, int, str | None]:
-        """One streaming pass: sha256, member safety, sizes, GNU tar's listing. (sha256, members, disagreement)."""
+    ) -> tuple[str, int, str | None, set[str]]:
+        """One streaming pass: sha256, member safety, sizes, GNU tar's listing.
+
+        (sha256, members, disagreement, the regular files' normalised names).
+        """
         checked: list[str] = []
+        files: set[str] = set()
 
         def on_tar(tar: tarfile.TarFile) -> None:
             for member in tar:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("preflight: cancelled")
                 checked.append(gnu_quoted(member.name))
+                if member.isreg():
+                    files.add(normalise(member.name))
                 member_check.check(
                     member.name, symlink=member.issym(), hardlink=member.islnk(), linkname=member.linkname
                 )
@@ -341,7 +354,7 @@ class TarBackend(BackendBase):
         with GnuTarLister(self._secrets()) as lister:
             digest = self._stream(secrets, on_tar, tracker, cancel, lister=lister)
             disagreement = lister.disagreement(checked)
-        return digest, len(checked), disagreement
+        return digest, len(checked), disagreement, files
 
     def _stream(
         self,

@@ -6,14 +6,18 @@ blank disks like the layout's, boots our image unattended with the backup on a r
 captures the recovered disks, powers off and boots them alone to the login prompt; the report
 says pass, with the time by phase. Then the disks it recovered, kept, go back under the same
 medium with ``rescue.unattended``: that boot refuses (the disks already hold the layout's
-storage) and writes nothing, as when an operator leaves the medium in after a recovery.
+storage) and writes nothing, as when an operator leaves the medium in after a recovery. And a drill
+of a backup that lost a file its checksum list names fails before writing a disk, naming the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,19 +49,23 @@ class Drilled:
     directory: Path
 
 
-@pytest.fixture(scope="module")
-def drilled(rescue_image: Image, target_archive: TargetArchive, tmp_path_factory: pytest.TempPathFactory) -> Drilled:
-    directory = tmp_path_factory.mktemp("drill") / "report"
+def drill(image: Image, archive: Path, directory: Path) -> Drilled:
+    """``rescue-tui drill`` of ``raid1-lvm`` from a tar archive, as an operator types it (disks kept)."""
     result = subprocess.run(
-        [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(LAYOUT),
-         "--backend", f"tar:{target_archive.backups}/vm-raid.tar.zst", "--iso", str(rescue_image.iso),
-         "--report", str(directory), "--keep-disks", "--json"],
+        [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(LAYOUT), "--backend", f"tar:{archive}",
+         "--iso", str(image.iso), "--report", str(directory), "--keep-disks", "--json"],
         capture_output=True, text=True, cwd=ROOT, timeout=DRILL_TIMEOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
-    for phase, seconds in report.get("phases", {}).items():
-        record_timing(f"bios drill: {phase}", seconds)
     return Drilled(result=result, report=report, directory=directory)
+
+
+@pytest.fixture(scope="module")
+def drilled(rescue_image: Image, target_archive: TargetArchive, tmp_path_factory: pytest.TempPathFactory) -> Drilled:
+    done = drill(rescue_image, target_archive.backups / "vm-raid.tar.zst", tmp_path_factory.mktemp("drill") / "report")
+    for phase, seconds in done.report.get("phases", {}).items():
+        record_timing(f"bios drill: {phase}", seconds)
+    return done
 
 
 def test_a_drill_recovers_the_machine_boots_it_and_reports_every_check_passed(drilled: Drilled) -> None:
@@ -101,3 +109,44 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
     assert "boot from disk" in shown, shown
     vm.qmp.execute("stop")
     assert unchanged(disks, before)
+
+
+def without_one_file(archive: Path, lost: str, out: Path) -> Path:
+    """A copy of the zstd tar ``archive`` without member ``./lost`` (its bytes cut out; the rest as it was), with
+    the original's checksum list and a ``.sha256`` of its own: a backup that lost a file, consistent otherwise."""
+    plain = out / "plain.tar"
+    with plain.open("wb") as handle:
+        subprocess.run(["zstd", "-dcq", str(archive)], stdout=handle, check=True)
+    with tarfile.open(plain) as tar:
+        members = tar.getmembers()
+    at = next(i for i, m in enumerate(members) if m.name == f"./{lost}")
+    cut = out / "cut.tar"
+    with plain.open("rb") as source, cut.open("wb") as copy:
+        copy.write(source.read(members[at].offset))  # up to its headers (a pax header included)
+        source.seek(members[at + 1].offset)
+        shutil.copyfileobj(source, copy)
+    lossy = out / archive.name
+    subprocess.run(["zstd", "-q", "-T0", "--rm", str(cut), "-o", str(lossy)], check=True)
+    plain.unlink()
+    shutil.copyfile(f"{archive}.files.jsonl", f"{lossy}.files.jsonl")
+    digest = hashlib.sha256(lossy.read_bytes()).hexdigest()
+    Path(f"{lossy}.sha256").write_text(f"{digest}  {lossy.name}\n")
+    return lossy
+
+
+def test_a_drill_of_a_backup_that_lost_a_file_fails_naming_it_and_writes_no_disk(
+    rescue_image: Image, target_archive: TargetArchive, tmp_path: Path
+) -> None:
+    lossy = without_one_file(target_archive.backups / "vm-raid.tar.zst", "etc/hostname", tmp_path)
+    done = drill(rescue_image, lossy, tmp_path / "report")
+    assert done.result.returncode == 1, f"{done.result.stderr[-3000:]}\n{done.result.stdout[-3000:]}"
+    report = done.report
+    assert report["result"] == "fail" and report["checks"] == [], report
+    stopped = report["stopped"]
+    assert stopped.startswith("Unattended recovery stopped before writing anything:"), stopped
+    assert "complete" in stopped and "first etc/hostname" in stopped, stopped
+    assert list(report["phases"]) == ["boot to console"], report["phases"]
+    for disk in sorted((done.directory / "disks").glob("disk*.qcow2")):  # still blank: nothing allocated
+        mapped = json.loads(subprocess.run(["qemu-img", "map", "--output=json", str(disk)], capture_output=True,
+                                           text=True, check=True).stdout)  # fmt: skip
+        assert all(not extent["data"] for extent in mapped), f"{disk.name}: written: {mapped}"
