@@ -13,7 +13,6 @@ import argparse
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,17 +57,16 @@ def add_drill_parser(subparsers: Any) -> None:
 
 def drill_command(args: argparse.Namespace) -> int:
     request = check_request(args)
+    from rich.console import Console
+
+    from rescue_tui.drill.progress import DrillProgress
     from rescue_tui.drill.run import run_drill
 
-    started = time.monotonic()
-
-    def progress(line: str) -> None:
-        print(f"[{time.monotonic() - started:6.0f} s] {line}", file=sys.stderr, flush=True)
-
-    progress(f"drill of {request.layout.machine.hostname} into {request.report_dir}")
     previous = signal.signal(signal.SIGTERM, _interrupt)  # the VMs are ended on the way out, as for Ctrl-C
     try:
-        report = run_drill(request, progress)
+        with DrillProgress(Console(stderr=True)) as progress:
+            progress(f"drill of {request.layout.machine.hostname} into {request.report_dir}")
+            report = run_drill(request, progress)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if args.json:
