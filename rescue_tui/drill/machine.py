@@ -51,6 +51,8 @@ QEMU = "qemu-system-x86_64"
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 SHELL_PORT = "org.rescue-tui.testshell"
+MEDIUM_SERIAL = "rescue-medium"
+"""The serial of the rescue image when it is a virtio disk rather than a CD-ROM (see ``Machine._medium_on_virtio``)."""
 FIRST_SCREEN = "What do you want to do?"
 """The recovery console's first screen on ttyS0 (the welcome screen's choices, drawn last)."""
 PLAIN_SCREEN = "Press v, s or r: "
@@ -176,14 +178,20 @@ class Machine:
                 "-chardev", f"socket,id=sh,path={w}/shell.sock,server=on,wait=off",
                 "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
                 "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
-                "-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw",
                 "-device", "virtio-rng-pci",
                 "-boot", "d",
             ]  # fmt: skip
+            if not self._medium_on_virtio:
+                cmd += ["-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw"]
         for index, cold in enumerate(self.cold_disks):
             cmd += [
                 "-drive", f"if=none,id=cold{index},file={cold.path},format={cold.fmt},readonly={cold.readonly}",
                 "-device", f"virtio-blk-pci,drive=cold{index},serial={cold.serial}",
+            ]  # fmt: skip
+        if self._medium_on_virtio:  # after the cold disks: their names (vda, vdb, ...) stay as they were
+            cmd += [
+                "-drive", f"if=none,id=medium,file={self.image.iso},format=raw,readonly=on",
+                "-device", f"virtio-blk-pci,drive=medium,serial={MEDIUM_SERIAL}",
             ]  # fmt: skip
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]
@@ -197,6 +205,13 @@ class Machine:
         if self.loadvm:
             cmd += ["-loadvm", self.loadvm]
         return cmd
+
+    @property
+    def _medium_on_virtio(self) -> bool:
+        """The image as a read-only virtio disk (a stick, virtual media), not a CD-ROM, when UEFI boots its kernel
+        directly: booted so under OVMF, Linux found no device on the CD-ROM's IDE port (no ``ata1.00`` line) and
+        live-boot no medium (measured with QEMU 7.2; GRUB from the CD-ROM is fine)."""
+        return not self.boot_disks and self.firmware == "uefi" and self.append is not None
 
     def start(self) -> Machine:
         """Start QEMU paused, attach to its consoles, then let it run."""

@@ -49,6 +49,10 @@ PHASE_ENDS = (
 )
 """Each phase of the rescue boot and the ttyS0 line that ends it."""
 STOPPED = ("Unattended recovery stopped before writing anything:", "Unattended recovery FAILED")
+BOOT_FAILED = ("BOOT FAILED", "Kernel panic", "(initramfs) ")
+"""The rescue image did not come up (live-boot found no medium, the kernel died, the initramfs gave up)."""
+BOOT_TIMEOUT = 900.0
+"""Power-on to the unattended recovery's first line (about 45-110 s under emulation)."""
 LOGIN = " login:"
 RECOVERY_TIMEOUT = 4 * 3600.0
 """The longest any phase of the rescue boot may take (a big restore under emulation is slow)."""
@@ -134,7 +138,12 @@ def _rescue_boot(
         console = SerialLog(machine, offset=0)
         mark = machine.started
         for phase, line in PHASE_ENDS:
-            shown = console.wait_lines(line, timeout=RECOVERY_TIMEOUT, fail=STOPPED)
+            booting = phase == PHASE_ENDS[0][0]
+            shown = console.wait_lines(
+                line,
+                timeout=BOOT_TIMEOUT if booting else RECOVERY_TIMEOUT,
+                fail=(*STOPPED, *BOOT_FAILED) if booting else STOPPED,
+            )
             now = time.monotonic()
             report.phases[phase] = now - mark
             mark = now
@@ -145,7 +154,7 @@ def _rescue_boot(
             bool(verified),
             verified[-1] if verified else "the restore reported no verify against the backup's manifest",
         )
-        _check_identity(machine, request.layout, disks, report, progress)
+        check_identity(machine, request.layout, disks, report, progress)
         progress("rescue image: powering off")
         machine.shutdown(timeout=300)
         return machine
@@ -157,7 +166,7 @@ def _rescue_boot(
         machine.kill()
 
 
-def _check_identity(
+def check_identity(
     machine: Machine, layout: Layout, disks: list[TargetDisk], report: DrillReport, progress: Progress
 ) -> None:
     """Capture the recovered disks in the rescue system and compare every identity field with the layout."""
@@ -221,4 +230,10 @@ def _stop_reason(exc: GuestError) -> str:
         if at >= 0:
             said = [line.strip() for line in text[at:].splitlines()[:4] if line.strip()]
             return " ".join(said)
-    return text.splitlines()[0]
+    first = text.splitlines()[0]
+    if any(f"{failed!r}" in first for failed in BOOT_FAILED):
+        lines = text.splitlines()
+        said = [lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if "The error message was:" in line]
+        shown = first.removesuffix("; what it shows:")
+        return f"the rescue image did not boot: {shown}" + (f" ({said[-1]})" if said else "")
+    return first

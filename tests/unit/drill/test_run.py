@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rescue_tui.drill.run import PHASE_ENDS, STOPPED, _stop_reason
+from rescue_tui.drill.run import BOOT_FAILED, PHASE_ENDS, STOPPED, _stop_reason
 from rescue_tui.drill.serial import wait_for
 from rescue_tui.errors import GuestError
 
@@ -40,4 +40,27 @@ def test_a_stopped_recovery_is_reported_with_what_the_console_said() -> None:
 def test_a_timeout_is_reported_by_its_first_line() -> None:
     assert _stop_reason(GuestError("ttyS0: no ('x',) within 5 s; what it shows:\nboot")) == (
         "ttyS0: no ('x',) within 5 s; what it shows:"
+    )
+
+
+LIVE_BOOT_GAVE_UP = """\
+  BOOT FAILED!
+  This Live System image failed to boot.
+  live-boot will now start a shell. The error message was:
+    Unable to find a medium containing a live file system
+BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) built-in shell (ash)
+(initramfs) \
+"""
+
+
+def test_a_rescue_image_that_does_not_boot_ends_the_wait_at_once_with_live_boots_reason() -> None:
+    try:
+        wait_for(lambda: LIVE_BOOT_GAVE_UP, (PHASE_ENDS[0][1],), timeout=3600, fail=(*STOPPED, *BOOT_FAILED))
+    except GuestError as exc:
+        reason = _stop_reason(exc)
+    else:
+        raise AssertionError("a console at the initramfs shell did not stop the wait")
+    assert reason == (
+        "the rescue image did not boot: ttyS0: it shows 'BOOT FAILED' "
+        "(Unable to find a medium containing a live file system)"
     )
