@@ -6,7 +6,8 @@ blank disks like the layout's, boots our image unattended with the backup on a r
 captures the recovered disks, powers off and boots them alone to the login prompt; the report
 says pass, with the time by phase. Then the disks it recovered, kept, go back under the same
 medium with ``rescue.unattended``: that boot refuses (the disks already hold the layout's
-storage) and writes nothing, as when an operator leaves the medium in after a recovery. And a drill
+storage) and writes nothing, as when an operator leaves the medium in after a recovery; in that boot the
+test then changes the swap's UUID on those disks, and the drill's identity check names it. And a drill
 of a backup that lost a file its checksum list names fails before writing a disk, naming the file.
 """
 
@@ -26,9 +27,10 @@ from typing import Any
 import pytest
 
 from rescue_tui.drill.machine import ColdDisk, Image, Machine
-from rescue_tui.drill.media import BACKUP_SERIAL
-from rescue_tui.drill.report import PHASES
-from rescue_tui.drill.run import CONSOLE
+from rescue_tui.drill.media import BACKUP_SERIAL, TargetDisk
+from rescue_tui.drill.report import PHASES, DrillReport
+from rescue_tui.drill.run import CONSOLE, check_identity
+from rescue_tui.layout.codec import parse_layout
 from tests.conftest import ROOT
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
@@ -39,6 +41,9 @@ from tests.vm.timings import record_timing
 pytestmark = pytest.mark.vm
 
 LAYOUT = LAYOUTS / "raid1-lvm.json"
+SWAP = "00000017-1111-4222-8333-000000000017"
+"""The layout's swap UUID; the test breaks it after the drill."""
+BROKEN = "00000017-1111-4222-8333-0000000000ff"
 DRILL_TIMEOUT = 3600
 
 
@@ -109,6 +114,22 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
     assert "boot from disk" in shown, shown
     vm.qmp.execute("stop")
     assert unchanged(disks, before)
+
+    # Then one identity field broken on what the drill recovered: the drill's identity check names it.
+    vm.qmp.execute("cont")
+    vm.check("mdadm --assemble --scan --config=partitions")  # the rescue system assembles nothing by itself
+    vm.check(f"vgchange -ay vg_system >/dev/null && udevadm settle && swaplabel -U {BROKEN} /dev/vg_system/swap")
+    layout = parse_layout(LAYOUT.read_text(), where=str(LAYOUT))
+    targets = [TargetDisk(source=source, serial=serial, size=0, path=disk)
+               for source, serial, disk in zip(("sda", "sdb"), serials, disks, strict=True)]  # fmt: skip
+    report = DrillReport(layout=str(LAYOUT), hostname="vm-raid", backend="tar", firmware="bios", image="")
+    check_identity(vm, layout, targets, report, lambda line: None)
+    (identity,) = report.checks
+    assert identity.name == "identity kept" and not identity.ok and report.result == "fail"
+    assert identity.differences == (
+        f"swap {SWAP}: missing on the targets (want None)",
+        f"swap {BROKEN}: on the targets but not in the layout (None)",
+    ), identity.differences
 
 
 def without_one_file(archive: Path, lost: str, out: Path) -> Path:
