@@ -249,7 +249,8 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         self.report = report
         failed = f"Preflight FAILED ({len(report.failures)} checks): nothing can be restored from it."
         verdict = "Preflight passed: n goes on." if report.ok else failed
-        self._show_checks([*check_lines(report), verdict], error=not report.ok)
+        # the verdict first: on an 80x24 serial console a long list of checks is cut at the box's bottom
+        self._show_checks([verdict, *check_lines(report)], error=not report.ok)
 
     def worker_failed(self, error: BaseException | None) -> None:
         self._show_checks(["The preflight could not run (the error says why): nothing was checked."], error=True)
