@@ -9,7 +9,8 @@ import sys
 import rescue_tui
 from tests.conftest import ROOT
 
-FACES = ("rescue_tui.tui", "rescue_tui.cli", "rescue_tui.__main__")
+FACES = ("rescue_tui.tui", "rescue_tui.cli", "rescue_tui.__main__", "rescue_tui.drill.progress")
+"""What draws for a person: the console, the command line, and the drill command's terminal progress."""
 
 
 def engine_modules() -> list[str]:
