@@ -84,6 +84,8 @@ def _build(cls: type, data: Any, where: str) -> Any:
                 raise PlanFileError(f"{where}: missing {name!r}")
             continue
         hint = hints[name]
+        if name in ("steps", "disks", "changes") and not isinstance(data[name], list):
+            raise PlanFileError(f"{where}.{name}: expected a list")
         if name == "steps":
             kwargs[name] = tuple(_step(raw, f"{where}.steps[{i}]") for i, raw in enumerate(data[name]))
         elif name == "disks":

@@ -35,6 +35,15 @@ def test_a_wrong_type_or_extra_field_is_refused() -> None:
         plan_from_json(json.dumps(document), where="p.json")
 
 
+@pytest.mark.parametrize("field", ["steps", "disks", "changes"])
+@pytest.mark.parametrize("value", [None, 7, "sda", {"a": 1}])
+def test_a_list_field_that_is_no_list_is_refused_with_its_path(field: str, value: object) -> None:
+    document = json.loads(plan_to_json(plan_for("uefi-gpt-lvm")))
+    document[field] = value
+    with pytest.raises(PlanFileError, match=rf"p.json: \$.{field}: expected a list$"):
+        plan_from_json(json.dumps(document), where="p.json")
+
+
 def test_a_step_after_a_later_step_is_refused() -> None:
     document = json.loads(plan_to_json(plan_for("uefi-gpt-lvm")))
     document["steps"][1]["after"] = [document["steps"][5]["id"]]
