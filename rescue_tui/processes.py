@@ -22,6 +22,7 @@ class ProcessStat:
     name: str
     state: str
     """R, S, D, Z (a zombie: dead, holding nothing, not yet reaped)..."""
+    ppid: int
     pgrp: int
     start: int
     """Clock ticks after boot at which the process started."""
@@ -37,7 +38,8 @@ def parse_stat(text: str) -> ProcessStat | None:
     try:
         # after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
         # cutime cstime priority nice num_threads itrealvalue starttime
-        return ProcessStat(pid=int(pid_text), name=name, state=fields[0], pgrp=int(fields[2]), start=int(fields[19]))
+        pid, ppid, pgrp, start = int(pid_text), int(fields[1]), int(fields[2]), int(fields[19])
+        return ProcessStat(pid=pid, name=name, state=fields[0], ppid=ppid, pgrp=pgrp, start=start)
     except ValueError:
         return None
 
@@ -53,7 +55,7 @@ def stat(pid: int, proc: Path = PROC) -> ProcessStat | None:
 def this_process() -> ProcessStat:
     """This process's identity (pid and start time)."""
     me = stat(os.getpid())
-    return me or ProcessStat(pid=os.getpid(), name="?", state="R", pgrp=os.getpgrp(), start=0)
+    return me or ProcessStat(pid=os.getpid(), name="?", state="R", ppid=os.getppid(), pgrp=os.getpgrp(), start=0)
 
 
 def is_running(pid: int, start: int, proc: Path = PROC) -> bool:

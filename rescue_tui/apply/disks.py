@@ -23,6 +23,7 @@ from typing import Any
 from rescue_tui.command import run
 from rescue_tui.errors import ApplyError
 from rescue_tui.plan.model import CreatePartition, Plan
+from rescue_tui.processes import stat
 from rescue_tui.udev import settle
 
 log = logging.getLogger(__name__)
@@ -98,30 +99,19 @@ def _holders_of_nodes(paths: set[str]) -> dict[int, str]:
 UDEV_NAMES = frozenset({"systemd-udevd", "(udev-worker)"})
 
 
-def _parent(pid: int) -> int:
-    """The parent pid from /proc/PID/stat (0 once gone); the name field may hold spaces and parentheses."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return int(handle.read().rpartition(")")[2].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def udev_owned(pid: int) -> bool:
     """True for udevd, its workers and what they run (blkid, ``mdadm --incremental``).
 
     They open a device for a moment after every change on it; killing one loses the event and
     leaves udev's database behind the disk, so they are waited for, never stopped.
     """
-    seen = 0
-    while pid > 1 and seen < 64:
-        try:
-            with open(f"/proc/{pid}/comm") as handle:
-                if handle.read().strip() in UDEV_NAMES:
-                    return True
-        except OSError:
+    for _ in range(64):  # up the parents; a loop in a racing /proc cannot hold us
+        found = stat(pid) if pid > 1 else None
+        if found is None:
             return False
-        pid, seen = _parent(pid), seen + 1
+        if found.name in UDEV_NAMES:
+            return True
+        pid = found.ppid
     return False
 
 

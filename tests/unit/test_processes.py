@@ -14,10 +14,11 @@ def test_a_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
     line = f"4242 (evil) 1 2 (x) S 1 777 777 0 -1 4194560 {' '.join(['0'] * 12)} 123456 {' '.join(['0'] * 20)}"
     parsed = parse_stat(line)
     assert parsed is not None
-    assert (parsed.pid, parsed.name, parsed.state, parsed.pgrp, parsed.start) == (
+    assert (parsed.pid, parsed.name, parsed.state, parsed.ppid, parsed.pgrp, parsed.start) == (
         4242,
         "evil) 1 2 (x",
         "S",
+        1,
         777,
         123456,
     )
