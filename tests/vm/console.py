@@ -8,6 +8,7 @@ text on that screen. Keys go in on the same serial line, as an operator's do.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from rescue_tui.drill.machine import Machine
@@ -58,9 +59,15 @@ class VirtualConsole:
         self.machine = machine
         self.number = number
 
+    @functools.cached_property
+    def size(self) -> tuple[int, int]:
+        """Rows and columns of the console (fixed: the machine has no display to resize)."""
+        rows, cols = (int(n) for n in self.machine.check(f"stty -F /dev/tty{self.number} size").split())
+        return rows, cols
+
     def screen(self) -> str:
         """The console's text now, one line per row (trailing blanks dropped)."""
-        rows, cols = (int(n) for n in self.machine.check(f"stty -F /dev/tty{self.number} size").split())
+        rows, cols = self.size
         # glyph codes outside printable ASCII (box drawing, even a newline's code) become "?": one cell each
         raw = self.machine.check(f"tr -c ' -~' '?' < /dev/vcs{self.number}", timeout=30)
         cells = raw.ljust(rows * cols)
