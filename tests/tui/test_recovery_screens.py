@@ -31,6 +31,7 @@ from rescue_tui.tui.screens.confirm import ConfirmScreen
 from rescue_tui.tui.screens.finish import FinishScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.throttle import ProgressRelay, Throttle
+from tests.clock import Clock
 from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.factory import demo_app
@@ -287,16 +288,8 @@ async def test_an_engine_error_during_apply_is_one_error_dialog_never_a_tracebac
 # -- the throttle (no Textual) --------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_restore_progress_reaches_the_screen_at_most_once_a_second_but_never_loses_a_phase_or_the_end() -> None:
-    clock = Clock()
+    clock = Clock(now=0.0)
     shown: list[ProgressEvent] = []
     relay = ProgressRelay(shown.append, Throttle(1.0, clock=clock))
     for tick in range(40):  # the tar backend reports every 0.5 s at most; here every 0.1 s for 4 s

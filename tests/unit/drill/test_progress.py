@@ -7,14 +7,7 @@ import io
 from rich.console import Console
 
 from rescue_tui.drill.progress import DrillProgress
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_off_a_terminal_each_step_is_one_plain_line_with_the_seconds_since_the_start() -> None:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from rescue_tui.restore.model import Phase, ProgressEvent
 from rescue_tui.restore.progress import Tracker, format_event
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_eta_follows_the_rate_and_the_remaining_bytes() -> None:
