@@ -160,6 +160,8 @@ class TarBackend(BackendBase):
     def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
         super().__init__(spec, credentials)
         self._remote_size: int | None = None
+        self._listing: str | None = None
+        """The checksum list preflight checked the archive against: verify hashes by the same list."""
 
     @classmethod
     def fields(cls, spec: BackendSpec) -> tuple[Field, ...]:
@@ -276,7 +278,7 @@ class TarBackend(BackendBase):
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             tracker.finish(message="listed")
             checks.append(CheckResult(name="lists", status=CheckStatus.OK, detail=f"{members} members"))
-            listing = self._fetch_small(FILES_SUFFIX, secrets)
+            listing = self._listing = self._fetch_small(FILES_SUFFIX, secrets)
             if listing is not None:
                 try:
                     checks.append(completeness_check(listing, files, where=f"{self.spec.text}{FILES_SUFFIX}"))
@@ -484,7 +486,7 @@ class TarBackend(BackendBase):
 
     def verify(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> VerifyReport:
         with SecretDir() as secrets:
-            listing = self._fetch_small(FILES_SUFFIX, secrets)
+            listing = self._listing if self._listing is not None else self._fetch_small(FILES_SUFFIX, secrets)
             if listing is not None:
                 entries = list(read_digests(listing.splitlines(), where=f"{self.spec.text}{FILES_SUFFIX}"))
                 total = sum(int(str(e["size"])) for e in entries)
