@@ -1,4 +1,4 @@
-"""Writing a file the operator asked for (a plan, a layout, a report): whole or not at all, never elsewhere.
+"""Files the operator names: written whole or not at all and never elsewhere; their digest.
 
 The text goes to a new temporary file beside the target, opened with
 ``O_EXCL | O_NOFOLLOW`` (a symlink planted at that name is refused, never
@@ -9,7 +9,9 @@ the old file or the new one. A failure is one RescueError naming the file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from rescue_tui.errors import RescueError
@@ -35,3 +37,16 @@ def write_atomic(path: str | Path, text: str, *, mode: int = 0o644) -> Path:
             tmp.unlink()
         raise RescueError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return path
+
+
+def sha256_file(path: Path, *, on_bytes: Callable[[int], None] | None = None) -> str:
+    """The hex SHA-256 of a file, read in 1 MiB chunks; ``on_bytes`` gets the bytes read so far."""
+    digest = hashlib.sha256()
+    done = 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            done += len(chunk)
+            if on_bytes is not None:
+                on_bytes(done)
+    return digest.hexdigest()

@@ -21,15 +21,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rescue_tui.apply import disks, identity, mounts, storage
+from rescue_tui.apply import disks, identity, mounts
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
 from rescue_tui.apply.preflight import check_system, check_targets
 from rescue_tui.errors import ApplyCancelledError, ApplyError, RefusedError, RescueError
 from rescue_tui.events import Listener, Notice, StepFailed, StepFinished, StepStarted, ignore
+from rescue_tui.files import sha256_file
 from rescue_tui.inventory.live import live_inventory
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.lock import recovery_lock
-from rescue_tui.plan.build import layout_sha256
 from rescue_tui.plan.codec import plan_to_json
 from rescue_tui.plan.integrity import device_problems
 from rescue_tui.plan.model import CreateMd, CreateSubvolume, MountStep, Plan, SetIdentity, Step, WipeDisk
@@ -94,7 +94,7 @@ def layout_problems(plan: Plan) -> list[str]:
     """The layout file the plan was made from, when it is still here, must be unchanged."""
     source = Path(plan.layout_source)
     try:
-        now = layout_sha256(source) if source.is_file() else None
+        now = sha256_file(source) if source.is_file() else None
     except OSError:
         now = None
     if now is not None and now != plan.layout_sha256:
@@ -179,6 +179,11 @@ class _Runner:
                 self.step(
                     step, partial(disks.wipe, step.device, disks.planned_regions(self.plan, step.device)), redo=True
                 )
+        # blivet is imported here, not with this module: importing it takes seconds under
+        # emulation and runs its tool probes, and the console's first screen imports this
+        # module (through the recovery) long before anything is applied.
+        from rescue_tui.apply import storage
+
         run = storage.prepare(
             self.plan,
             self.targets(),

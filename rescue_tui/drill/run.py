@@ -38,7 +38,7 @@ from rescue_tui.layout.codec import parse_layout
 from rescue_tui.layout.identity import identity_differences
 from rescue_tui.layout.model import Disk, Layout
 
-CONSOLE = "boot=live noeject quiet console=tty1 console=ttyS0,115200n8"
+CONSOLE = "boot=live noeject init_on_alloc=0 quiet console=tty1 console=ttyS0,115200n8"
 """The rescue image's own boot options (its GRUB entry's), without the medium's UUID: booted from the CD-ROM."""
 PHASE_ENDS = (
     ("boot to console", "rescue-tui: unattended recovery ("),

@@ -13,9 +13,7 @@ import functools
 import json
 import typing
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from rescue_tui.errors import LayoutError
 from rescue_tui.files import write_atomic
@@ -23,6 +21,9 @@ from rescue_tui.inputs import parse_json, read_text
 from rescue_tui.layout.migrations import migrate
 from rescue_tui.layout.model import ITEM_CLASSES, Item, Layout
 from rescue_tui.layout.schema import layout_schema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def json_path(parts: typing.Iterable[str | int]) -> str:
@@ -35,6 +36,10 @@ def json_path(parts: typing.Iterable[str | int]) -> str:
 
 @functools.cache
 def _validators() -> tuple[jsonschema.Draft202012Validator, dict[str, jsonschema.Draft202012Validator]]:
+    # jsonschema is imported when the first layout is checked, not with this module: the
+    # console's first screen imports this module (through the plan reader) and needs none.
+    import jsonschema
+
     schema = layout_schema()
     top = dict(schema)
     top["properties"] = dict(schema["properties"])

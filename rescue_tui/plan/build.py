@@ -7,11 +7,11 @@ targets, turn its actions into ordered steps.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rescue_tui.files import sha256_file
 from rescue_tui.inventory.model import Inventory
 from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import Layout, LvmVg
@@ -40,15 +40,11 @@ class PlanRequest:
     target_root: str = DEFAULT_TARGET_ROOT
 
 
-def layout_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def make_plan(request: PlanRequest) -> Plan:
     """The full plan for a request; RescueError (exit 2) with one line per problem when it cannot be made."""
     layout = load_valid_layout(request.layout_path)
     mapping = propose_mapping(layout, request.inventory, disk_needs(layout, request.resize), request.overrides)
-    return plan_for_mapping(layout, mapping, request, sha256=layout_sha256(request.layout_path))
+    return plan_for_mapping(layout, mapping, request, sha256=sha256_file(request.layout_path))
 
 
 def plan_for_mapping(layout: Layout, mapping: Mapping, request: PlanRequest, *, sha256: str) -> Plan:

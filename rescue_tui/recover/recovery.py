@@ -19,15 +19,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rescue_tui.apply.executor import ApplyOptions, Prepared, execute, prepare
 from rescue_tui.apply.journal import DEFAULT_DIR, Journal
-from rescue_tui.apply.mounts import mount_tree
 from rescue_tui.errors import CancelledError
 from rescue_tui.events import Listener, Notice
 from rescue_tui.files import write_atomic
-from rescue_tui.finalize.finalizer import FinalizeOptions, Finalizer
 from rescue_tui.finalize.model import Outcome
 from rescue_tui.lock import recovery_lock
 from rescue_tui.plan.codec import plan_to_json
@@ -42,8 +39,12 @@ from rescue_tui.recover.events import (
 )
 from rescue_tui.recover.interrupted import FINISHED, PLAN_FILE, write_state
 from rescue_tui.recover.log import LOG_FILE, RecoveryLog
-from rescue_tui.restore.flow import RestoreOutcome, restore_tree
 from rescue_tui.restore.model import BackendSpec, Credentials, ProgressCallback, Secret
+
+if TYPE_CHECKING:
+    from rescue_tui.apply.executor import ApplyOptions, Prepared
+    from rescue_tui.finalize.finalizer import FinalizeOptions
+    from rescue_tui.restore.flow import RestoreOutcome
 
 
 @dataclass(frozen=True)
@@ -72,26 +73,53 @@ class FinalizeRun(Protocol):
     def run(self) -> Outcome: ...
 
 
-def _restore(
-    spec: BackendSpec, target: Path, credentials: Credentials, progress: ProgressCallback, cancel: threading.Event
-) -> RestoreOutcome:
-    return restore_tree(spec, target, credentials=credentials, progress=progress, cancel=cancel)
+# The real stages import their stage when first called, not with this module: the console
+# imports this module for its first screen, and apply (blivet), restore and finalize take
+# seconds to import under emulation.
+
+
+def _prepare(plan: Plan, options: ApplyOptions) -> Prepared:
+    from rescue_tui.apply.executor import prepare
+
+    return prepare(plan, options)
 
 
 def _apply(prepared: Prepared, listener: Listener, cancel: threading.Event) -> Journal:
+    from rescue_tui.apply.executor import execute
+
     return execute(prepared, listener, cancel=cancel)
+
+
+def _mount(plan: Plan, target_root: str) -> list[str]:
+    from rescue_tui.apply.mounts import mount_tree
+
+    return mount_tree(plan, target_root)
+
+
+def _restore(
+    spec: BackendSpec, target: Path, credentials: Credentials, progress: ProgressCallback, cancel: threading.Event
+) -> RestoreOutcome:
+    from rescue_tui.restore.flow import restore_tree
+
+    return restore_tree(spec, target, credentials=credentials, progress=progress, cancel=cancel)
+
+
+def _finalizer(plan: Plan, options: FinalizeOptions, listener: Listener) -> FinalizeRun:
+    from rescue_tui.finalize.finalizer import Finalizer
+
+    return Finalizer(plan, options, listener)
 
 
 @dataclass(frozen=True)
 class Stages:
     """The engine's calls a recovery puts in order (the real ones unless a test hands in recorded ones)."""
 
-    prepare: Callable[[Plan, ApplyOptions], Prepared] = prepare
+    prepare: Callable[[Plan, ApplyOptions], Prepared] = _prepare
     """Apply's preflight on the disks present now: refuses before anything is written."""
     apply: Callable[[Prepared, Listener, threading.Event], Journal] = _apply
-    mount: Callable[[Plan, str], list[str]] = mount_tree
+    mount: Callable[[Plan, str], list[str]] = _mount
     restore: Callable[[BackendSpec, Path, Credentials, ProgressCallback, threading.Event], RestoreOutcome] = _restore
-    finalizer: Callable[[Plan, FinalizeOptions, Listener], FinalizeRun] = Finalizer
+    finalizer: Callable[[Plan, FinalizeOptions, Listener], FinalizeRun] = _finalizer
 
 
 def restore_summary(spec: BackendSpec, outcome: RestoreOutcome) -> dict[str, object]:
@@ -145,6 +173,8 @@ class Recovery:
         return self.request.plan
 
     def apply_options(self, *, resume: bool = False) -> ApplyOptions:
+        from rescue_tui.apply.executor import ApplyOptions
+
         passphrase = self.request.passphrase
         return ApplyOptions(
             passphrase=passphrase.reveal() if passphrase else None,
@@ -201,6 +231,8 @@ class Recovery:
 
     def finalize(self) -> Outcome:
         """Configs, boot loader, initramfs, report, as ``finalize --yes`` does; :attr:`outcome` also on failure."""
+        from rescue_tui.finalize.finalizer import FinalizeOptions
+
         options = FinalizeOptions(
             target=self.request.target_root,
             bootloader=self.request.bootloader,

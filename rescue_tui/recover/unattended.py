@@ -141,11 +141,12 @@ def not_blank(targets: Iterable[TargetDisk], options: BootOptions) -> list[str]:
 
 def plan_recovery(settings: Settings, say: Say) -> Plan:
     """Layout, disks, mapping and plan, with every check that needs no backup; RefusedError with the reasons."""
+    from rescue_tui.files import sha256_file
     from rescue_tui.inventory.live import live_inventory
     from rescue_tui.layout.validate import load_valid_layout
     from rescue_tui.mapping.propose import propose_mapping
     from rescue_tui.mapping.resize import ResizeOptions, disk_needs
-    from rescue_tui.plan.build import PlanRequest, layout_sha256, plan_for_mapping
+    from rescue_tui.plan.build import PlanRequest, plan_for_mapping
 
     options = settings.options
     path = choose_layout(options, settings.embedded_dir)
@@ -165,7 +166,7 @@ def plan_recovery(settings: Settings, say: Say) -> Plan:
     if problems := ambiguity(mapping, inventory, needs) + not_blank(targets, options):
         raise RefusedError.of(problems)
     request = PlanRequest(layout_path=path, inventory=inventory, target_root=str(settings.target_root))
-    plan = plan_for_mapping(layout, mapping, request, sha256=layout_sha256(path))
+    plan = plan_for_mapping(layout, mapping, request, sha256=sha256_file(path))
     say(f"plan: {len(plan.steps)} steps onto {', '.join(d.path for d in plan.disks)}")
     return plan
 

@@ -20,7 +20,7 @@ import os
 import stat
 import tarfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -47,18 +47,6 @@ def parse_sha256_line(text: str) -> str | None:
     if first and len(first[0]) == 64 and all(c in "0123456789abcdef" for c in first[0].lower()):
         return first[0].lower()
     return None
-
-
-def sha256_file(path: Path, *, on_bytes: Callable[[int], None] | None = None) -> str:
-    h = hashlib.sha256()
-    done = 0
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            h.update(chunk)
-            done += len(chunk)
-            if on_bytes is not None:
-                on_bytes(done)
-    return h.hexdigest()
 
 
 class HashingReader:

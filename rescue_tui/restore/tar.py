@@ -35,6 +35,7 @@ from typing import IO, ClassVar
 
 from rescue_tui import tools
 from rescue_tui.errors import BadInputError, CancelledError
+from rescue_tui.files import sha256_file
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SecretDir
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
@@ -588,7 +589,7 @@ class TarBackend(BackendBase):
 
             self._stream(secrets, consume, Tracker(Phase.BACKUP, progress, bytes_total=hashing_out.count), cancel)
         tracker.finish(bytes_done=hashing_out.count, files_done=files, message="archive written")
-        listing_digest = _sha256(listing_path)
+        listing_digest = sha256_file(listing_path)
         return BackupResult(
             files=files,
             bytes=data,
@@ -621,12 +622,6 @@ class _HashingWriter:
                 os.fsync(out.fileno())
         except BaseException as exc:
             self.error = exc
-
-
-def _sha256(path: Path) -> str:
-    from rescue_tui.restore.manifest import sha256_file
-
-    return sha256_file(path)
 
 
 def _curl_quote(value: str) -> str:

@@ -77,10 +77,11 @@ def compute_plan(path: Path, layout: Layout, inventory: Inventory, mapping: Mapp
 
     ``target_root`` must be the one apply mounts under: apply rebuilds the steps and refuses a plan that differs.
     """
-    from rescue_tui.plan.build import PlanRequest, layout_sha256, plan_for_mapping
+    from rescue_tui.files import sha256_file
+    from rescue_tui.plan.build import PlanRequest, plan_for_mapping
 
     request = PlanRequest(layout_path=path, inventory=inventory, target_root=target_root)
-    return plan_for_mapping(layout, mapping, request, sha256=layout_sha256(path))
+    return plan_for_mapping(layout, mapping, request, sha256=sha256_file(path))
 
 
 def save_plan(plan: Plan, path: Path) -> Path:

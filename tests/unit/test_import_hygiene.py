@@ -33,3 +33,17 @@ def test_no_engine_module_imports_textual_or_rich() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_consoles_first_screen_loads_neither_blivet_nor_jsonschema() -> None:
+    """Under emulation they take seconds to import (blivet also probes its tools): the
+    first frame waits for the console's own imports, so they come when a layout is
+    checked and when storage is applied, not before."""
+    code = (
+        "import sys\n"
+        "import rescue_tui.launch, rescue_tui.tui.app, rescue_tui.tui.command\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & {'blivet', 'jsonschema', 'gi', 'parted'})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
