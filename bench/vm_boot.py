@@ -138,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             plain = [plain_once(image, firmware, args.memory, work / f"{firmware}-plain-{i}") for i in range(args.runs)]
             report["boots"][firmware] = {
                 "runs": runs,
-                "median_first_screen_s": statistics.median(times),
+                "median_first_screen_s": round(statistics.median(times), 1),
                 "plain_screen_s": plain,
-                "median_plain_screen_s": statistics.median(plain),
+                "median_plain_screen_s": round(statistics.median(plain), 1),
             }
     finally:
         shutil.rmtree(work, ignore_errors=True)
