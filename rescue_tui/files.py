@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from rescue_tui.errors import RescueError
@@ -39,14 +38,10 @@ def write_atomic(path: str | Path, text: str, *, mode: int = 0o644) -> Path:
     return path
 
 
-def sha256_file(path: Path, *, on_bytes: Callable[[int], None] | None = None) -> str:
-    """The hex SHA-256 of a file, read in 1 MiB chunks; ``on_bytes`` gets the bytes read so far."""
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
-    done = 0
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-            done += len(chunk)
-            if on_bytes is not None:
-                on_bytes(done)
     return digest.hexdigest()
