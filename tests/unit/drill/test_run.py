@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from rescue_tui.drill.run import BOOT_FAILED, PHASE_ENDS, STOPPED, _stop_reason
+from rescue_tui.drill.run import CONSOLE as BOOT_OPTIONS
 from rescue_tui.drill.serial import wait_for
 from rescue_tui.errors import GuestError
+from tests.conftest import ROOT
 
 CONSOLE = """\
 rescue-tui: unattended recovery (layout=/mnt/backup/layout.json backend=tar:/mnt/backup/h.tar.zst unattended=yes)
@@ -64,3 +68,16 @@ def test_a_rescue_image_that_does_not_boot_ends_the_wait_at_once_with_live_boots
         "the rescue image did not boot: ttyS0: it shows 'BOOT FAILED' "
         "(Unable to find a medium containing a live file system)"
     )
+
+
+def test_a_drill_boots_the_rescue_kernel_with_the_options_of_the_images_own_grub_entry() -> None:
+    """The drill boots the kernel directly; it must boot it as an operator's grub does (the one
+    difference: the medium's UUID, which grub finds at boot)."""
+    grub = (ROOT / "iso" / "grub" / "grub.cfg").read_text()
+    values = dict(re.findall(r'^set (\w+)="(.*)"$', grub, re.M))
+    default = re.search(r'menuentry "rescue-tui" \{\n\s*linux /live/vmlinuz (.*)\n', grub)
+    assert default is not None
+    options = default.group(1)
+    for _ in range(len(values)):  # $medium_uuid stays: grub's probe sets it at boot
+        options = re.sub(r"\$(\w+)", lambda m: values.get(m.group(1), m.group(0)), options)
+    assert sorted(o for o in options.split() if not o.startswith("rescue.medium=")) == sorted(BOOT_OPTIONS.split())
