@@ -87,6 +87,11 @@ def pseudo_mounts_under(root: Path, mounts: Sequence[Mount] | None = None) -> li
     return sorted(set(out))
 
 
+def allocated(size: int) -> int:
+    """Bytes of whole blocks a file of ``size`` data bytes takes (0 for directories, links, devices)."""
+    return -(-size // BLOCK) * BLOCK if size > 0 else 0
+
+
 @dataclass
 class SpaceEstimate:
     """Accumulates the size of listed entries per target filesystem."""
@@ -114,12 +119,17 @@ class SpaceEstimate:
 
     def add(self, rel: str, size: int) -> None:
         """One entry of ``size`` data bytes (0 for directories, links, devices)."""
-        m = self.mount_of(rel)
-        blocks = -(-size // BLOCK) * BLOCK if size > 0 else 0
-        self.bytes_by_mount[m] = self.bytes_by_mount.get(m, 0) + blocks
-        self.files_by_mount[m] = self.files_by_mount.get(m, 0) + 1
-        self.total_bytes += max(size, 0)
-        self.total_files += 1
+        self._count(self.mount_of(rel), 1, allocated(size), size)
+
+    def add_in(self, directory: str, entries: int, blocks: int, data: int) -> None:
+        """``entries`` entries in ``directory`` (relative), taking ``blocks`` bytes of blocks for ``data`` bytes."""
+        self._count(self.mount_of(directory), entries, blocks, data)
+
+    def _count(self, mount: str, entries: int, blocks: int, data: int) -> None:
+        self.bytes_by_mount[mount] = self.bytes_by_mount.get(mount, 0) + blocks
+        self.files_by_mount[mount] = self.files_by_mount.get(mount, 0) + entries
+        self.total_bytes += max(data, 0)
+        self.total_files += entries
 
     def check(self, *, margin: float = 1.02) -> CheckResult:
         """``fits``: every filesystem under the target has room for its part (bytes and inodes)."""

@@ -15,7 +15,9 @@ Preflight streams the archive once: its sha256 against ``NAME.sha256``, every
 member name through :class:`rescue_tui.restore.safety.MemberCheck`, sizes
 per target filesystem (over HTTP that is a full download before the
 restore's own: the price of knowing the archive is whole and safe before the
-target is touched). Verify hashes the restored files against
+target is touched). A recovery checks its archive before apply and restore
+checks it again on the new filesystems: a local archive that has not changed
+is not read a second time (:mod:`rescue_tui.restore.tar_scan`). Verify hashes the restored files against
 ``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
 (``http_user``/``http_password``) and the URL itself reach curl in a 0600
 ``--config`` file, never argv.
@@ -39,7 +41,7 @@ from rescue_tui.files import sha256_file
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SecretDir
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
-from rescue_tui.restore.checks import SpaceEstimate, escaping_symlinks, target_check
+from rescue_tui.restore.checks import escaping_symlinks, target_check
 from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.manifest import (
     CHUNK,
@@ -71,6 +73,7 @@ from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck, normalise
 from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted
+from rescue_tui.restore.tar_scan import ArchiveScan, SizeTally, SourceStamp, listing_digest, recall, remember
 from rescue_tui.units import human_size
 
 SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -268,55 +271,26 @@ class TarBackend(BackendBase):
                 )
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
-            estimate = SpaceEstimate(target) if target.is_dir() else None
-            member_check = MemberCheck(on_target=escaping_symlinks(target) if target.is_dir() else {})
-            tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
-            try:
-                digest, members, disagreement, files = self._scan(secrets, member_check, estimate, tracker, cancel)
-            except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
-                detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
-                checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            tracker.finish(message="listed")
-            checks.append(CheckResult(name="lists", status=CheckStatus.OK, detail=f"{members} members"))
             listing = self._listing = self._fetch_small(FILES_SUFFIX, secrets)
-            if listing is not None:
+            on_target = escaping_symlinks(target) if target.is_dir() else {}
+            stamp = SourceStamp.of(self.spec.path) if self.spec.is_local and not on_target else None
+            scan = recall(stamp, listing) if stamp else None
+            if scan is None:
+                tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
                 try:
-                    checks.append(completeness_check(listing, files, where=f"{self.spec.text}{FILES_SUFFIX}"))
-                except BadInputError as exc:
-                    checks.append(CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message))
-            if disagreement is not None:
-                checks.append(CheckResult(name="safe", status=CheckStatus.FAIL, detail=disagreement))
-            elif member_check.problems:
-                shown = member_check.problems[0]
-                n = len(member_check.problems)
-                checks.append(
-                    CheckResult(
-                        name="safe",
-                        status=CheckStatus.FAIL,
-                        detail=f"{n} member(s) would land outside the target, first {shown}",
-                    )
-                )
+                    scan = self._scan(secrets, MemberCheck(on_target=on_target), listing, tracker, cancel)
+                except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
+                    detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
+                    checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
+                    return PreflightReport(spec=self.spec.text, checks=tuple(checks))
+                tracker.finish(message="listed")
+                if stamp is not None and SourceStamp.of(self.spec.path) == stamp:  # unchanged while it was read
+                    remember(stamp, scan)
+                read = ""
             else:
-                checks.append(CheckResult(name="safe", status=CheckStatus.OK, detail="every member stays inside"))
-            if expected is None:
-                checks.append(
-                    CheckResult(
-                        name="integrity",
-                        status=CheckStatus.WARN,
-                        detail=f"no {SHA256_SUFFIX} beside the archive; sha256 {digest}",
-                    )
-                )
-            elif expected == digest:
-                checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail=f"sha256 {digest} matches"))
-            else:
-                checks.append(
-                    CheckResult(
-                        name="integrity",
-                        status=CheckStatus.FAIL,
-                        detail=f"sha256 {digest} differs from {expected} in {SHA256_SUFFIX}",
-                    )
-                )
+                read = "; read before, unchanged since"
+            checks += self._archive_checks(scan, expected, read)
+            estimate = scan.sizes.estimate(target) if target.is_dir() else None
             if estimate is not None:
                 checks.append(estimate.check())
         return PreflightReport(
@@ -326,38 +300,75 @@ class TarBackend(BackendBase):
             estimated_files=estimate.total_files if estimate else None,
         )
 
+    def _archive_checks(self, scan: ArchiveScan, expected: str | None, read: str) -> list[CheckResult]:
+        """lists, complete, safe and integrity, from what a read of the archive found."""
+        checks = [CheckResult(name="lists", status=CheckStatus.OK, detail=f"{scan.members} members{read}")]
+        if scan.complete is not None:
+            checks.append(scan.complete)
+        if scan.disagreement is not None:
+            checks.append(CheckResult(name="safe", status=CheckStatus.FAIL, detail=scan.disagreement))
+        elif scan.member_problems:
+            shown, n = scan.member_problems[0], len(scan.member_problems)
+            detail = f"{n} member(s) would land outside the target, first {shown}"
+            checks.append(CheckResult(name="safe", status=CheckStatus.FAIL, detail=detail))
+        else:
+            checks.append(CheckResult(name="safe", status=CheckStatus.OK, detail="every member stays inside"))
+        digest = scan.digest
+        if expected is None:
+            detail = f"no {SHA256_SUFFIX} beside the archive; sha256 {digest}"
+            checks.append(CheckResult(name="integrity", status=CheckStatus.WARN, detail=detail))
+        elif expected == digest:
+            checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail=f"sha256 {digest} matches"))
+        else:
+            detail = f"sha256 {digest} differs from {expected} in {SHA256_SUFFIX}"
+            checks.append(CheckResult(name="integrity", status=CheckStatus.FAIL, detail=detail))
+        return checks
+
     def _scan(
         self,
         secrets: SecretDir,
         member_check: MemberCheck,
-        estimate: SpaceEstimate | None,
+        listing: str | None,
         tracker: Tracker,
         cancel: threading.Event | None,
-    ) -> tuple[str, int, str | None, set[str]]:
-        """One streaming pass: sha256, member safety, sizes, GNU tar's listing.
-
-        (sha256, members, disagreement, the regular files' normalised names).
-        """
+    ) -> ArchiveScan:
+        """One streaming pass: sha256, member safety, sizes, GNU tar's listing, completeness against ``listing``."""
         checked: list[str] = []
         files: set[str] = set()
+        sizes = SizeTally()
 
         def on_tar(tar: tarfile.TarFile) -> None:
             for member in tar:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("preflight: cancelled")
                 checked.append(gnu_quoted(member.name))
+                name = normalise(member.name)
                 if member.isreg():
-                    files.add(normalise(member.name))
+                    files.add(name)
                 member_check.check(
                     member.name, symlink=member.issym(), hardlink=member.islnk(), linkname=member.linkname
                 )
-                if estimate is not None:
-                    estimate.add(normalise(member.name), member_data_size(member))
+                sizes.add(name, member_data_size(member))
 
         with GnuTarLister(self._secrets()) as lister:
             digest = self._stream(secrets, on_tar, tracker, cancel, lister=lister)
             disagreement = lister.disagreement(checked)
-        return digest, len(checked), disagreement, files
+        complete = None
+        if listing is not None:
+            where = f"{self.spec.text}{FILES_SUFFIX}"
+            try:
+                complete = completeness_check(listing, files, where=where)
+            except BadInputError as exc:
+                complete = CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message)
+        return ArchiveScan(
+            digest=digest,
+            members=len(checked),
+            disagreement=disagreement,
+            member_problems=tuple(member_check.problems),
+            complete=complete,
+            listing_digest=listing_digest(listing),
+            sizes=sizes,
+        )
 
     def _stream(
         self,

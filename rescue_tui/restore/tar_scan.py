@@ -1,0 +1,114 @@
+"""What one full read of a local tar archive found, kept so that a recovery reads its archive once before restore.
+
+A recovery checks the backup before apply (the archive must be whole and safe before a disk
+is wiped), and the restore checks it again on the mounted target. For a local archive that
+has not changed, the second read finds the same bytes: on a 100 GB backup it would add the
+time of a whole read to the recovery. So the results that do not depend on the target (digest,
+members, member safety on an empty target, completeness against the checksum list, sizes by
+directory) are kept per file, keyed by the file's identity (device, inode, size, modification
+and change times), and reused while that identity and the checksum list are the same. The
+target's own checks (empty, fits) always run again. Nothing is kept for an archive over HTTP,
+nor when the target holds symlinks that lead out of it (the member check depends on them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rescue_tui.restore.checks import SpaceEstimate, allocated
+from rescue_tui.restore.model import CheckResult
+
+KEPT = 4
+"""Archives remembered at once (a recovery needs one; the oldest goes first)."""
+
+
+@dataclass(frozen=True)
+class SourceStamp:
+    """A local file's identity: any write, truncation, rename over it or metadata change gives another."""
+
+    path: str
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, path: str) -> SourceStamp | None:
+        """The file's stamp now; None when it cannot be read."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass
+class SizeTally:
+    """Entries and their data, summed per parent directory: enough to say later what each target filesystem needs."""
+
+    by_directory: dict[str, list[int]] = field(default_factory=dict)
+    """Relative directory -> [entries, bytes of blocks, data bytes]."""
+
+    def add(self, rel: str, size: int) -> None:
+        """One entry (``rel`` normalised, relative) of ``size`` data bytes (0 for directories, links, devices).
+
+        It counts on the filesystem of its directory: a directory that is a mount point counts on the one
+        above it (one inode, no data)."""
+        tally = self.by_directory.setdefault(rel.rpartition("/")[0], [0, 0, 0])
+        tally[0] += 1
+        tally[1] += allocated(size)
+        tally[2] += max(size, 0)
+
+    def estimate(self, target: Path, mount_points: list[str] | None = None) -> SpaceEstimate:
+        """What each filesystem under ``target`` receives (``mount_points``: those mounted there now)."""
+        estimate = SpaceEstimate(target, mount_points=mount_points or [])
+        for directory, (entries, blocks, data) in self.by_directory.items():
+            estimate.add_in(directory, entries, blocks, data)
+        return estimate
+
+
+@dataclass(frozen=True)
+class ArchiveScan:
+    """The target-free results of one full read of an archive (see the module docstring)."""
+
+    digest: str
+    members: int
+    disagreement: str | None
+    """Where GNU tar's listing and Python's disagree (None: they agree)."""
+    member_problems: tuple[str, ...]
+    """Members that would land outside an empty target."""
+    complete: CheckResult | None
+    """Completeness against the checksum list; None when there was no list."""
+    listing_digest: str | None
+    sizes: SizeTally
+
+
+def listing_digest(listing: str | None) -> str | None:
+    return None if listing is None else hashlib.sha256(listing.encode()).hexdigest()
+
+
+_kept: dict[SourceStamp, ArchiveScan] = {}
+
+
+def remember(stamp: SourceStamp, scan: ArchiveScan) -> None:
+    _kept.pop(stamp, None)
+    _kept[stamp] = scan
+    while len(_kept) > KEPT:
+        del _kept[next(iter(_kept))]
+
+
+def recall(stamp: SourceStamp, listing: str | None) -> ArchiveScan | None:
+    """The scan of this very file made with this checksum list; None when there is none (or either changed)."""
+    scan = _kept.get(stamp)
+    if scan is None or scan.listing_digest != listing_digest(listing):
+        return None
+    return scan
+
+
+def forget() -> None:
+    """Drop every kept scan (tests)."""
+    _kept.clear()
