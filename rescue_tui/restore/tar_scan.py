@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +39,20 @@ class SourceStamp:
 
     @classmethod
     def of(cls, path: str) -> SourceStamp | None:
-        """The file's stamp now; None when it cannot be read."""
+        """The file's stamp now; None when it cannot be read or is not a regular file (a pipe is read once).
+
+        Taken on an open file: on NFS an open checks the attributes with the server (close-to-open),
+        where a plain stat may answer from the client's attribute cache. O_NONBLOCK: opening a FIFO
+        does not wait for a writer."""
         try:
-            st = os.stat(path)
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if not stat.S_ISREG(st.st_mode):
             return None
         return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 

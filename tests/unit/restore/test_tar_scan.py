@@ -78,3 +78,10 @@ def test_only_the_newest_scans_are_kept(tmp_path: Path) -> None:
         stamps.append(stamp)
     assert recall(stamps[0], None) is None
     assert all(recall(s, None) is not None for s in stamps[1:])
+
+
+def test_only_a_regular_file_gets_a_stamp_and_a_fifo_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "host.tar"
+    os.mkfifo(fifo)
+    assert SourceStamp.of(str(fifo)) is None  # returns at once: no writer is needed to open it
+    assert SourceStamp.of(str(tmp_path)) is None
