@@ -17,8 +17,8 @@ per target filesystem (over HTTP that is a full download before the
 restore's own: the price of knowing the archive is whole and safe before the
 target is touched). A recovery checks its archive before apply and restore
 checks it again on the new filesystems: a local archive that has not changed
-is not read a second time (:mod:`rescue_tui.restore.tar_scan`). Verify hashes the restored files against
-``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
+is not read a second time (:mod:`rescue_tui.restore.tar_scan`). Verify hashes
+the restored files against ``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
 (``http_user``/``http_password``) and the URL itself reach curl in a 0600
 ``--config`` file, never argv.
 """
