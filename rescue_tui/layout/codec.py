@@ -49,9 +49,21 @@ def _validators() -> tuple[jsonschema.Draft202012Validator, dict[str, jsonschema
     return make(top), per_type
 
 
+def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """An optional object's own faults, not "is not valid under any of the given schemas" with the object dumped.
+
+    An optional field is ``anyOf: [object, null]``: the branch that says "not
+    null" is noise when the value is an object with a fault inside.
+    """
+    if error.validator != "anyOf" or not error.context:
+        return [error]
+    inner = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+    return [leaf for e in inner for leaf in _leaves(e)] or [error]
+
+
 def _schema_problems(document: dict[str, Any]) -> list[str]:
     top, per_type = _validators()
-    problems = [f"{json_path(e.absolute_path)}: {e.message}" for e in top.iter_errors(document)]
+    problems = [f"{json_path(e.absolute_path)}: {e.message}" for t in top.iter_errors(document) for e in _leaves(t)]
     items = document.get("items")
     if not isinstance(items, list):
         return problems
@@ -65,8 +77,8 @@ def _schema_problems(document: dict[str, Any]) -> list[str]:
             known = ", ".join(sorted(ITEM_CLASSES))
             problems.append(f"{at}.type: unknown item type {kind!r} (known: {known})")
             continue
-        for error in sorted(per_type[kind].iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
-            problems.append(f"{at}{json_path(error.absolute_path)[1:]}: {error.message}")
+        for found in sorted(per_type[kind].iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
+            problems.extend(f"{at}{json_path(e.absolute_path)[1:]}: {e.message}" for e in _leaves(found))
     return problems
 
 
@@ -92,6 +104,8 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
             value = tuple(_build(ITEM_CLASSES[raw["type"]], raw) for raw in value)
         elif isinstance(value, dict) and isinstance(target, type) and dataclasses.is_dataclass(target):
             value = _build(target, value)
+        elif isinstance(value, list) and isinstance(target, type) and dataclasses.is_dataclass(target):
+            value = tuple(_build(target, v) for v in value)
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[name] = value

@@ -31,6 +31,7 @@ from rescue_tui.layout.model import (
     PartitionTable,
     Swap,
 )
+from rescue_tui.layout.network_diff import network_changes
 from rescue_tui.layout.sizes import DeviceSizes
 from rescue_tui.units import human_size
 
@@ -259,7 +260,7 @@ def _header_changes(saved: Layout, current: Layout, matches: dict[str, str]) -> 
 
 
 def compare_layouts(saved: Layout, current: Layout) -> list[str]:
-    """One readable line per difference; an empty list means the layouts describe the same storage.
+    """One readable line per difference; an empty list means the layouts describe the same storage and network.
 
     Volatile facts are ignored: when and by what it was captured, space in
     use, btrfs subvolume ids, kernel device names and paths.
@@ -275,4 +276,5 @@ def compare_layouts(saved: Layout, current: Layout) -> list[str]:
             lines.extend(_item_changes(old, current_items[matches[old.id]], matches, before, after))
     matched = set(matches.values())
     lines.extend(f"added {after.describe(item)}" for item in current.items if item.id not in matched)
+    lines.extend(network_changes(saved.network, current.network))
     return lines

@@ -293,6 +293,54 @@ class Origin:
     notes: tuple[str, ...] = doc("Remarks made while converting or capturing.", default=())
 
 
+InterfaceKind = Literal["ethernet", "bond", "vlan", "bridge"]
+BondMode = Literal["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetInterface:
+    """A network interface of the original machine, found again by its MAC (by name when no MAC matches)."""
+
+    id: str = required("Unique id among the interfaces; members, parents and routes refer to it.")
+    name: str = required("Kernel name on the original machine, such as 'eno1', 'bond0' or 'eno1.20'.")
+    kind: InterfaceKind = doc("What the interface is.", default="ethernet")
+    mac: str | None = doc("Hardware address of an ethernet interface, such as '52:54:00:12:34:56'.")
+    mtu: int | None = doc("MTU in bytes, when not the default 1500.")
+    dhcp4: bool = doc("True when the machine took its IPv4 address from DHCP.", default=False)
+    ipv6_autoconf: bool = doc("True when the machine took IPv6 addresses from router advertisements.", default=False)
+    addresses: tuple[str, ...] = doc(
+        "Static addresses with their prefix length, such as '192.0.2.10/24' or '2001:db8::10/64'.", default=()
+    )
+    members: tuple[str, ...] = doc("For bonds and bridges: the member interfaces.", default=(), refs=("interface",))
+    bond_mode: BondMode | None = doc("For bonds: the bonding mode.")
+    vlan_id: int | None = doc("For VLANs: the 802.1Q id (1-4094).")
+    parent: str | None = doc("For VLANs: the interface the VLAN runs on.", refs=("interface",))
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetRoute:
+    """A static route: where traffic goes, through which gateway and interface."""
+
+    destination: str = required("'default' or a network with its prefix length, such as '198.51.100.0/24'.")
+    gateway: str | None = doc("Next hop address; none for a route on the link.")
+    interface: str | None = doc("The interface the route leaves by.", refs=("interface",))
+    metric: int | None = doc("Route metric (lower wins).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Network:
+    """The machine's network as captured: what the rescue system brings up to reach the backup.
+
+    Secrets (802.1X, Wi-Fi keys) are never part of a layout; wireless and virtual
+    links (loopback, containers, tunnels) are left out.
+    """
+
+    interfaces: tuple[NetInterface, ...] = doc("Wired interfaces, bonds, VLANs and bridges.", default=())
+    routes: tuple[NetRoute, ...] = doc("Static routes, the default route included.", default=())
+    nameservers: tuple[str, ...] = doc("DNS server addresses, in order.", default=())
+    search: tuple[str, ...] = doc("DNS search domains, in order.", default=())
+
+
 @dataclass(frozen=True, kw_only=True)
 class Layout:
     """A machine's saved storage layout."""
@@ -301,6 +349,7 @@ class Layout:
     machine: Machine = required("The machine the layout was saved from.")
     boot: Boot | None = doc("Boot facts, when known.")
     origin: Origin | None = doc("Where the layout came from.")
+    network: Network | None = doc("The machine's network, when captured (layouts before it have none).")
     items: tuple[Item, ...] = required("Every storage object, in any order; references give the order.")
 
     def by_id(self) -> dict[str, Item]:

@@ -13,10 +13,10 @@ import types
 import typing
 from typing import Any, Literal, Union
 
-from rescue_tui.layout.model import ITEM_CLASSES, Boot, Item, Layout, Machine, Origin
+from rescue_tui.layout.model import ITEM_CLASSES, Boot, Item, Layout, Machine, NetInterface, NetRoute, Network, Origin
 
 SCHEMA_ID = "https://rescue-tui.invalid/schema/layout.schema.json"
-NESTED = (Machine, Boot, Origin)
+NESTED = (Machine, Boot, Origin, Network, NetInterface, NetRoute)
 
 
 def _type_schema(hint: Any) -> dict[str, Any]:

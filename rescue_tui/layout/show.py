@@ -21,6 +21,8 @@ from rescue_tui.layout.model import (
     LvmVg,
     MdArray,
     Mount,
+    NetInterface,
+    Network,
     Partition,
     PartitionTable,
     Swap,
@@ -112,6 +114,40 @@ def tree_rows(layout: Layout) -> list[TreeRow]:
     return rows
 
 
+def describe_interface(iface: NetInterface, names: dict[str, str], master: str | None = None) -> str:
+    """One line about one interface: name, what it is, its addresses (``master``: the bond or bridge it is in)."""
+    parts = [iface.name]
+    if iface.kind == "bond":
+        parts.append(f"bond {iface.bond_mode or 'balance-rr'} of {', '.join(names.get(m, m) for m in iface.members)}")
+    elif iface.kind == "bridge":
+        parts.append(f"bridge of {', '.join(names.get(m, m) for m in iface.members) or 'no member'}")
+    elif iface.kind == "vlan":
+        parts.append(f"vlan {iface.vlan_id} on {names.get(iface.parent or '', iface.parent)}")
+    if iface.mac:
+        parts.append(iface.mac)
+    ways = [*iface.addresses, *(["dhcp"] if iface.dhcp4 else []), *(["ipv6 autoconf"] if iface.ipv6_autoconf else [])]
+    parts.append(" ".join(ways) or (f"in {master}" if master else "no address"))
+    if iface.mtu:
+        parts.append(f"mtu {iface.mtu}")
+    return "  ".join(parts)
+
+
+def network_lines(network: Network) -> list[str]:
+    """The network section: an interface per line, then routes and DNS."""
+    names = {iface.id: iface.name for iface in network.interfaces}
+    masters = {member: iface.name for iface in network.interfaces for member in iface.members}
+    lines = [describe_interface(iface, names, masters.get(iface.id)) for iface in network.interfaces]
+    for route in network.routes:
+        via = f" via {route.gateway}" if route.gateway else ""
+        dev = f" dev {names.get(route.interface, route.interface)}" if route.interface else ""
+        metric = f" metric {route.metric}" if route.metric is not None else ""
+        lines.append(f"route {route.destination}{via}{dev}{metric}")
+    if network.nameservers or network.search:
+        dns = "dns " + (" ".join(network.nameservers) or "(no server)")
+        lines.append(dns + (f"  search {' '.join(network.search)}" if network.search else ""))
+    return [printable(line) for line in lines]
+
+
 def render_tree(layout: Layout) -> str:
     """The tree as text, with a header naming the machine."""
     head = printable(layout.machine.hostname)
@@ -121,4 +157,7 @@ def render_tree(layout: Layout) -> str:
     for row in tree_rows(layout):
         text = f"{row.text}  (see above)" if row.repeat else row.text
         lines.append("  " * (row.depth + 1) + ("- " if row.depth else "* ") + text)
+    if layout.network is not None:
+        lines.append("  * network")
+        lines.extend(f"    - {line}" for line in network_lines(layout.network))
     return "\n".join(lines) + "\n"

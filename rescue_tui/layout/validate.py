@@ -33,6 +33,7 @@ from rescue_tui.layout.model import (
     PartitionTable,
     Swap,
 )
+from rescue_tui.layout.network_rules import network_problems
 from rescue_tui.layout.sizes import DeviceSizes, lv_allocation
 from rescue_tui.text import hostname_problem
 from rescue_tui.units import human_size
@@ -478,6 +479,12 @@ def mounts(ctx: Context) -> Iterator[Problem]:
             seen[path] = mount.id
         if not mount.options or any(c.isspace() for c in mount.options):
             yield Problem(f"{at}.options", f"{mount.options!r} is not an fstab option list")
+
+
+@rule
+def network(ctx: Context) -> Iterator[Problem]:
+    if ctx.layout.network is not None:
+        yield from (Problem(path, message) for path, message in network_problems(ctx.layout.network))
 
 
 def validate_layout(layout: Layout) -> list[Problem]:

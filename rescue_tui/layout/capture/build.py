@@ -21,6 +21,7 @@ from rescue_tui.layout.capture import parse, tree
 from rescue_tui.layout.capture.boot import boot_facts
 from rescue_tui.layout.capture.lvm import LvmReports, add_pv
 from rescue_tui.layout.capture.mounts import add_mounts, swap_priority
+from rescue_tui.layout.capture.network import build_network
 from rescue_tui.layout.capture.partitions import add_partition_table
 from rescue_tui.layout.capture.probes import ProbeSet
 from rescue_tui.layout.capture.state import FS_TYPES, BuildState, lower, natural_key, to_int
@@ -89,14 +90,20 @@ def build_layout(probes: ProbeSet, *, captured_at: str | None = None, captured_b
         items=tuple(sorted(b.items, key=_item_order)),
     )
     boot = boot_facts(b, layout)
+    network, network_notes = build_network(probes.network) if probes.network is not None else (None, [])
     origin = Origin(
         kind="capture",
         source=layout.machine.hostname,
         excluded=tuple(probes.excluded),
-        notes=tuple(probes.notes + b.notes),
+        notes=tuple(probes.notes + b.notes + network_notes),
     )
     return Layout(
-        format_version=layout.format_version, machine=layout.machine, boot=boot, origin=origin, items=layout.items
+        format_version=layout.format_version,
+        machine=layout.machine,
+        boot=boot,
+        origin=origin,
+        network=network,
+        items=layout.items,
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from rescue_tui import command
 from rescue_tui.errors import CaptureError
 from rescue_tui.layout.capture import tree
+from rescue_tui.layout.capture.network import STUB_RESOLVERS, resolv_conf
 from rescue_tui.layout.capture.parse import crypttab, fstab, key_values
 
 TIMEOUT = command.TIMEOUT
@@ -79,6 +80,8 @@ class ProbeSet:
     """Device paths the system uses (fstab, crypttab, pvs, mounts) -> the node they resolve to."""
     blivet: dict[str, Any] | None = None
     """What blivet's read-only populate saw (see ``blivet_facts``)."""
+    network: dict[str, Any] | None = None
+    """``ip -j`` addresses and routes, resolv.conf and the wireless links (see ``network_probe``)."""
     notes: list[str] = field(default_factory=list)
     """What could not be probed, and why."""
 
@@ -251,8 +254,31 @@ def collect_probes(
         crypttab=crypttab_text,
         links=_links(fstab_text, crypttab_text, lvm, mounts),
         blivet=blivet,
+        network=network_probe(col),
         notes=col.notes,
     )
+
+
+RESOLVED_UPSTREAM = Path("/run/systemd/resolve/resolv.conf")
+
+
+def network_probe(
+    col: _Collector, *, resolv: Path = Path("/etc/resolv.conf"), sys_net: Path = Path("/sys/class/net")
+) -> dict[str, Any] | None:
+    """What ``ip`` says of links, addresses and routes, the name servers, and which links are wireless."""
+    try:
+        addresses = run_json(["ip", "-j", "-d", "address", "show"])
+        routes4 = run_json(["ip", "-j", "-4", "route", "show", "table", "main"])
+        routes6 = run_json(["ip", "-j", "-6", "route", "show", "table", "main"])
+    except CaptureError as exc:
+        col.notes.append(f"network not captured: {exc.message}")
+        return None
+    text = _read(resolv)
+    servers, _ = resolv_conf(text)
+    if servers and set(servers) <= set(STUB_RESOLVERS) and RESOLVED_UPSTREAM.exists():
+        text = _read(RESOLVED_UPSTREAM)  # the stub's upstream servers, which a rescue system can reach
+    wireless = sorted(p.name for p in sys_net.glob("*") if (p / "wireless").exists() or (p / "phy80211").exists())
+    return {"addresses": addresses, "routes4": routes4, "routes6": routes6, "resolv": text, "wireless": wireless}
 
 
 def lsblk_columns() -> str:
