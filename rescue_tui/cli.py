@@ -20,6 +20,7 @@ from rescue_tui.boot.entry import add_boot_parser
 from rescue_tui.drill.command import add_drill_parser
 from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
+from rescue_tui.network.commands import add_network_parser
 from rescue_tui.recover.command import add_recover_parser
 from rescue_tui.restore.commands import add_restore_parsers
 from rescue_tui.text import printable
@@ -257,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_restore_parsers(commands)
     add_finalize_parser(commands)
     add_recover_parser(commands)
+    add_network_parser(commands)
     add_tui_parser(commands)
     add_drill_parser(commands)
     return parser

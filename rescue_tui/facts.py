@@ -39,8 +39,6 @@ class MachineFacts:
     kernel: str
     consoles: tuple[str, ...]
     """The kernel's active consoles (tty1, ttyS0)."""
-    network: tuple[str, ...] = ()
-    """'eth0 up', one per interface but lo."""
     disks: tuple[DiskFact, ...] = ()
     """Real disks (not loop, md, dm...), by kernel name."""
 
@@ -66,12 +64,6 @@ def read_facts(root: Path = Path("/")) -> MachineFacts:
         if parts[:1] == ["MemTotal:"] and len(parts) > 1 and parts[1].isdigit():
             memory = int(parts[1]) * 1024
     cpus = sum(1 for line in _read(root / "proc/cpuinfo").splitlines() if line.startswith("processor"))
-    net_dir = root / "sys/class/net"
-    network = tuple(
-        f"{entry.name} {_read(entry / 'operstate') or '?'}"
-        for entry in (sorted(net_dir.iterdir()) if net_dir.is_dir() else [])
-        if entry.name != "lo"
-    )
     disks = []
     block = root / "sys/block"
     for entry in sorted(block.iterdir()) if block.is_dir() else []:
@@ -88,6 +80,5 @@ def read_facts(root: Path = Path("/")) -> MachineFacts:
         memory=memory,
         kernel=_read(root / "proc/sys/kernel/osrelease") or (os.uname().release if root == Path("/") else "?"),
         consoles=tuple(_read(root / "sys/class/tty/console/active").split()),
-        network=network,
         disks=tuple(disks),
     )

@@ -64,7 +64,7 @@ customize)
     #    root shell. Everything a rescue system does not need is masked, and nothing
     #    waits for the network.
     in_root systemctl enable rescue-tui@tty1.service rescue-tui@ttyS0.service \
-        getty@tty2.service systemd-networkd.service systemd-resolved.service
+        getty@tty2.service rescue-network.service systemd-networkd.service systemd-resolved.service
     in_root systemctl mask --quiet \
         getty@tty1.service serial-getty@ttyS0.service \
         systemd-networkd-wait-online.service systemd-time-wait-sync.service \

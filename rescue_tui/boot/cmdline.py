@@ -39,6 +39,9 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.face=tui|plain``
     What the consoles run: the recovery console (Textual, the default), or the
     plain screen that is otherwise only its fallback (keys: validate, shell, reboot).
+``rescue.net=...``
+    The rescue network, in dracut's ``ip=`` syntax, any number of times:
+    parsed by ``rescue_tui.network.cmdline``, which has the forms.
 ``rescue.medium=UUID``
     The volume UUID of the medium the rescue system booted from, as GRUB found it
     (``grub/grub.cfg`` sets it): that disk is never offered as a target, even when
@@ -79,6 +82,7 @@ OPTIONS: Final = (
     "console",
     "face",
     "medium",
+    "net",
 )
 SECRETS: Final = ("password", "passphrase")
 """Options a user may try to give a secret with: refused with a pointer to the ``_file`` option."""

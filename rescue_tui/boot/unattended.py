@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from rescue_tui.boot.cmdline import BACKUP_MOUNT, After, BootOptions
+from rescue_tui.boot.backupdisk import mount_backup_disk
+from rescue_tui.boot.cmdline import After, BootOptions
 from rescue_tui.command import run
 from rescue_tui.errors import RescueError
 from rescue_tui.text import printable
@@ -95,15 +96,6 @@ class Tee:
 
     def isatty(self) -> bool:
         return False  # progress as a line every few seconds, never redrawn in place
-
-
-def mount_backup_disk(source: str, where: Path = BACKUP_MOUNT) -> str:
-    """Mount ``rescue.backupdisk=`` read-only at ``where`` (once: already mounted is fine); a line saying so."""
-    where.mkdir(parents=True, exist_ok=True)
-    if os.path.ismount(where):
-        return f"backup disk: {where} is mounted already"
-    run(["mount", "-o", "ro", source, str(where)], timeout=120)
-    return f"backup disk: {source} mounted read-only at {where}"
 
 
 def run_unattended(

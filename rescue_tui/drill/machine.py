@@ -9,7 +9,10 @@ One :class:`Machine` is one QEMU process, with
   which a real machine never has. The port is no tty: no echo, no line editing,
   no line-length limit, output exactly as written;
 - QMP on a unix socket, for snapshots and hot-plugged disks;
-- no network at all (``-nic none``), the ISO as a read-only CD-ROM.
+- no network (``-nic none``) unless ``nics`` asks for links: each a virtio NIC whose
+  wire is a UDP socket pair on the host's loopback, so that the only thing at the
+  other end is what the caller reads and sends (no DHCP server, no router, no host stack);
+- the ISO as a read-only CD-ROM.
 
 With ``boot_disks`` a machine boots from its (recovered) disks alone instead: no
 rescue image, no test shell, only ttyS0 and QMP.
@@ -84,6 +87,17 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Nic:
+    """A virtio NIC with this MAC; its frames go to ``127.0.0.1:peer_port`` and come from there to ``port``."""
+
+    mac: str
+    port: int
+    """Where QEMU receives the frames the peer sends."""
+    peer_port: int
+    """Where QEMU sends the frames the guest sends: the caller's UDP socket."""
+
+
+@dataclass(frozen=True)
 class ColdDisk:
     """A disk on QEMU's command line, there from power-on (``/dev/disk/by-id/virtio-SERIAL``)."""
 
@@ -142,6 +156,8 @@ class Machine:
     """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
     cold_disks: tuple[ColdDisk, ...] = ()
     """Disks plugged in at power-on (the rescue image boots beside them): what an unattended boot sees."""
+    nics: tuple[Nic, ...] = ()
+    """Network links, there from power-on."""
     serial: Channel = field(init=False)
     qmp: Qmp = field(init=False)
     process: subprocess.Popen[bytes] | None = field(init=False, default=None)
@@ -192,6 +208,11 @@ class Machine:
             cmd += [
                 "-drive", f"if=none,id=medium,file={self.image.iso},format=raw,readonly=on",
                 "-device", f"virtio-blk-pci,drive=medium,serial={MEDIUM_SERIAL}",
+            ]  # fmt: skip
+        for index, nic in enumerate(self.nics):
+            cmd += [
+                "-netdev", f"socket,id=net{index},udp=127.0.0.1:{nic.peer_port},localaddr=127.0.0.1:{nic.port}",
+                "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}",
             ]  # fmt: skip
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState
@@ -20,7 +21,7 @@ from rescue_tui.tui.screens.welcome import WelcomeScreen
 from rescue_tui.tui.session import Session, TuiOptions
 from rescue_tui.tui.widgets import PlanView
 from tests.tui.conftest import settle
-from tests.tui.factory import DEMO_TARGETS, REFUSED_LAYOUT, demo_app
+from tests.tui.factory import DEMO_TARGETS, FAKE_ROOT, REFUSED_LAYOUT, demo_app
 
 
 def of_type(messages: list[Message], kind: type[Message]) -> list[Message]:
@@ -232,3 +233,29 @@ def test_the_flow_table_orders_every_step_screen_once_and_a_dry_run_skips_the_ba
     assert walk(recovery) == ["welcome", "layout", "mapping", "plan", "backend", "confirm", "recovery", "finish"]
     assert walk(dry) == ["welcome", "layout", "mapping", "plan", "confirm"]
     assert set(walk(recovery)) == set(SCREENS)
+
+
+async def test_the_welcome_screen_shows_the_rescue_network_once_it_is_set_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from rescue_tui.tui.screens import welcome
+
+    root = tmp_path / "root"
+    shutil.copytree(FAKE_ROOT, root)
+    state = root / "run/rescue-tui/network.json"
+    state.unlink()
+    monkeypatch.setattr(welcome, "NETWORK_POLL_SECONDS", 0.1)
+    app = demo_app(root=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        facts = str(app.screen.query_one("#facts", Static).render())
+        assert "Network   no address yet\n" in facts + "\n" and "layout /etc" not in facts
+        state.write_text(json.dumps({"summary": "rescue.net=: eth0", "lines": []}))
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "rescue.net=: eth0" in str(app.screen.query_one("#facts", Static).render()):
+                break
+        facts = str(app.screen.query_one("#facts", Static).render())
+        assert "Network   no address yet\n          rescue.net=: eth0" in facts

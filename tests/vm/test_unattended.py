@@ -7,24 +7,36 @@ lies beside the archive: ``rescue.layout=``). Then nothing is typed. A target
 holding a filesystem that ``rescue.wipe=`` does not name: it stops before
 writing, says why on the serial console, and the disks are untouched.
 
+The same boot has a NIC on a link where nothing answers (no DHCP server):
+the layout's network (the NIC by its MAC, under another name than the
+original's) gives it its static address, which the guest uses on the wire.
+
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import socket
+import struct
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from rescue_tui.drill.machine import ColdDisk, Machine
+from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic
 from rescue_tui.drill.run import CONSOLE
+from tests.vm.conftest import _track
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
 from tests.vm.test_apply_roundtrip import LAYOUTS
+from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
@@ -38,12 +50,26 @@ REFUSED = "Unattended recovery stopped before writing anything:"
 WAITING = "Press Enter for the recovery console."
 
 
+MAC = "52:54:00:5e:00:10"
+ADDRESS = "192.0.2.10"
+GATEWAY = "192.0.2.1"
+NETWORK = {
+    "interfaces": [{"id": "eno1", "name": "eno1", "mac": MAC, "addresses": [f"{ADDRESS}/24", "2001:db8::10/64"]}],
+    "routes": [{"destination": "default", "gateway": GATEWAY, "interface": "eno1"}],
+    "nameservers": ["192.0.2.53"],
+}
+"""The original machine's network: its NIC was eno1; the rescue system names it otherwise."""
+
+
 def backup_disk(archive: TargetArchive, workdir: Path) -> Path:
-    """A copy of the backup medium with the layout beside the archive (debugfs: no mount on the host)."""
+    """A copy of the backup medium with the layout (and its network) beside the archive (debugfs: no host mount)."""
     workdir.mkdir(parents=True, exist_ok=True)
     copy = workdir / "backup.img"
     subprocess.run(["cp", "--sparse=always", str(archive.medium), str(copy)], check=True)
-    layout = LAYOUTS / "raid1-lvm.json"
+    document = json.loads((LAYOUTS / "raid1-lvm.json").read_text())
+    document["network"] = NETWORK
+    layout = workdir / "layout.json"
+    layout.write_text(json.dumps(document, indent=2))
     subprocess.run(["debugfs", "-w", "-R", f"write {layout} layout.json", str(copy)], check=True, capture_output=True)
     return copy
 
@@ -76,9 +102,69 @@ def unchanged(paths: list[Path], kept: list[Path]) -> bool:
     return True
 
 
-def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(
-    fresh_machine: Callable[..., Machine], target_archive: TargetArchive, tmp_path: Path
-) -> None:
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Wire:
+    """The other end of the guest's link: every frame the guest sent, read from a UDP socket (QEMU's socket netdev)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.frames: list[bytes] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def read(self) -> list[bytes]:
+        while True:
+            try:
+                self.frames.append(self.sock.recv(65536))
+            except BlockingIOError:
+                return self.frames
+
+    def arp_requests(self, sender_mac: str) -> list[tuple[str, str]]:
+        """(sender IP, target IP) of the ARP requests sent from this MAC."""
+        mac = bytes.fromhex(sender_mac.replace(":", ""))
+        out = []
+        for f in self.read():
+            if len(f) >= 42 and f[6:12] == mac and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x01":
+                out.append((socket.inet_ntoa(f[28:32]), socket.inet_ntoa(f[38:42])))
+        return out
+
+    def dhcp_requests(self, sender_mac: str) -> int:
+        """How many IPv4 UDP datagrams to port 67 (DHCP's server port) this MAC sent."""
+        mac = bytes.fromhex(sender_mac.replace(":", ""))
+        count = 0
+        for f in self.read():
+            if len(f) < 34 or f[6:12] != mac or f[12:14] != b"\x08\x00" or f[23] != 17:
+                continue
+            ihl = (f[14] & 0x0F) * 4
+            if len(f) >= 14 + ihl + 4 and struct.unpack("!H", f[14 + ihl + 2 : 14 + ihl + 4])[0] == 67:
+                count += 1
+        return count
+
+
+@dataclass
+class Refused:
+    vm: Machine
+    shown: str
+    disks: list[ColdDisk]
+    before: list[Path]
+    wire: Wire
+
+
+@pytest.fixture(scope="module")
+def refused(
+    rescue_image: Image, target_archive: TargetArchive, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Refused]:
+    """One unattended boot onto a disk holding data, with a NIC; waited for until it refused."""
+    tmp_path = tmp_path_factory.mktemp("unattended")
     disks = blank_disks(tmp_path / "disks")
     used = tmp_path / "disks" / "disk2.raw"  # an old filesystem on the second disk
     subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(used), SIZES[1]], check=True)
@@ -86,11 +172,90 @@ def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(
     disks[1] = ColdDisk(path=used, serial="disk2", fmt="raw")
     before = keep([d.path for d in disks], tmp_path / "before")
     backup = ColdDisk(path=backup_disk(target_archive, tmp_path / "backup"), serial="backup", fmt="raw", read_only=True)
-    vm = fresh_machine("bios", append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1", cold_disks=(*disks, backup))
-    console = SerialConsole(vm, offset=0)
-    shown = console.wait_lines(WAITING, timeout=600)
-    assert REFUSED in shown, shown
-    assert "(disk2) holds ext4: name it in rescue.wipe= to let it be wiped" in shown, shown
-    vm.qmp.execute("stop")
-    assert unchanged([d.path for d in disks], before)
-    shutil.rmtree(tmp_path / "backup", ignore_errors=True)
+    wire = Wire()
+    vm = Machine(
+        image=rescue_image,
+        workdir=tmp_path / "vm",
+        append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1",
+        cold_disks=(*disks, backup),
+        nics=(Nic(mac=MAC, port=free_port(), peer_port=wire.port),),
+    )
+    vm.start()
+    try:
+        shown = SerialConsole(vm, offset=0).wait_lines(WAITING, timeout=600)
+        yield Refused(vm=vm, shown=shown, disks=disks, before=before, wire=wire)
+    finally:
+        vm.kill()
+        wire.sock.close()
+        shutil.rmtree(tmp_path / "backup", ignore_errors=True)
+
+
+def test_the_rescue_network_takes_the_layouts_static_address_by_mac_on_a_link_without_dhcp(
+    request: pytest.FixtureRequest, refused: Refused
+) -> None:
+    vm = refused.vm
+    _track(request, vm)
+    vm.connect_shell(timeout=120)
+    deadline = time.monotonic() + 120
+    while vm.run("systemctl is-active rescue-network").output.strip() != "active":
+        status = vm.run("systemctl status --no-pager rescue-network; journalctl -b -u rescue-network").output
+        assert time.monotonic() < deadline, status
+        time.sleep(2)
+    state = json.loads(vm.check("cat /run/rescue-tui/network.json"))
+    assert state["source"] == "layout /mnt/backup/layout.json"
+    (here,) = [line for line in state["lines"] if line.startswith("eno1: found by MAC")]
+    named = re.search(r"\(named (\S+) here\)", here)
+    assert named, f"the NIC keeps the original's name eno1 in the guest: the test proves nothing about MACs: {here}"
+    name = named.group(1)
+    assert state["summary"] == "layout /mnt/backup/layout.json: eno1 by MAC"
+    deadline = time.monotonic() + 60
+    while f"{ADDRESS}/24" not in (addresses := vm.run(f"ip -br address show dev {name}").output):
+        assert time.monotonic() < deadline, (
+            addresses + vm.run("networkctl status --no-pager; journalctl -b -u systemd-networkd").output
+        )
+        time.sleep(2)
+    assert "2001:db8::10/64" in addresses
+    ready = {
+        unit: int(vm.check(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")) / 1e6
+        for unit in ("rescue-tui@ttyS0", "rescue-network", "systemd-networkd")
+    }
+    record_timing("network: console ready to its setup done", ready["rescue-network"] - ready["rescue-tui@ttyS0"])
+    record_timing("network: console ready to networkd up", ready["systemd-networkd"] - ready["rescue-tui@ttyS0"])
+    assert f"default via {GATEWAY} dev {name}" in vm.check("ip route show default")
+    assert "192.0.2.53" in vm.check("resolvectl dns --no-pager || cat /run/systemd/resolve/resolv.conf")
+    # On the wire: the guest asks for its gateway from the layout's address, and never asked for a lease.
+    vm.check(
+        f"python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('{GATEWAY}', 9))\""
+    )
+    deadline = time.monotonic() + 30
+    while (ADDRESS, GATEWAY) not in refused.wire.arp_requests(MAC):
+        assert time.monotonic() < deadline, f"no ARP for {GATEWAY} from {ADDRESS}: {refused.wire.arp_requests(MAC)}"
+        time.sleep(1)
+    assert refused.wire.dhcp_requests(MAC) == 0
+    # What the rescue system runs, captured as a layout's network: the real `ip -j` read back.
+    vm.check(f"ip link add link {name} name {name}.42 type vlan id 42 && ip address add 198.51.100.7/24 dev {name}.42")
+    captured = json.loads(
+        vm.check(
+            "python3 -c 'import json, dataclasses;"
+            " from rescue_tui.layout.capture.probes import network_probe, _Collector;"
+            " from rescue_tui.layout.capture.network import build_network;"
+            " n, notes = build_network(network_probe(_Collector())); print(json.dumps(dataclasses.asdict(n)))'"
+        )
+    )
+    by_name = {i["name"]: i for i in captured["interfaces"]}
+    assert by_name[name]["mac"] == MAC
+    assert by_name[name]["addresses"] == [f"{ADDRESS}/24", "2001:db8::10/64"]
+    assert (by_name[name]["dhcp4"], by_name[name]["kind"]) == (False, "ethernet")
+    vlan = by_name[f"{name}.42"]
+    assert (vlan["kind"], vlan["vlan_id"], vlan["parent"], vlan["addresses"]) == ("vlan", 42, name, ["198.51.100.7/24"])
+    assert {"destination": "default", "gateway": GATEWAY, "interface": name, "metric": None} in captured["routes"]
+
+
+def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(
+    request: pytest.FixtureRequest, refused: Refused
+) -> None:
+    _track(request, refused.vm)
+    assert REFUSED in refused.shown, refused.shown
+    assert "(disk2) holds ext4: name it in rescue.wipe= to let it be wiped" in refused.shown, refused.shown
+    refused.vm.qmp.execute("stop")
+    assert unchanged([d.path for d in refused.disks], refused.before)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -14,10 +16,13 @@ from textual.widgets.option_list import Option
 
 from rescue_tui import __version__
 from rescue_tui.facts import read_facts
+from rescue_tui.network.status import global_addresses, network_text
 from rescue_tui.recover.interrupted import Interrupted, find_interrupted
 from rescue_tui.text import printable
 from rescue_tui.tui.engine import find_layouts
 from rescue_tui.tui.screens.base import StepScreen
+
+NETWORK_POLL_SECONDS = 5.0
 
 
 def _field(label: str, text: str) -> str:
@@ -79,6 +84,13 @@ saved layouts and where they came from, the consoles and the network.
         """A recovery that stopped with its holder gone, found when the screen was drawn."""
         self.shown = False
         """The screen was shown once: a later resume is a return, and looks again."""
+        self.network = ""
+        """The Network field's text: addresses now, and what the rescue network was given."""
+
+    def _network_text(self) -> str:
+        root = self.session.options.root
+        addresses = global_addresses if root == Path("/") else dict  # another machine's tree: no live addresses
+        return network_text(root / "run/rescue-tui/network.json", addresses)
 
     def _find_stopped(self) -> Interrupted | None:
         """A stopped recovery to offer (never in a dry run, which writes nothing)."""
@@ -86,6 +98,7 @@ saved layouts and where they came from, the consoles and the network.
 
     def compose(self) -> ComposeResult:
         self.stopped = self._find_stopped()
+        self.network = self._network_text()
         yield self.header()
         yield Static(self._facts(), id="facts", classes="note", markup=False)
         yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
@@ -112,6 +125,14 @@ saved layouts and where they came from, the consoles and the network.
         choices.border_title = "What do you want to do?"
         choices.highlighted = 0
         choices.focus()
+        self.set_interval(NETWORK_POLL_SECONDS, self._poll_network)
+
+    async def _poll_network(self) -> None:
+        """The network comes up after this screen is drawn: show it when it does (redrawn only on a change)."""
+        text = await asyncio.to_thread(self._network_text)
+        if text != self.network:
+            self.network = text
+            self.query_one("#facts", Static).update(self._facts())
 
     def _facts(self) -> str:
         options = self.session.options
@@ -135,8 +156,9 @@ saved layouts and where they came from, the consoles and the network.
             _field("Layouts", found),
             _field("Disks", targets),
             _field("Consoles", f"{' '.join(facts.consoles) or '?'}; this one {console.describe()}"),
-            _field("Network", ", ".join(facts.network) or "no interfaces"),
         ]
+        for j, part in enumerate(self.network.splitlines()[:2]):
+            lines.append(_field("Network" if j == 0 else "", printable(textwrap.shorten(part, 68, placeholder="..."))))
         if holder := self.rescue.running_elsewhere():
             lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
         elif self.stopped is not None:
