@@ -10,6 +10,7 @@ TARGETS ?= layouts/examples/targets/demo-rescue-vm.json
 
 .PHONY: demo test test-fast setup host-packages lint bench bench-vm iso clean
 LAYOUT ?=
+SSH_KEYS ?=
 ISO_OUT ?= iso/out
 
 # The console in dry-run on an example layout and a simulated set of disks: no disk is touched.
@@ -27,9 +28,9 @@ test-fast: setup
 	RESCUE_VM_TESTS=0 $(VENV)/bin/python -m pytest
 
 # The rescue image: hybrid BIOS/UEFI ISO + vmlinuz, initrd.img, filesystem.squashfs (network boot) in
-# $(ISO_OUT); LAYOUT=saved.json embeds a layout. Root. Cached in /var/cache/rescue-tui (a code change repacks in seconds).
+# $(ISO_OUT); LAYOUT=saved.json embeds a layout, SSH_KEYS=authorized_keys the keys that may log in. Root. Cached in /var/cache/rescue-tui (a code change repacks in seconds).
 iso: setup
-	iso/build --out $(ISO_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
+	iso/build --out $(ISO_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) $(if $(SSH_KEYS),--ssh-keys $(SSH_KEYS))
 
 # Size and boot-to-first-screen time of the image under QEMU TCG, BIOS and UEFI; and apply in the guest.
 bench-vm: setup

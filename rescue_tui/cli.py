@@ -23,6 +23,7 @@ from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.network.commands import add_network_parser
 from rescue_tui.recover.command import add_recover_parser
 from rescue_tui.restore.commands import add_restore_parsers
+from rescue_tui.ssh.commands import add_ssh_parser
 from rescue_tui.text import printable
 from rescue_tui.tui.command import add_tui_parser
 
@@ -259,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_finalize_parser(commands)
     add_recover_parser(commands)
     add_network_parser(commands)
+    add_ssh_parser(commands)
     add_tui_parser(commands)
     add_drill_parser(commands)
     return parser

@@ -44,6 +44,8 @@ customize)
     ln -sfn /rescue/etc "$root/etc/rescue-tui"
     # live-boot writes a loopback stanza there (ifupdown itself is not installed).
     mkdir -p "$root/etc/network"
+    # No host keys in an image: rescue-ssh.service makes this boot's own in /run.
+    rm -f "$root"/etc/ssh/ssh_host_*
 
     # 3. Nothing is assembled or activated behind the operator's back. Stale md
     #    superblocks and LVM metadata on the machine's disks stay untouched until apply
@@ -64,7 +66,7 @@ customize)
     #    root shell. Everything a rescue system does not need is masked, and nothing
     #    waits for the network.
     in_root systemctl enable rescue-tui@tty1.service rescue-tui@ttyS0.service \
-        getty@tty2.service rescue-network.service systemd-networkd.service systemd-resolved.service
+        getty@tty2.service rescue-network.service rescue-ssh.service ssh.service systemd-networkd.service systemd-resolved.service
     in_root systemctl mask --quiet \
         getty@tty1.service serial-getty@ttyS0.service \
         systemd-networkd-wait-online.service systemd-time-wait-sync.service \

@@ -4,19 +4,19 @@
 # copy of the base squashfs, and wraps kernel + initramfs + squashfs in a hybrid
 # BIOS/UEFI ISO with grub-mkrescue.
 #
-#   pack.sh BASEDIR OUTDIR WORKDIR WHEEL [LAYOUT]
+#   pack.sh BASEDIR OUTDIR WORKDIR WHEEL [LAYOUT [SSH_KEYS]]
 # Environment: ISO_DIR, PYTHON, IMAGE_INFO (a JSON file copied to /rescue/etc/image.json).
 # Writes OUTDIR/{rescue-tui.iso,vmlinuz,initrd.img,filesystem.squashfs}: the ISO for
 # CD/USB (dd), the three others for network boot.
 set -euo pipefail
-base=$1 out=$2 work=$3 wheel=$4 layout=${5:-}
+base=$1 out=$2 work=$3 wheel=$4 layout=${5:-} ssh_keys=${6:-}
 : "${ISO_DIR:?}" "${PYTHON:?}"
 log() { printf '[pack %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 mkdir -p "$out" "$work"
 
 # 1. The layer: /rescue/lib (the project, byte-compiled for the guest's python3.11, which
-#    is the host's), /rescue/etc (embedded layout, image facts). The base image has
-#    /etc/rescue-tui -> /rescue/etc and a .pth file for /rescue/lib.
+#    is the host's), /rescue/etc (embedded layout, the operator's SSH keys, image facts).
+#    The base image has /etc/rescue-tui -> /rescue/etc and a .pth file for /rescue/lib.
 layer=$work/layer
 rm -rf "$layer" && mkdir -p "$layer/rescue/lib" "$layer/rescue/etc"
 "$PYTHON" - "$wheel" "$layer/rescue/lib" <<'PY'
@@ -26,6 +26,9 @@ PY
 "$PYTHON" -m compileall -q -j0 --invalidation-mode unchecked-hash "$layer/rescue/lib" >&2
 if [ -n "$layout" ]; then
     install -m 644 "$layout" "$layer/rescue/etc/layout.json"
+fi
+if [ -n "$ssh_keys" ]; then
+    install -D -m 644 "$ssh_keys" "$layer/rescue/etc/ssh/authorized_keys"
 fi
 [ -z "${IMAGE_INFO:-}" ] || install -m 644 "$IMAGE_INFO" "$layer/rescue/etc/image.json"
 

@@ -9,9 +9,10 @@ One :class:`Machine` is one QEMU process, with
   which a real machine never has. The port is no tty: no echo, no line editing,
   no line-length limit, output exactly as written;
 - QMP on a unix socket, for snapshots and hot-plugged disks;
-- no network (``-nic none``) unless ``nics`` asks for links: each a virtio NIC whose
-  wire is a UDP socket pair on the host's loopback, so that the only thing at the
-  other end is what the caller reads and sends (no DHCP server, no router, no host stack);
+- no network (``-nic none``) unless ``nics`` asks for links: a virtio NIC whose wire
+  is a UDP socket pair on the host's loopback, so that the only thing at the other
+  end is what the caller reads and sends (no DHCP server, no router, no host stack);
+  or one on QEMU's isolated user network with a host port forwarded to the guest;
 - the ISO as a read-only CD-ROM.
 
 With ``boot_disks`` a machine boots from its (recovered) disks alone instead: no
@@ -98,6 +99,16 @@ class Nic:
 
 
 @dataclass(frozen=True)
+class UserNic:
+    """A virtio NIC on QEMU's user network, isolated (``restrict=on``: the guest reaches nothing), its DHCP
+    answered by QEMU, and one TCP port of the host's loopback forwarded to a port of the guest (sshd's, say)."""
+
+    mac: str
+    host_port: int
+    guest_port: int
+
+
+@dataclass(frozen=True)
 class ColdDisk:
     """A disk on QEMU's command line, there from power-on (``/dev/disk/by-id/virtio-SERIAL``)."""
 
@@ -156,7 +167,7 @@ class Machine:
     """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
     cold_disks: tuple[ColdDisk, ...] = ()
     """Disks plugged in at power-on (the rescue image boots beside them): what an unattended boot sees."""
-    nics: tuple[Nic, ...] = ()
+    nics: tuple[Nic | UserNic, ...] = ()
     """Network links, there from power-on."""
     serial: Channel = field(init=False)
     qmp: Qmp = field(init=False)
@@ -210,10 +221,12 @@ class Machine:
                 "-device", f"virtio-blk-pci,drive=medium,serial={MEDIUM_SERIAL}",
             ]  # fmt: skip
         for index, nic in enumerate(self.nics):
-            cmd += [
-                "-netdev", f"socket,id=net{index},udp=127.0.0.1:{nic.peer_port},localaddr=127.0.0.1:{nic.port}",
-                "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}",
-            ]  # fmt: skip
+            if isinstance(nic, UserNic):
+                forward = f"tcp:127.0.0.1:{nic.host_port}-:{nic.guest_port}"
+                netdev = f"user,id=net{index},restrict=on,hostfwd={forward}"
+            else:
+                netdev = f"socket,id=net{index},udp=127.0.0.1:{nic.peer_port},localaddr=127.0.0.1:{nic.port}"
+            cmd += ["-netdev", netdev, "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}"]
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]
         if self.firmware == "uefi":

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rescue_tui.errors import RescueError
+from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.network.links import SYS_NET
 
@@ -29,6 +29,13 @@ def add_network_parser(subparsers: Any) -> argparse.ArgumentParser:
         p.add_argument("--layouts", type=Path, default=EMBEDDED_DIR, metavar="DIR", help="embedded layouts")
         p.add_argument("--sys-net", type=Path, default=SYS_NET, metavar="DIR", help=argparse.SUPPRESS)
         p.set_defaults(handler=handler)
+    p = actions.add_parser("set", help="give one interface an address by hand (or DHCP) now, keeping the others")
+    p.add_argument("interface")
+    p.add_argument("address", nargs="?", help="ADDRESS/PREFIX, such as 192.0.2.10/24; without it, DHCP")
+    p.add_argument("--gateway", default="", help="the default route's gateway")
+    p.add_argument("--dns", action="append", default=[], metavar="IP", help="a name server (repeatable)")
+    p.add_argument("--sys-net", type=Path, default=SYS_NET, metavar="DIR", help=argparse.SUPPRESS)
+    p.set_defaults(handler=_set)
     return parser
 
 
@@ -60,4 +67,15 @@ def _setup(args: argparse.Namespace) -> int:
     write_files(choice)
     save_state(choice)
     print(f"rescue network from {choice.source}: " + "; ".join(choice.lines), file=sys.stdout)
+    return 0
+
+
+def _set(args: argparse.Namespace) -> int:
+    from rescue_tui.network.links import present_links
+    from rescue_tui.network.manual import manual_request, set_by_hand
+
+    if args.address is None and (args.gateway or args.dns):
+        raise BadInputError("--gateway and --dns go with an address; DHCP brings its own")
+    request = manual_request(args.interface, args.address, args.gateway, args.dns)
+    print(set_by_hand(request, present_links(args.sys_net)))
     return 0

@@ -259,3 +259,59 @@ async def test_the_welcome_screen_shows_the_rescue_network_once_it_is_set_up(
                 break
         facts = str(app.screen.query_one("#facts", Static).render())
         assert "Network   no address yet\n          rescue.net=: eth0" in facts
+
+
+async def test_an_address_set_by_hand_from_the_welcome_screen_is_written_and_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from rescue_tui.tui.dialogs import ErrorDialog, NetworkDialog
+    from rescue_tui.tui.screens import welcome
+    from tests.unit.network.conftest import make_link
+
+    root = tmp_path / "root"
+    shutil.copytree(FAKE_ROOT, root)
+    make_link(root / "sys/class/net", "ens3", "52:54:00:12:34:56")
+    monkeypatch.setattr(welcome, "NETWORK_POLL_SECONDS", 0.1)
+    app = demo_app(root=root, dry_run=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NetworkDialog)
+        assert app.screen.query_one("#iface", Input).value == "ens3"
+        await pilot.press("enter", *"192.0.2.99/33", "enter", "enter", "enter")
+        await settle(pilot)
+        problem = str(app.screen.query_one("#network-problem", Static).render())
+        assert problem == "'33' is not a netmask for 192.0.2.99 (dotted, or a prefix length)"
+        app.screen.query_one("#address", Input).value = "192.0.2.99/24"
+        app.screen.query_one("#gateway", Input).value = "192.0.2.1"
+        app.screen.query_one("#dns", Input).focus()
+        await pilot.press("enter")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, MessageDialog):
+                break
+        assert isinstance(app.screen, MessageDialog) and not isinstance(app.screen, ErrorDialog)
+        assert app.screen.lines == ["ens3: set by hand: 192.0.2.99/24"]
+        written = (root / "run/systemd/network/05-rescue-manual-ens3.network").read_text()
+        assert "Address=192.0.2.99/24\n" in written and "Gateway=192.0.2.1\n" in written
+        await pilot.press("enter")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "set by hand" in str(app.screen.query_one("#facts", Static).render()):
+                break
+        assert "ens3: set by hand: 192.0.2.99/24" in str(app.screen.query_one("#facts", Static).render())
+
+
+async def test_a_dry_run_does_not_set_the_network() -> None:
+    from rescue_tui.tui.dialogs import ErrorDialog
+
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.title_text == "Not in a dry run"

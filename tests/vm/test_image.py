@@ -78,10 +78,11 @@ def test_the_initramfs_finds_every_kind_of_medium_and_carries_nothing_else(rescu
     assert not {"raid1", "raid456", "raid10"} & set(loaded)
 
 
-def test_an_embedded_layout_lands_at_a_fixed_path_without_rebuilding_the_base(
+def test_an_embedded_layout_and_ssh_keys_land_at_fixed_paths_without_rebuilding_the_base(
     rescue_image: Image, tmp_path: Path
 ) -> None:
     layout = DATA / "layouts" / "good" / "minimal-uefi.json"
+    keys = DATA / "ssh" / "operator.pub"
     # A path relative to where the operator stands, as in `make iso LAYOUT=layouts/...`.
     result = subprocess.run(
         [
@@ -89,6 +90,8 @@ def test_an_embedded_layout_lands_at_a_fixed_path_without_rebuilding_the_base(
             "--json",
             "--layout",
             str(layout.relative_to(ROOT)),
+            "--ssh-keys",
+            str(keys.relative_to(ROOT)),
             "--out",
             str(tmp_path / "out"),
         ],
@@ -103,9 +106,23 @@ def test_an_embedded_layout_lands_at_a_fixed_path_without_rebuilding_the_base(
     assert info["iso"] == str(tmp_path / "out" / "rescue-tui.iso")
     embedded = squashfs_file(tmp_path / "out" / "filesystem.squashfs", "rescue/etc/layout.json")
     assert embedded == layout.read_text()
+    squashfs = tmp_path / "out" / "filesystem.squashfs"
+    assert squashfs_file(squashfs, "rescue/etc/ssh/authorized_keys") == keys.read_text()
     listing = subprocess.run(["unsquashfs", "-lls", str(tmp_path / "out" / "filesystem.squashfs"), "etc/rescue-tui"],
                              capture_output=True, text=True).stdout  # fmt: skip
     assert "etc/rescue-tui -> /rescue/etc" in listing
+
+
+def test_ssh_keys_with_options_are_refused_and_nothing_is_built(tmp_path: Path) -> None:
+    keys = tmp_path / "authorized_keys"
+    keys.write_text('command="/bin/sh" ' + (DATA / "ssh" / "operator.pub").read_text())
+    result = subprocess.run(
+        [str(ROOT / "iso" / "build"), "--ssh-keys", str(keys)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 2
+    assert f"{keys}:1: 'command=\"/bin/sh\"' is not a key type" in result.stderr
+    assert f"keys file {keys} is not valid: not embedded" in result.stderr
+    assert result.stdout == ""
 
 
 def test_an_invalid_layout_is_refused_and_nothing_is_built(tmp_path: Path) -> None:

@@ -10,6 +10,9 @@ writing, says why on the serial console, and the disks are untouched.
 The same boot has a NIC on a link where nothing answers (no DHCP server):
 the layout's network (the NIC by its MAC, under another name than the
 original's) gives it its static address, which the guest uses on the wire.
+A second NIC on QEMU's isolated user network forwards a host port to sshd:
+the operator's key (``rescue.ssh_keys=`` on the backup disk) logs in to the
+console that follows the refused recovery; other keys and passwords do not.
 
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
@@ -28,10 +31,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pexpect
 import pytest
 
-from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic
+from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic, UserNic
 from rescue_tui.drill.run import CONSOLE
+from rescue_tui.ssh.keys import parse_keys
 from tests.vm.conftest import _track
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
@@ -59,9 +64,10 @@ NETWORK = {
     "nameservers": ["192.0.2.53"],
 }
 """The original machine's network: its NIC was eno1; the rescue system names it otherwise."""
+SSH_MAC = "52:54:00:5e:00:22"
 
 
-def backup_disk(archive: TargetArchive, workdir: Path) -> Path:
+def backup_disk(archive: TargetArchive, workdir: Path, authorized_keys: Path | None = None) -> Path:
     """A copy of the backup medium with the layout (and its network) beside the archive (debugfs: no host mount)."""
     workdir.mkdir(parents=True, exist_ok=True)
     copy = workdir / "backup.img"
@@ -71,6 +77,9 @@ def backup_disk(archive: TargetArchive, workdir: Path) -> Path:
     layout = workdir / "layout.json"
     layout.write_text(json.dumps(document, indent=2))
     subprocess.run(["debugfs", "-w", "-R", f"write {layout} layout.json", str(copy)], check=True, capture_output=True)
+    if authorized_keys is not None:
+        write = f"write {authorized_keys} authorized_keys"
+        subprocess.run(["debugfs", "-w", "-R", write, str(copy)], check=True, capture_output=True)
     return copy
 
 
@@ -102,8 +111,8 @@ def unchanged(paths: list[Path], kept: list[Path]) -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+def free_port(kind: socket.SocketKind = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
@@ -157,6 +166,9 @@ class Refused:
     disks: list[ColdDisk]
     before: list[Path]
     wire: Wire
+    ssh_port: int
+    keys: Path
+    """A directory holding ``operator`` (its key may log in) and ``stranger`` (its key may not)."""
 
 
 @pytest.fixture(scope="module")
@@ -171,19 +183,28 @@ def refused(
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "olddata", str(used)], check=True)
     disks[1] = ColdDisk(path=used, serial="disk2", fmt="raw")
     before = keep([d.path for d in disks], tmp_path / "before")
-    backup = ColdDisk(path=backup_disk(target_archive, tmp_path / "backup"), serial="backup", fmt="raw", read_only=True)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for who in ("operator", "stranger"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / who)], check=True)
+    medium = backup_disk(target_archive, tmp_path / "backup", keys / "operator.pub")
+    backup = ColdDisk(path=medium, serial="backup", fmt="raw", read_only=True)
     wire = Wire()
+    ssh_port = free_port(socket.SOCK_STREAM)
     vm = Machine(
         image=rescue_image,
         workdir=tmp_path / "vm",
-        append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1",
+        append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1 rescue.ssh_keys=/mnt/backup/authorized_keys",
         cold_disks=(*disks, backup),
-        nics=(Nic(mac=MAC, port=free_port(), peer_port=wire.port),),
+        nics=(
+            Nic(mac=MAC, port=free_port(), peer_port=wire.port),
+            UserNic(mac=SSH_MAC, host_port=ssh_port, guest_port=22),
+        ),
     )
     vm.start()
     try:
         shown = SerialConsole(vm, offset=0).wait_lines(WAITING, timeout=600)
-        yield Refused(vm=vm, shown=shown, disks=disks, before=before, wire=wire)
+        yield Refused(vm=vm, shown=shown, disks=disks, before=before, wire=wire, ssh_port=ssh_port, keys=keys)
     finally:
         vm.kill()
         wire.sock.close()
@@ -249,6 +270,61 @@ def test_the_rescue_network_takes_the_layouts_static_address_by_mac_on_a_link_wi
     vlan = by_name[f"{name}.42"]
     assert (vlan["kind"], vlan["vlan_id"], vlan["parent"], vlan["addresses"]) == ("vlan", 42, name, ["198.51.100.7/24"])
     assert {"destination": "default", "gateway": GATEWAY, "interface": name, "metric": None} in captured["routes"]
+    # The operator gives the NIC another address by hand: networkd applies it to that interface now.
+    assert vm.check(f"rescue-tui network set {name} 198.51.100.20/24 --gateway 198.51.100.1").strip() == (
+        f"{name}: set by hand: 198.51.100.20/24"
+    )
+    deadline = time.monotonic() + 60
+    while "198.51.100.20/24" not in (addresses := vm.run(f"ip -br address show dev {name}").output):
+        assert time.monotonic() < deadline, addresses
+        time.sleep(1)
+    assert f"{ADDRESS}/24" not in addresses, "the file set by hand replaces the layout's for that interface"
+
+
+def ssh_options(refused: Refused, key: str) -> list[str]:
+    """The host's ssh client to the guest's sshd, through the forwarded port; nothing of the user's config."""
+    return [
+        "-F", "/dev/null", "-p", str(refused.ssh_port), "-i", str(refused.keys / key), "-o", "IdentitiesOnly=yes",
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=20",
+        "-o", f"UserKnownHostsFile={refused.keys / 'known_hosts'}",
+    ]  # fmt: skip
+
+
+def ssh(refused: Refused, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = ["ssh", *ssh_options(refused, key), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_else(
+    request: pytest.FixtureRequest, refused: Refused
+) -> None:
+    vm = refused.vm
+    _track(request, vm)
+    vm.connect_shell(timeout=120)
+    deadline = time.monotonic() + 180
+    while (done := ssh(refused, "operator", "root@127.0.0.1", "cat /run/rescue-tui/ssh.json")).returncode != 0:
+        assert time.monotonic() < deadline, done.stderr + vm.run("journalctl -b -u rescue-ssh -u ssh").output
+        time.sleep(3)
+    state = json.loads(done.stdout)
+    assert state["keys"] == 1
+    assert vm.run("ls /etc/ssh/ssh_host_* 2>/dev/null").output == "", "the image carries no host key"
+    # The host key the client met is the one the welcome screen shows.
+    (known,) = (refused.keys / "known_hosts").read_text().splitlines()[:1]
+    (met,), _ = parse_keys(known.split(" ", 1)[1], where="known_hosts")
+    assert {"type": met.kind, "fingerprint": met.fingerprint} in state["host_keys"]
+    stranger = ssh(refused, "stranger", "root@127.0.0.1", "true")
+    assert stranger.returncode == 255 and "Permission denied (publickey)" in stranger.stderr, stranger.stderr
+    no_key = ("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
+    password = ssh(refused, "stranger", *no_key, "root@127.0.0.1", "true")
+    assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr, password.stderr
+    # A login without a command is the console: here it follows the unattended recovery the serial console ran.
+    login = pexpect.spawn("ssh", [*ssh_options(refused, "operator"), "-tt", "root@127.0.0.1"], timeout=120)
+    try:
+        login.expect_exact("stopped before writing anything")
+        login.expect_exact("holds ext4")
+        login.expect_exact(WAITING)
+    finally:
+        login.close(force=True)
 
 
 def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(

@@ -15,10 +15,17 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rescue_tui import __version__
+from rescue_tui.errors import RescueError
 from rescue_tui.facts import read_facts
+from rescue_tui.network.cmdline import NetRequest
+from rescue_tui.network.links import present_links
+from rescue_tui.network.manual import networkctl, set_by_hand
 from rescue_tui.network.status import global_addresses, network_text
 from rescue_tui.recover.interrupted import Interrupted, find_interrupted
+from rescue_tui.ssh.setup import ssh_text
 from rescue_tui.text import printable
+from rescue_tui.tui.dialogs.message import MessageDialog
+from rescue_tui.tui.dialogs.network import NetworkDialog
 from rescue_tui.tui.engine import find_layouts
 from rescue_tui.tui.screens.base import StepScreen
 
@@ -40,6 +47,7 @@ class WelcomeScreen(StepScreen):
     | s | shell |
     | f | follow the recovery another console runs |
     | t | take over a recovery that stopped with its console gone |
+    | n | set a network address by hand (not in a dry run) |
     """
 
     STEP = "welcome"
@@ -59,7 +67,9 @@ skipping the steps done before, once the backup is checked and the host
 name typed again.
 
 The lines above the choices say what rescue-tui found: the machine, the
-saved layouts and where they came from, the consoles and the network.
+saved layouts and where they came from, the consoles, the network (its
+addresses, and where they came from) and SSH (the host key to check before
+logging in). n gives an interface an address by hand, or DHCP.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "choose('dry')", "Dry run", id="welcome.dry", tooltip="Walk to the plan; write nothing."),
@@ -67,6 +77,8 @@ saved layouts and where they came from, the consoles and the network.
                 tooltip="Recover this machine from a saved layout."),
         Binding("s", "choose('shell')", "Shell", id="welcome.shell",
                 tooltip="A root shell on this console; exit it to come back."),
+        Binding("n", "network", "Network", id="welcome.network", show=False,
+                tooltip="Give an interface an address by hand (or DHCP)."),
         Binding("f", "app.follow", "Follow", id="welcome.follow", show=False,
                 tooltip="Watch the recovery another console runs, read-only."),
         Binding("t", "choose('takeover')", "Take over", id="welcome.takeover", show=False,
@@ -84,13 +96,13 @@ saved layouts and where they came from, the consoles and the network.
         """A recovery that stopped with its holder gone, found when the screen was drawn."""
         self.shown = False
         """The screen was shown once: a later resume is a return, and looks again."""
-        self.network = ""
-        """The Network field's text: addresses now, and what the rescue network was given."""
+        self.remote: tuple[str, str] = ("", "")
+        """The Network field's text (addresses now, what the rescue network was given) and the SSH field's."""
 
-    def _network_text(self) -> str:
+    def _remote_fields(self) -> tuple[str, str]:
         root = self.session.options.root
         addresses = global_addresses if root == Path("/") else dict  # another machine's tree: no live addresses
-        return network_text(root / "run/rescue-tui/network.json", addresses)
+        return network_text(root / "run/rescue-tui/network.json", addresses), ssh_text(root / "run/rescue-tui/ssh.json")
 
     def _find_stopped(self) -> Interrupted | None:
         """A stopped recovery to offer (never in a dry run, which writes nothing)."""
@@ -98,7 +110,7 @@ saved layouts and where they came from, the consoles and the network.
 
     def compose(self) -> ComposeResult:
         self.stopped = self._find_stopped()
-        self.network = self._network_text()
+        self.remote = self._remote_fields()
         yield self.header()
         yield Static(self._facts(), id="facts", classes="note", markup=False)
         yield OptionList(*self._choices(), id="choices", classes="box", markup=False)
@@ -129,9 +141,9 @@ saved layouts and where they came from, the consoles and the network.
 
     async def _poll_network(self) -> None:
         """The network comes up after this screen is drawn: show it when it does (redrawn only on a change)."""
-        text = await asyncio.to_thread(self._network_text)
-        if text != self.network:
-            self.network = text
+        fields = await asyncio.to_thread(self._remote_fields)
+        if fields != self.remote:
+            self.remote = fields
             self.query_one("#facts", Static).update(self._facts())
 
     def _facts(self) -> str:
@@ -157,8 +169,10 @@ saved layouts and where they came from, the consoles and the network.
             _field("Disks", targets),
             _field("Consoles", f"{' '.join(facts.consoles) or '?'}; this one {console.describe()}"),
         ]
-        for j, part in enumerate(self.network.splitlines()[:2]):
-            lines.append(_field("Network" if j == 0 else "", printable(textwrap.shorten(part, 68, placeholder="..."))))
+        for label, text in zip(("Network", "SSH"), self.remote, strict=True):
+            for j, part in enumerate(text.splitlines()[:2]):
+                shown = printable(textwrap.shorten(part, 68, placeholder="..."))
+                lines.append(_field(label if j == 0 else "", shown))
         if holder := self.rescue.running_elsewhere():
             lines.append(_field("Running", printable(f"{holder.describe()}: f follows it")))
         elif self.stopped is not None:
@@ -215,6 +229,37 @@ saved layouts and where they came from, the consoles and the network.
             self.rescue.action_shell()
         elif choice == "quit":
             self.rescue.action_quit_app()
+
+    def action_network(self) -> None:
+        """Set an address by hand: the rescue system's network, never in a dry run (it may run on a live system)."""
+        if self.session.options.dry_run:
+            self.rescue.show_error(
+                "Not in a dry run", ["A dry run changes nothing on this machine, its network included."]
+            )
+            return
+        root = self.session.options.root
+        links = present_links(root / "sys/class/net")
+        self.app.push_screen(NetworkDialog([link.name for link in links]), self._network_set)
+
+    def _network_set(self, request: NetRequest | None) -> None:
+        if request is not None:
+            self.run_worker(lambda: self._apply_network(request), thread=True, group="network")
+
+    def _apply_network(self, request: NetRequest) -> None:
+        root = self.session.options.root
+        reload = networkctl if root == Path("/") else (lambda name: None)  # another machine's tree: no networkd
+        try:
+            line = set_by_hand(
+                request,
+                present_links(root / "sys/class/net"),
+                root=root,
+                state=root / "run/rescue-tui/network.json",
+                reload=reload,
+            )
+        except RescueError as exc:
+            self.app.call_from_thread(self.rescue.show_error, "The network was not changed", exc.lines())
+            return
+        self.app.call_from_thread(self.app.push_screen, MessageDialog("Network", [line]))
 
     def _take_over(self) -> None:
         """The stopped recovery, looked for again (it may have been taken over since the screen was drawn)."""

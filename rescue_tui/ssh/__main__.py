@@ -1,0 +1,17 @@
+"""``python3 -m rescue_tui.ssh``: what ``rescue-ssh.service`` runs at boot, before sshd."""
+
+from __future__ import annotations
+
+import sys
+
+from rescue_tui.ssh.setup import read_cmdline_text, setup
+
+
+def main() -> int:
+    result = setup(read_cmdline_text())
+    fingerprints = ", ".join(f"{k.kind} {k.fingerprint}" for k in result.host_keys)
+    print("; ".join([*result.lines, *([f"host keys: {fingerprints}"] if fingerprints else [])]), file=sys.stdout)
+    return 0
+
+
+raise SystemExit(main())

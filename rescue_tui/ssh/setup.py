@@ -1,0 +1,150 @@
+"""Before sshd starts: the keys that may log in, fresh host keys, and what the welcome screen says.
+
+``rescue-ssh.service`` runs ``python3 -m rescue_tui.ssh`` after the first
+screen; sshd starts only when it wrote an authorized_keys (no key, no
+sshd: there is no password to fall back on). Everything lives in /run, so
+nothing of it outlives the boot: a rescue image never carries host keys,
+and two machines booted from one medium never share them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from rescue_tui.boot.cmdline import BACKUP_MOUNT, MAX_CMDLINE, parse_cmdline, split_cmdline
+from rescue_tui.errors import RescueError
+from rescue_tui.files import write_atomic
+from rescue_tui.layout.embedded import EMBEDDED_DIR
+from rescue_tui.ssh.keys import PublicKey, parse_keys
+
+RUN_DIR = Path("/run/rescue-tui/ssh")
+"""authorized_keys and the host keys (sshd_config.d/rescue-tui.conf names them)."""
+STATE = Path("/run/rescue-tui/ssh.json")
+OPTION = "rescue.ssh_keys"
+HOST_KEY_TYPES = ("ed25519", "ecdsa")
+"""Host keys made each boot: fast to make under emulation (an RSA key takes seconds there)."""
+
+
+@dataclass(frozen=True)
+class SshState:
+    """What setup did: the keys that may log in, the host keys' fingerprints, lines about it."""
+
+    keys: tuple[PublicKey, ...] = ()
+    host_keys: tuple[PublicKey, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+def _option(text: str) -> str | None:
+    values = [p.partition("=")[2] for p in split_cmdline(text) if p.startswith(OPTION + "=")]
+    return values[-1] if values else None
+
+
+def gather_keys(cmdline: str, embedded: Path, *, mount_backup: bool = True) -> tuple[list[PublicKey], list[str]]:
+    """The keys embedded in the image and those ``rescue.ssh_keys=PATH`` names, each once, and lines about them."""
+    keys: list[PublicKey] = []
+    lines: list[str] = []
+    sources: list[Path] = []
+    if (embedded / "ssh" / "authorized_keys").is_file():
+        sources.append(embedded / "ssh" / "authorized_keys")
+    value = _option(cmdline)
+    if value is not None:
+        if value.startswith(("http://", "https://")):
+            lines.append(f"{OPTION}={value}: keys by URL are not fetched yet; give a path (on the backup disk, say)")
+        elif not value.startswith("/"):
+            lines.append(f"{OPTION}={value}: not an absolute path; ignored")
+        else:
+            path = Path(value)
+            options = parse_cmdline(cmdline)
+            if mount_backup and options.backupdisk and path.is_relative_to(BACKUP_MOUNT) and not path.exists():
+                from rescue_tui.boot.backupdisk import mount_backup_disk
+
+                try:
+                    lines.append(mount_backup_disk(options.backupdisk))
+                except RescueError as exc:
+                    lines.append(f"backup disk: {exc.message}")
+            sources.append(path)
+    for source in sources:
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+        except OSError as exc:
+            lines.append(f"{source}: cannot read ({exc.strerror}); no key from it")
+            continue
+        found, problems = parse_keys(text, where=str(source))
+        lines.extend(problems)
+        new = [k for k in found if all(k.blob != seen.blob for seen in keys)]
+        keys.extend(new)
+        lines.append(f"{source}: {len(new)} key{'s' if len(new) != 1 else ''}")
+    return keys, lines
+
+
+def make_host_keys(run_dir: Path = RUN_DIR) -> list[PublicKey]:
+    """A new host key of each type (kept if this boot made one already); their public halves."""
+    run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    public = []
+    for kind in HOST_KEY_TYPES:
+        path = run_dir / f"ssh_host_{kind}_key"
+        if not path.exists():
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "rescue-tui", "-f", str(path)],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        found, _ = parse_keys(path.with_suffix(".pub").read_text(), where=str(path))
+        public.extend(found)
+    return public
+
+
+def setup(cmdline: str, embedded: Path = EMBEDDED_DIR, run_dir: Path = RUN_DIR, state: Path = STATE) -> SshState:
+    """Write the authorized keys and host keys sshd needs, or nothing when no key may log in."""
+    keys, lines = gather_keys(cmdline, embedded)
+    authorized = run_dir / "authorized_keys"
+    if not keys:
+        authorized.unlink(missing_ok=True)
+        off = "SSH off: no key may log in (make iso SSH_KEYS=FILE, or rescue.ssh_keys=PATH)"
+        result = SshState(lines=(*lines, off))
+    else:
+        host = make_host_keys(run_dir)
+        os.chmod(run_dir, 0o700)
+        write_atomic(authorized, "".join(k.line + "\n" for k in keys), mode=0o600)
+        result = SshState(keys=tuple(keys), host_keys=tuple(host), lines=tuple(lines))
+    save_state(result, state)
+    return result
+
+
+def save_state(result: SshState, path: Path = STATE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "keys": len(result.keys),
+        "host_keys": [{"type": k.kind, "fingerprint": k.fingerprint} for k in result.host_keys],
+        "lines": list(result.lines),
+    }
+    write_atomic(path, json.dumps(data, indent=1) + "\n")
+
+
+def ssh_text(path: Path = STATE) -> str:
+    """The welcome screen's SSH field: how many keys may log in, and the host key to check; '' before setup."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    count = data.get("keys")
+    hosts = [h for h in data.get("host_keys") or [] if isinstance(h, dict)]
+    if not count or not hosts:
+        return "off (no key may log in)"
+    first = hosts[0]
+    return f"root with {count} key{'s' if count != 1 else ''}; host key\n{first.get('type')} {first.get('fingerprint')}"
+
+
+def read_cmdline_text(path: Path = Path("/proc/cmdline")) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
