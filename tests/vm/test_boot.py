@@ -126,6 +126,12 @@ def test_the_guest_has_no_network_interface_but_loopback(vm: Machine) -> None:
     assert vm.check("ls /sys/class/net").split() == ["lo"]
 
 
+def test_without_a_key_that_may_log_in_no_sshd_runs_and_the_image_has_no_host_key(vm: Machine) -> None:
+    assert vm.run("systemctl is-active ssh rescue-ssh").output.split() == ["inactive", "inactive"]
+    assert ":22 " not in vm.check("ss -Hltn")
+    assert vm.run("ls /etc/ssh/ssh_host_* /run/rescue-tui/ssh 2>/dev/null").output == ""
+
+
 def test_files_move_in_and_out_of_the_guest(vm: Machine) -> None:
     payload = bytes(range(256)) * 4096
     vm.push({"in/data.bin": payload, "in/note.txt": b"hello\n"}, "/root")

@@ -211,12 +211,18 @@ def refused(
         shutil.rmtree(tmp_path / "backup", ignore_errors=True)
 
 
+@pytest.fixture
+def guest(request: pytest.FixtureRequest, refused: Refused) -> Machine:
+    """The refused boot's machine, its test shell connected, its logs attached to this test's report."""
+    _track(request, refused.vm)
+    refused.vm.connect_shell(timeout=120)
+    return refused.vm
+
+
 def test_the_rescue_network_takes_the_layouts_static_address_by_mac_on_a_link_without_dhcp(
-    request: pytest.FixtureRequest, refused: Refused
+    guest: Machine, refused: Refused
 ) -> None:
-    vm = refused.vm
-    _track(request, vm)
-    vm.connect_shell(timeout=120)
+    vm = guest
     deadline = time.monotonic() + 120
     while vm.run("systemctl is-active rescue-network").output.strip() != "active":
         status = vm.run("systemctl status --no-pager rescue-network; journalctl -b -u rescue-network").output
@@ -296,11 +302,9 @@ def ssh(refused: Refused, key: str, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_else(
-    request: pytest.FixtureRequest, refused: Refused
+    guest: Machine, refused: Refused
 ) -> None:
-    vm = refused.vm
-    _track(request, vm)
-    vm.connect_shell(timeout=120)
+    vm = guest
     deadline = time.monotonic() + 180
     while (done := ssh(refused, "operator", "root@127.0.0.1", "cat /run/rescue-tui/ssh.json")).returncode != 0:
         assert time.monotonic() < deadline, done.stderr + vm.run("journalctl -b -u rescue-ssh -u ssh").output
@@ -312,6 +316,16 @@ def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_el
     (known,) = (refused.keys / "known_hosts").read_text().splitlines()[:1]
     (met,), _ = parse_keys(known.split(" ", 1)[1], where="known_hosts")
     assert {"type": met.kind, "fingerprint": met.fingerprint} in state["host_keys"]
+    # scp (SFTP under the forced command) works: a file out of the guest and one into it.
+    scp = ["scp", *ssh_options(refused, "operator")]
+    scp[scp.index("-p")] = "-P"
+    pulled = refused.keys / "pulled.json"
+    done = subprocess.run(
+        [*scp, "root@127.0.0.1:/run/rescue-tui/ssh.json", str(pulled)], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and json.loads(pulled.read_text()) == state, done.stderr
+    done = subprocess.run([*scp, str(pulled), "root@127.0.0.1:/tmp/pushed.json"], capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(vm.check("cat /tmp/pushed.json")) == state, done.stderr
     stranger = ssh(refused, "stranger", "root@127.0.0.1", "true")
     assert stranger.returncode == 255 and "Permission denied (publickey)" in stranger.stderr, stranger.stderr
     no_key = ("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")

@@ -66,9 +66,12 @@ class Watch:
                 try:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
                     environ = Path(f"/proc/{pid}/environ").read_bytes()
+                    again = Path(f"/proc/{pid}/cmdline").read_bytes()
                 except OSError:
                     continue
-                if cmdline == own_cmdline:
+                if again != cmdline:
+                    continue  # it exec'd between the reads: environ may be the old image's; read it next round
+                if own_cmdline.startswith(cmdline) and cmdline:
                     continue  # forked, not yet exec'd: still rescue-tui's own memory, where the operator put it
                 self.seen_cmdlines.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
                 for part, data in (("cmdline", cmdline), ("environ", environ)):
