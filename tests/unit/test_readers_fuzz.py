@@ -149,7 +149,9 @@ def test_mutated_files(name: str, data: st.DataObject, tmp_path_factory: pytest.
                 try:
                     for part in path[:-1]:
                         parent = parent[part]
-                    parent[path[-1]] = data.draw(WRONG)
+                    # a copy: sampled_from hands out the same [] and {} each time, and a later mutation
+                    # of this example (or of the next) must not write into them, or into itself
+                    parent[path[-1]] = copy.deepcopy(data.draw(WRONG))
                 except (KeyError, IndexError, TypeError):
                     continue
             mutated = json.dumps(document).encode()
