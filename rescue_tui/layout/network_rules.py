@@ -27,11 +27,18 @@ def interface_name_ok(name: str) -> bool:
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:./]+$")
+"""What an address, a network or a prefix is written with. Python also takes an IPv6 scope id
+('fe80::1%eth0'), in which anything may follow, a line break included: it would start a line of its
+own in the networkd file an address is written to."""
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+"""An interface id: the file named after it must be one file, and one per id."""
+U32 = 2**32 - 1
 
 
 def parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
     """An address with its prefix length ('192.0.2.10/24'), or None when it is not one."""
-    if "/" not in text:
+    if "/" not in text or not ADDRESS_CHARS.fullmatch(text):
         return None
     try:
         return ipaddress.ip_interface(text)
@@ -41,8 +48,20 @@ def parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface |
 
 def parse_address(text: str) -> IPAddress | None:
     """A plain IPv4 or IPv6 address, or None."""
+    if not ADDRESS_CHARS.fullmatch(text):
+        return None
     try:
         return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A network with its prefix length ('198.51.100.0/24'; host bits may be set), or None."""
+    if "/" not in text or not ADDRESS_CHARS.fullmatch(text):
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
@@ -50,10 +69,8 @@ def parse_address(text: str) -> IPAddress | None:
 def route_family(route: NetRoute) -> int | None:
     """4 or 6 for a route whose addresses parse; a default route takes its gateway's family."""
     if route.destination != "default":
-        try:
-            return ipaddress.ip_network(route.destination, strict=False).version
-        except ValueError:
-            return None
+        network = parse_network(route.destination)
+        return network.version if network else None
     gateway = parse_address(route.gateway) if route.gateway else None
     return gateway.version if gateway else None
 
@@ -86,6 +103,8 @@ def _interface_problems(network: Network) -> Iterator[tuple[str, str]]:
         seen_ids[iface.id] += 1
         if seen_ids[iface.id] == 2:
             yield f"{at}.id", "duplicate interface id"
+        if not ID_RE.fullmatch(iface.id):
+            yield f"{at}.id", f"{iface.id[:40]!r} is not an interface id (letters, digits, '_.:-', at most 64)"
         seen_names[iface.name] += 1
         if seen_names[iface.name] == 2:
             yield f"{at}.name", f"two interfaces are named {iface.name!r}"
@@ -101,7 +120,7 @@ def _interface_problems(network: Network) -> Iterator[tuple[str, str]]:
                         f"{at}.mac",
                         f"{iface.mac} is the MAC of another interface: the rescue system could not tell them apart",
                     )
-        if iface.mtu is not None and not MTU_RANGE[0] <= iface.mtu <= MTU_RANGE[1]:
+        if iface.mtu is not None and (type(iface.mtu) is not int or not MTU_RANGE[0] <= iface.mtu <= MTU_RANGE[1]):
             yield f"{at}.mtu", f"{iface.mtu} is outside {MTU_RANGE[0]}-{MTU_RANGE[1]}"
         for n, text in enumerate(iface.addresses):
             address = parse_cidr(text)
@@ -139,7 +158,7 @@ def _kind_problems(
                     f"{member!r} has addresses of its own: a member's addresses belong on {iface.id!r}",
                 )
     if iface.kind == "vlan":
-        if iface.vlan_id is None or not 1 <= iface.vlan_id <= 4094:
+        if type(iface.vlan_id) is not int or not 1 <= iface.vlan_id <= 4094:
             yield f"{at}.vlan_id", "a VLAN needs an id from 1 to 4094"
         if iface.parent is None:
             yield f"{at}.parent", "a VLAN needs the interface it runs on"
@@ -158,15 +177,14 @@ def _route_problems(network: Network) -> Iterator[tuple[str, str]]:
     ids = {iface.id for iface in network.interfaces}
     for index, route in enumerate(network.routes):
         at = f"$.network.routes[{index}]"
-        if route.destination != "default":
-            try:
-                ipaddress.ip_network(route.destination, strict=False)
-            except ValueError:
-                yield (
-                    f"{at}.destination",
-                    f"{route.destination!r} is neither 'default' nor a network like '198.51.100.0/24'",
-                )
-                continue
+        if route.destination != "default" and parse_network(route.destination) is None:
+            yield (
+                f"{at}.destination",
+                f"{route.destination!r} is neither 'default' nor a network like '198.51.100.0/24'",
+            )
+            continue
+        if route.metric is not None and (type(route.metric) is not int or not 0 <= route.metric <= U32):
+            yield f"{at}.metric", f"{route.metric!r} is not a route metric (0 to {U32})"
         gateway = None
         if route.gateway is not None:
             gateway = parse_address(route.gateway)

@@ -62,18 +62,24 @@ def choose(layout: Network | None, source: str, request: NetRequest, links: list
 def _from_request(request: NetRequest, links: list[Link], lines: list[str]) -> Choice:
     present = {link.name for link in links}
     kept: list[NetInterface] = []
+    missing = False
     for iface in request.network.interfaces:
         if iface.name in present:
             kept.append(iface)
             lines.append(f"{iface.name}: {_addressing(iface)} (rescue.net=)")
         else:
+            missing = True
             lines.append(f"{iface.name}: no such interface here ({', '.join(sorted(present)) or 'none'}); left out")
     names = {iface.id for iface in kept}
     routes = tuple(r for r in request.network.routes if r.interface in names)
     if request.dhcp_everywhere or request.autoconf_everywhere:
         lines.append("DHCP on every other wired link (rescue.net=dhcp)")
     network = Network(interfaces=tuple(kept), routes=routes, nameservers=request.network.nameservers)
-    fallback = request.dhcp_everywhere or request.autoconf_everywhere
+    # What was asked is all there is, when all of it could be done; a typo or a missing NIC must not
+    # leave the machine without any network: then the other links keep DHCP, and the lines say why.
+    fallback = request.dhcp_everywhere or request.autoconf_everywhere or missing or bool(request.problems) or not kept
+    if fallback and not (request.dhcp_everywhere or request.autoconf_everywhere):
+        lines.append("DHCP on every other wired link (not all of rescue.net= could be used)")
     configured = ", ".join(i.name for i in kept) or "no interface"
     return Choice(
         source="rescue.net=",

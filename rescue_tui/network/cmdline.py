@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from rescue_tui.layout.model import NetInterface, NetRoute, Network
-from rescue_tui.layout.network_rules import MTU_RANGE, interface_name_ok
+from rescue_tui.layout.network_rules import MTU_RANGE, interface_name_ok, parse_address
 
 OPTION = "rescue.net"
 OFF = ("off", "none")
@@ -58,24 +58,33 @@ def _fields(value: str) -> list[str]:
     return out
 
 
+def _number(text: str) -> int | None:
+    """A decimal number in ASCII digits ('²' is a digit to str.isdigit, not to int)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
 def _prefix(mask: str, version: int) -> int | None:
-    if mask.isdigit():
-        length = int(mask)
-        return length if length <= (32 if version == 4 else 128) else None
-    if version == 4:
+    """The prefix length a mask gives (1 to 32 or 128), dotted masks only as netmasks; None otherwise."""
+    length = _number(mask)
+    if length is None and version == 4:
         try:
-            return ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+            network = ipaddress.IPv4Network(f"0.0.0.0/{mask}")
         except ValueError:
             return None
-    return None
+        length = network.prefixlen if str(network.netmask) == mask else None
+    return length if length is not None and 1 <= length <= (32 if version == 4 else 128) else None
 
 
 def _mtu(text: str) -> int | None:
-    return int(text) if text.isdigit() and MTU_RANGE[0] <= int(text) <= MTU_RANGE[1] else None
+    number = _number(text)
+    return number if number is not None and MTU_RANGE[0] <= number <= MTU_RANGE[1] else None
 
 
 def _interface_only(fields: list[str], where: str) -> tuple[NetInterface, str | None]:
     name, mode, *rest = fields
+    if len(rest) > 1 and any(rest[1:]):
+        mac = ":".join(rest[1:])
+        return NetInterface(id=name, name=name), f"{where}: a MAC address to set ({mac!r}) is not taken"
     mtu = _mtu(rest[0]) if rest and rest[0] else None
     if rest and rest[0] and mtu is None:
         return NetInterface(id=name, name=name), f"{where}: {rest[0]!r} is not an MTU ({MTU_RANGE[0]}-{MTU_RANGE[1]})"
@@ -89,21 +98,24 @@ def _static(fields: list[str], where: str) -> tuple[NetInterface, NetRoute | Non
         return f"{where}: name the interface (the 6th field): this rescue system does not guess which link it is"
     if not interface_name_ok(name):
         return f"{where}: {name!r} is not an interface name"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    ip = parse_address(address)
+    if ip is None:
         return f"{where}: {address!r} is not an IP address"
-    length = _prefix(mask, ip.version) if mask else (24 if ip.version == 4 else 64)
+    if not mask:
+        return f"{where}: give the netmask or prefix length (the 4th field) of {ip}"
+    length = _prefix(mask, ip.version)
     if length is None:
         return f"{where}: {mask!r} is not a netmask for {ip} (dotted, or a prefix length)"
     route = None
     if gateway:
-        try:
-            gw = ipaddress.ip_address(gateway)
-        except ValueError:
+        gw = parse_address(gateway)
+        if gw is None:
             return f"{where}: gateway {gateway!r} is not an IP address"
         if gw.version != ip.version:
             return f"{where}: gateway {gw} is IPv{gw.version}, the address IPv{ip.version}"
+        subnet = ipaddress.ip_interface(f"{ip}/{length}").network
+        if gw not in subnet:
+            return f"{where}: gateway {gw} is outside {subnet}, so it cannot be reached"
         route = NetRoute(destination="default", gateway=str(gw), interface=name)
     if mode not in (*OFF, *DHCP4, *AUTO6):
         return f"{where}: {mode!r} is not one of none, off, dhcp, on, any, dhcp6, auto6"
@@ -113,10 +125,10 @@ def _static(fields: list[str], where: str) -> tuple[NetInterface, NetRoute | Non
         if _mtu(extra) is not None and mtu is None and not servers:
             mtu = _mtu(extra)
             continue
-        try:
-            servers.append(str(ipaddress.ip_address(extra)))
-        except ValueError:
+        server = parse_address(extra)
+        if server is None:
             return f"{where}: {extra!r} is neither an MTU nor a DNS server address"
+        servers.append(str(server))
     iface = NetInterface(
         id=name,
         name=name,
@@ -148,7 +160,7 @@ def parse_net(values: list[str]) -> NetRequest:
             auto6 |= word in AUTO6
             continue
         fields = _fields(value)
-        if len(fields) in (2, 3, 4) and fields[1].lower() in (*DHCP4, *AUTO6):
+        if len(fields) >= 2 and fields[1].lower() in (*DHCP4, *AUTO6):
             if not interface_name_ok(fields[0]):
                 problems.append(f"{where}: {fields[0]!r} is not an interface name; left out")
                 continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.network.links import SYS_NET
+
+log = logging.getLogger(__name__)
 
 
 def add_network_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -58,13 +62,22 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> int:
+    from rescue_tui.network.choose import Choice
     from rescue_tui.network.setup import decide, save_state, write_files
     from rescue_tui.udev import settle
 
     with contextlib.suppress(RescueError):  # the links' names settled; best effort, the rest follows anyway
         settle(15)
-    choice = decide(_sources(args, mount_backup=True))
-    write_files(choice)
+    try:
+        choice = decide(_sources(args, mount_backup=True))
+        write_files(choice)
+    except Exception as exc:  # at boot: whatever went wrong, the machine keeps DHCP on every link, and says why
+        log.exception("the rescue network could not be set up")
+        choice = Choice(
+            source="default", lines=(f"set-up failed ({type(exc).__name__}: {exc}): DHCP on every wired link",)
+        )
+        choice = dataclasses.replace(choice, summary=choice.lines[0])
+        write_files(choice)
     save_state(choice)
     print(f"rescue network from {choice.source}: " + "; ".join(choice.lines), file=sys.stdout)
     return 0

@@ -8,7 +8,6 @@ reconfigures that interface alone. The other interfaces keep what they had.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import subprocess
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.files import write_atomic
 from rescue_tui.layout.model import NetInterface
+from rescue_tui.layout.network_rules import parse_address
 from rescue_tui.network.choose import Choice
 from rescue_tui.network.cmdline import NetRequest, parse_net
 from rescue_tui.network.links import Link
@@ -35,10 +35,8 @@ def manual_request(name: str, address: str | None, gateway: str = "", dns: Seque
         ip, slash, prefix = address.strip().partition("/")
         if not slash:
             raise BadInputError(f"{address}: give the prefix length too, such as 192.0.2.10/24")
-        try:
-            ipaddress.ip_address(ip)
-        except ValueError:
-            raise BadInputError(f"{ip!r} is not an IP address") from None
+        if parse_address(ip) is None:
+            raise BadInputError(f"{ip!r} is not an IP address")
         value = ":".join([_field(ip), "", _field(gateway.strip()), prefix, "", name, "none", *(_field(d) for d in dns)])
     request = parse_net([value])
     if request.problems:

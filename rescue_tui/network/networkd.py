@@ -9,6 +9,7 @@ member's MAC, and must not match that member's file.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 
@@ -99,10 +100,33 @@ def _netdev_file(iface: NetInterface, choice: Choice) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _idle(iface: NetInterface, interfaces: tuple[NetInterface, ...]) -> bool:
+    """An ethernet with nothing to set (no address, no DHCP, in no bond, bridge or VLAN): left to the DHCP fallback."""
+    if iface.kind != "ethernet" or iface.addresses or iface.dhcp4 or iface.ipv6_autoconf:
+        return False
+    return not any(iface.id in other.members or other.parent == iface.id for other in interfaces)
+
+
+def _words(choice: Choice) -> None:
+    """Refuse a value that is not one printable word: a line break in one would start a setting of its own.
+
+    Validation refuses them first (the layout's rules, ``rescue.net=``'s parser); this is the last guard.
+    """
+    values: list[object] = [*choice.network.nameservers, *choice.network.search]
+    items: list[NetInterface | NetRoute] = [*choice.network.interfaces, *choice.network.routes]
+    for item in items:
+        for value in dataclasses.astuple(item):
+            values.extend(value if isinstance(value, tuple) else (value,))
+    for value in values:
+        if isinstance(value, str) and (not value.isprintable() or any(c.isspace() for c in value)):
+            raise ValueError(f"not one printable word, not written to networkd: {value!r}")
+
+
 def render(choice: Choice) -> dict[str, str]:
     """Absolute path -> file text, for every file the choice needs (and only those)."""
+    _words(choice)
     files: dict[str, str] = {}
-    interfaces = choice.network.interfaces
+    interfaces = tuple(i for i in choice.network.interfaces if not _idle(i, choice.network.interfaces))
     homes: dict[str, list[NetRoute]] = {}
     for route in choice.network.routes:
         home = _route_home(route, interfaces)

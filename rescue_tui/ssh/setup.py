@@ -22,9 +22,11 @@ from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.ssh.keys import PublicKey, parse_keys
 
 RUN_DIR = Path("/run/rescue-tui/ssh")
-"""authorized_keys and the host keys (sshd_config.d/rescue-tui.conf names them)."""
+"""authorized_keys and the host keys (sshd_config.d/00-rescue-tui.conf names them)."""
 STATE = Path("/run/rescue-tui/ssh.json")
 OPTION = "rescue.ssh_keys"
+MAX_BYTES = 1 << 20
+"""More than any authorized_keys: the rest of a larger file is not read."""
 HOST_KEY_TYPES = ("ed25519", "ecdsa")
 """Host keys made each boot: fast to make under emulation (an RSA key takes seconds there)."""
 
@@ -69,7 +71,11 @@ def gather_keys(cmdline: str, embedded: Path, *, mount_backup: bool = True) -> t
             sources.append(path)
     for source in sources:
         try:
-            text = source.read_text(encoding="utf-8", errors="replace")[: 1 << 20]
+            if not source.is_file():  # a FIFO, a device: never wait on it or read it whole
+                lines.append(f"{source}: not a regular file; no key from it")
+                continue
+            with source.open("rb") as handle:
+                text = handle.read(MAX_BYTES).decode("utf-8", errors="replace")
         except OSError as exc:
             lines.append(f"{source}: cannot read ({exc.strerror}); no key from it")
             continue

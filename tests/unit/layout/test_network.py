@@ -135,6 +135,31 @@ def test_two_nics_with_one_mac_could_not_be_told_apart(layout: Layout) -> None:
     ]
 
 
+def test_an_ipv6_scope_id_that_would_start_a_line_of_its_own_is_refused(layout: Layout) -> None:
+    broken = with_interface(layout, "br0", addresses=("fe80::5%x\n[Link]\nUnmanaged=yes\nX=/64",))
+    broken = with_network(broken, nameservers=("fe80::1%z\n[Resolve]\nLLMNR=yes",))
+    assert problems(broken) == [
+        "$.network.interfaces[5] (br0).addresses[0]: 'fe80::5%x\\n[Link]\\nUnmanaged=yes\\nX=/64' is not an address "
+        "with its prefix length, like '192.0.2.10/24'",
+        "$.network.nameservers[0]: 'fe80::1%z\\n[Resolve]\\nLLMNR=yes' is not an IP address",
+    ]
+
+
+def test_ids_make_file_names_and_numbers_must_be_whole(layout: Layout) -> None:
+    broken = with_interface(layout, "eno3", id="nic/1")
+    broken = with_interface(broken, "bond0", mtu=9000.0)
+    broken = with_interface(broken, "bond0.20", vlan_id=20.0)
+    assert broken.network is not None
+    route = dataclasses.replace(broken.network.routes[1], metric=2**32)
+    broken = with_network(broken, routes=(broken.network.routes[0], route))
+    assert problems(broken) == [
+        "$.network.interfaces[2] (nic/1).id: 'nic/1' is not an interface id (letters, digits, '_.:-', at most 64)",
+        "$.network.interfaces[4] (bond0).mtu: 9000.0 is outside 68-65535",
+        "$.network.interfaces[6] (bond0.20).vlan_id: a VLAN needs an id from 1 to 4094",
+        "$.network.routes[1].metric: 4294967296 is not a route metric (0 to 4294967295)",
+    ]
+
+
 def test_one_address_on_two_interfaces_is_refused(layout: Layout) -> None:
     broken = with_interface(layout, "br0", addresses=("192.0.2.10/24",))
     assert problems(broken) == ["$.network.interfaces[5] (br0).addresses[0]: 192.0.2.10 is also on bond0"]

@@ -97,16 +97,46 @@ def test_without_a_layout_network_it_is_dhcp_everywhere(sys_net: Path) -> None:
 
 
 def test_rescue_net_replaces_the_layout_and_turns_the_dhcp_fallback_off(network: Network, sys_net: Path) -> None:
-    request = parse_net(["192.0.2.7:::24::enp2s0:none", "eth5:dhcp"])
-    choice = choose(network, "/l.json", request, present_links(sys_net))
-    assert choice.lines == (
-        "enp2s0: 192.0.2.7/24 (rescue.net=)",
-        "eth5: no such interface here (eno3, enp1s0, enp2s0); left out",
-    )
+    choice = choose(network, "/l.json", parse_net(["192.0.2.7:::24::enp2s0:none"]), present_links(sys_net))
+    assert choice.lines == ("enp2s0: 192.0.2.7/24 (rescue.net=)",)
     assert choice.summary == "rescue.net=: enp2s0"
     files = render(choice)
     assert sorted(files) == ["/run/systemd/network/10-rescue-enp2s0.network", "/run/systemd/network/80-dhcp.network"]
     assert "Unmanaged=yes" in files["/run/systemd/network/80-dhcp.network"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["192.0.2.7:::24::enp2s0:none", "eth5:dhcp"],  # a NIC that is not here
+        ["192.0.2.7:::24::enp2s0:static"],  # a typo: nothing usable
+        ["enp2s0:dhcp:²"],  # not an MTU
+        [""],
+    ],
+)
+def test_a_rescue_net_that_cannot_all_be_done_keeps_dhcp_on_the_other_links(
+    network: Network, sys_net: Path, values: list[str]
+) -> None:
+    choice = choose(network, "/l.json", parse_net(values), present_links(sys_net))
+    assert choice.fallback_dhcp
+    assert choice.lines[-1] == "DHCP on every other wired link (not all of rescue.net= could be used)"
+    assert "/run/systemd/network/80-dhcp.network" not in render(choice)
+
+
+def test_an_idle_nic_gets_no_file_and_so_keeps_the_dhcp_fallback(network: Network) -> None:
+    idle = dataclasses.replace(network, interfaces=(network.interfaces[3],), routes=(), nameservers=(), search=())
+    choice = choose(idle, "/l.json", parse_net([]), [Link("eno4", "52:54:00:aa:00:04")])
+    assert choice.matched == {"eno4": "mac"}
+    assert render(choice) == {}
+
+
+def test_a_value_that_is_not_one_word_is_never_written(network: Network, sys_net: Path) -> None:
+    choice = choose(network, "/l.json", parse_net([]), present_links(sys_net))
+    bad = dataclasses.replace(
+        choice, network=dataclasses.replace(choice.network, nameservers=("fe80::1%x\n[Resolve]",))
+    )
+    with pytest.raises(ValueError, match="not one printable word"):
+        render(bad)
 
 
 def test_rescue_net_off_leaves_every_link_unmanaged(network: Network, sys_net: Path) -> None:

@@ -85,6 +85,41 @@ def test_off_wins_and_says_so_when_given_with_more() -> None:
         ("eth0:dhcp:12", "rescue.net=eth0:dhcp:12: '12' is not an MTU (68-65535); left out"),
         ("eth0/x:dhcp", "rescue.net=eth0/x:dhcp: 'eth0/x' is not an interface name; left out"),
         (
+            "eth0:dhcp::52:54:00:00:00:01",
+            "rescue.net=eth0:dhcp::52:54:00:00:00:01: a MAC address to set ('52:54:00:00:00:01') "
+            "is not taken; left out",
+        ),
+        ("eth0:dhcp:²", "rescue.net=eth0:dhcp:²: '²' is not an MTU (68-65535); left out"),
+        (
+            "192.0.2.5:::²::eth0:none",
+            "rescue.net=192.0.2.5:::²::eth0:none: '²' is not a netmask for 192.0.2.5 "
+            "(dotted, or a prefix length); left out",
+        ),
+        (
+            "192.0.2.5::192.0.2.1:::eth0:none",
+            "rescue.net=192.0.2.5::192.0.2.1:::eth0:none: give the netmask or "
+            "prefix length (the 4th field) of 192.0.2.5; left out",
+        ),
+        (
+            "192.0.2.5:::0::eth0:none",
+            "rescue.net=192.0.2.5:::0::eth0:none: '0' is not a netmask for 192.0.2.5 "
+            "(dotted, or a prefix length); left out",
+        ),
+        (
+            "192.0.2.5:::0.0.255.255::eth0:none",
+            "rescue.net=192.0.2.5:::0.0.255.255::eth0:none: '0.0.255.255' is "
+            "not a netmask for 192.0.2.5 (dotted, or a prefix length); left out",
+        ),
+        (
+            "192.0.2.5::10.0.0.1:24::eth0:none",
+            "rescue.net=192.0.2.5::10.0.0.1:24::eth0:none: gateway 10.0.0.1 is "
+            "outside 192.0.2.0/24, so it cannot be reached; left out",
+        ),
+        (
+            "[fe80::5%x]:::64::eth0:none",
+            "rescue.net=[fe80::5%x]:::64::eth0:none: 'fe80::5%x' is not an IP address; left out",
+        ),
+        (
             "192.0.2.5:::24::eth0:none:dns.example",
             "rescue.net=192.0.2.5:::24::eth0:none:dns.example: 'dns.example' "
             "is neither an MTU nor a DNS server address; left out",

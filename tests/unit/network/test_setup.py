@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -73,16 +74,22 @@ def test_setup_writes_only_its_files_and_a_second_run_replaces_them(tmp_path: Pa
 
 def test_a_crafted_interface_id_cannot_write_outside_the_network_directory(tmp_path: Path, sys_net: Path) -> None:
     document = json.loads(NETWORKED.read_text())
-    interfaces = document["network"]["interfaces"]
-    interfaces[2]["id"] = "../../../../etc/evil"
+    document["network"]["interfaces"][2]["id"] = "../../../../etc/evil"
     crafted = tmp_path / "crafted.json"
     crafted.write_text(json.dumps(document))
     root = tmp_path / "root"
     choice = decide(sources(tmp_path, sys_net, f"rescue.layout=/x\nrescue.layout={crafted}"))
-    assert choice.matched == {"eno1": "mac", "../../../../etc/evil": "name"}
-    written = write_files(choice, root)
+    assert (
+        "$.network.interfaces[2] (../../../../etc/evil).id: '../../../../etc/evil' is not an interface id"
+        in (choice.lines[0])
+    ), "the layout is refused"
+    # Past validation (a layout read by other code), the file name still stays in its directory.
+    choice = decide(sources(tmp_path, sys_net, ""))
+    iface = dataclasses.replace(choice.network.interfaces[1], id="../../../../etc/evil")
+    network = dataclasses.replace(choice.network, interfaces=(iface,), routes=())
+    written = write_files(dataclasses.replace(choice, network=network, matched={iface.id: "name"}), root)
     network_dir = root / "run/systemd/network"
-    assert network_dir / "10-rescue-.._.._.._.._etc_evil.network" in written
+    assert written[0] == network_dir / "10-rescue-.._.._.._.._etc_evil.network"
     assert all(p.parent in (network_dir, root / "run/systemd/resolved.conf.d") for p in written)
     assert not (tmp_path / "etc").exists()
 

@@ -64,6 +64,16 @@ def test_host_keys_are_new_for_each_run_directory(tmp_path: Path) -> None:
     assert {k.fingerprint for k in first}.isdisjoint(k.fingerprint for k in second)
 
 
+def test_a_fifo_named_as_the_keys_is_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "keys.fifo"
+    os.mkfifo(fifo)
+    result = setup(f"rescue.ssh_keys={fifo}", embedded_with(tmp_path, None), tmp_path / "run", tmp_path / "s.json")
+    assert result.lines[0] == f"{fifo}: not a regular file; no key from it"
+    assert result.keys == ()
+
+
 def test_a_relative_path_or_a_url_is_a_line_and_no_key(tmp_path: Path) -> None:
     embedded = embedded_with(tmp_path, None)
     result = setup("rescue.ssh_keys=keys.txt", embedded, tmp_path / "run", tmp_path / "s.json")
