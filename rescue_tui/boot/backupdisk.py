@@ -12,10 +12,25 @@ import fcntl
 import os
 from pathlib import Path
 
-from rescue_tui.boot.cmdline import BACKUP_MOUNT
+from rescue_tui.boot.cmdline import BACKUP_MOUNT, BootOptions
 from rescue_tui.command import run
+from rescue_tui.errors import RescueError
 
 LOCK = Path("/run/rescue-tui/backupdisk.lock")
+
+
+def mount_if_on_backup_disk(path: Path, options: BootOptions) -> str | None:
+    """Mount ``rescue.backupdisk=`` when ``path`` (a layout, a keys file) lies on it and is not there yet.
+
+    The line saying what happened (a failure too: the caller goes on without the file), or None when nothing
+    needed mounting.
+    """
+    if not options.backupdisk or not path.is_relative_to(BACKUP_MOUNT) or path.exists():
+        return None
+    try:
+        return mount_backup_disk(options.backupdisk)
+    except RescueError as exc:
+        return f"backup disk: {exc.message}"
 
 
 def mount_backup_disk(source: str, where: Path = BACKUP_MOUNT, lock: Path = LOCK) -> str:

@@ -231,11 +231,22 @@ def parse_cmdline(text: str) -> BootOptions:
     )
 
 
+def cmdline_text(path: Path = Path("/proc/cmdline")) -> str:
+    """The text of the kernel's command line (or of a file holding one); OSError when it cannot be read."""
+    with open(path, "rb") as handle:  # the kernel's is at most a few KiB: a larger file is cut, never refused
+        return handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
+
+
+def option_values(params: list[str], name: str) -> list[str]:
+    """Every value of the option ``name`` (``rescue.net``) in a split command line, in order."""
+    prefix = name + "="
+    return [p[len(prefix) :] for p in params if p.startswith(prefix)]
+
+
 def read_cmdline(path: Path = Path("/proc/cmdline")) -> BootOptions:
     """Parse the running kernel's command line (or a file holding one)."""
     try:
-        with open(path, "rb") as handle:  # the kernel's is at most a few KiB: a larger file is cut, never refused
-            text = handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
+        text = cmdline_text(path)
     except OSError as exc:
         return BootOptions(problems=(f"{path}: cannot read the kernel command line ({exc.strerror}); no options",))
     return parse_cmdline(text)

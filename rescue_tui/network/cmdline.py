@@ -22,6 +22,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from rescue_tui.boot.cmdline import option_values
 from rescue_tui.layout.model import NetInterface, NetRoute, Network
 from rescue_tui.layout.network_rules import MTU_RANGE, interface_name_ok, parse_address
 
@@ -205,5 +206,4 @@ def parse_net(values: list[str]) -> NetRequest:
 
 def net_values(params: list[str]) -> list[str]:
     """Every ``rescue.net=`` value of a split command line, in order."""
-    prefix = OPTION + "="
-    return [p[len(prefix) :] for p in params if p.startswith(prefix)]
+    return option_values(params, OPTION)

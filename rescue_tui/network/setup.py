@@ -19,7 +19,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from rescue_tui.boot.cmdline import BACKUP_MOUNT, MAX_CMDLINE, parse_cmdline, split_cmdline
+from rescue_tui.boot.backupdisk import mount_if_on_backup_disk
+from rescue_tui.boot.cmdline import cmdline_text, parse_cmdline, split_cmdline
 from rescue_tui.errors import RescueError
 from rescue_tui.files import write_atomic
 from rescue_tui.layout.embedded import EMBEDDED_DIR, embedded_layouts
@@ -49,8 +50,7 @@ class Sources:
 
 def _cmdline_text(path: Path) -> str:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
+        return cmdline_text(path)
     except OSError as exc:
         log.warning("%s: cannot read the kernel command line (%s)", path, exc.strerror)
         return ""
@@ -66,13 +66,8 @@ def _layout_network(text: str, sources: Sources, lines: list[str]) -> tuple[Netw
         return None, ""
     if options.layout:
         path = Path(options.layout)
-        if sources.mount_backup and options.backupdisk and path.is_relative_to(BACKUP_MOUNT) and not path.exists():
-            from rescue_tui.boot.backupdisk import mount_backup_disk
-
-            try:
-                lines.append(mount_backup_disk(options.backupdisk))
-            except RescueError as exc:
-                lines.append(f"backup disk: {exc.message}")
+        if sources.mount_backup and (mounted := mount_if_on_backup_disk(path, options)):
+            lines.append(mounted)
     else:
         found = embedded_layouts(sources.embedded)
         if len(found) != 1:

@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from rescue_tui.boot.cmdline import BACKUP_MOUNT, MAX_CMDLINE, parse_cmdline, split_cmdline
-from rescue_tui.errors import RescueError
+from rescue_tui.boot.backupdisk import mount_if_on_backup_disk
+from rescue_tui.boot.cmdline import option_values, parse_cmdline, split_cmdline
 from rescue_tui.files import write_atomic
 from rescue_tui.layout.embedded import EMBEDDED_DIR
 from rescue_tui.ssh.keys import PublicKey, parse_keys
@@ -40,11 +40,6 @@ class SshState:
     lines: tuple[str, ...] = ()
 
 
-def _option(text: str) -> str | None:
-    values = [p.partition("=")[2] for p in split_cmdline(text) if p.startswith(OPTION + "=")]
-    return values[-1] if values else None
-
-
 def gather_keys(cmdline: str, embedded: Path, *, mount_backup: bool = True) -> tuple[list[PublicKey], list[str]]:
     """The keys embedded in the image and those ``rescue.ssh_keys=PATH`` names, each once, and lines about them."""
     keys: list[PublicKey] = []
@@ -52,22 +47,17 @@ def gather_keys(cmdline: str, embedded: Path, *, mount_backup: bool = True) -> t
     sources: list[Path] = []
     if (embedded / "ssh" / "authorized_keys").is_file():
         sources.append(embedded / "ssh" / "authorized_keys")
-    value = _option(cmdline)
-    if value is not None:
+    values = option_values(split_cmdline(cmdline), OPTION)
+    if values:
+        value = values[-1]  # the last one given wins, as for any kernel option
         if value.startswith(("http://", "https://")):
             lines.append(f"{OPTION}={value}: keys by URL are not fetched yet; give a path (on the backup disk, say)")
         elif not value.startswith("/"):
             lines.append(f"{OPTION}={value}: not an absolute path; ignored")
         else:
             path = Path(value)
-            options = parse_cmdline(cmdline)
-            if mount_backup and options.backupdisk and path.is_relative_to(BACKUP_MOUNT) and not path.exists():
-                from rescue_tui.boot.backupdisk import mount_backup_disk
-
-                try:
-                    lines.append(mount_backup_disk(options.backupdisk))
-                except RescueError as exc:
-                    lines.append(f"backup disk: {exc.message}")
+            if mount_backup and (mounted := mount_if_on_backup_disk(path, parse_cmdline(cmdline))):
+                lines.append(mounted)
             sources.append(path)
     for source in sources:
         try:
@@ -146,11 +136,3 @@ def ssh_text(path: Path = STATE) -> str:
         return "off (no key may log in)"
     first = hosts[0]
     return f"root with {count} key{'s' if count != 1 else ''}; host key\n{first.get('type')} {first.get('fingerprint')}"
-
-
-def read_cmdline_text(path: Path = Path("/proc/cmdline")) -> str:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_CMDLINE).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
