@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -73,10 +72,8 @@ def _setup(args: argparse.Namespace) -> int:
         write_files(choice)
     except Exception as exc:  # at boot: whatever went wrong, the machine keeps DHCP on every link, and says why
         log.exception("the rescue network could not be set up")
-        choice = Choice(
-            source="default", lines=(f"set-up failed ({type(exc).__name__}: {exc}): DHCP on every wired link",)
-        )
-        choice = dataclasses.replace(choice, summary=choice.lines[0])
+        failed = f"set-up failed ({type(exc).__name__}: {exc}): DHCP on every wired link"
+        choice = Choice(source="default", lines=(failed,), summary=failed)
         write_files(choice)
     save_state(choice)
     print(f"rescue network from {choice.source}: " + "; ".join(choice.lines), file=sys.stdout)

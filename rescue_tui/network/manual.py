@@ -8,7 +8,6 @@ reconfigures that interface alone. The other interfaces keep what they had.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from rescue_tui.network.choose import Choice
 from rescue_tui.network.cmdline import NetRequest, parse_net
 from rescue_tui.network.links import Link
 from rescue_tui.network.networkd import NETWORK_DIR, render
-from rescue_tui.network.setup import STATE, read_state
+from rescue_tui.network.setup import STATE, note_state
 
 MANUAL = "05-rescue-manual-"
 Reload = Callable[[str], None]
@@ -71,33 +70,15 @@ def set_by_hand(
         here = ", ".join(link.name for link in links) or "none"
         raise BadInputError(f"{iface.name}: no such wired interface here ({here})")
     choice = Choice(source="set by hand", network=request.network, matched={iface.id: "name"}, fallback_dhcp=True)
-    (text,) = [t for path, t in render(choice).items() if path.endswith(".network")]
-    dns = f"DNS={' '.join(request.network.nameservers)}\n" if request.network.nameservers else ""
-    text = text.replace("[Network]\n", f"[Network]\n{dns}", 1)
+    (text,) = render(choice, dns_on_link=True).values()
     network_dir = root / NETWORK_DIR.lstrip("/")
     network_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(network_dir / f"{MANUAL}{iface.name}.network", text)
     reload(iface.name)
     line = f"{iface.name}: set by hand: {_addressing(iface)}"
-    _note(line, state)
+    note_state(line, state)
     return line
 
 
 def _addressing(iface: NetInterface) -> str:
     return " ".join(iface.addresses) or "dhcp"
-
-
-def _note(line: str, state: Path) -> None:
-    """Add the line to what the boot chose, and to the welcome screen's summary."""
-    try:
-        data = json.loads(state.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    lines = [*read_state(state), line]
-    summary = str(data.get("summary") or "")
-    data.update(lines=lines, summary=f"{line}; {summary}" if summary else line)  # the newest first: shown whole
-    data.setdefault("source", "set by hand")
-    state.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(state, json.dumps(data, indent=1) + "\n")

@@ -47,7 +47,7 @@ def _route_home(route: NetRoute, interfaces: tuple[NetInterface, ...]) -> str | 
     return None
 
 
-def _network_file(iface: NetInterface, choice: Choice, routes: list[NetRoute]) -> str:
+def _network_file(iface: NetInterface, choice: Choice, routes: list[NetRoute], dns: tuple[str, ...]) -> str:
     how = choice.matched.get(iface.id)
     lines = [
         f"# rescue-tui: {iface.name} from {_comment(choice.source)}"
@@ -62,9 +62,8 @@ def _network_file(iface: NetInterface, choice: Choice, routes: list[NetRoute]) -
     if iface.mtu:
         lines.append(f"MTUBytes={iface.mtu}")
     dhcp = "ipv4" if iface.dhcp4 else "no"
+    lines += ["", "[Network]", *([f"DNS={' '.join(dns)}"] if dns else [])]
     lines += [
-        "",
-        "[Network]",
         f"DHCP={dhcp}",
         f"IPv6AcceptRA={'yes' if iface.ipv6_autoconf else 'no'}",
         f"LinkLocalAddressing={'ipv6' if iface.ipv6_autoconf else 'no'}",
@@ -122,8 +121,12 @@ def _words(choice: Choice) -> None:
             raise ValueError(f"not one printable word, not written to networkd: {value!r}")
 
 
-def render(choice: Choice) -> dict[str, str]:
-    """Absolute path -> file text, for every file the choice needs (and only those)."""
+def render(choice: Choice, *, dns_on_link: bool = False) -> dict[str, str]:
+    """Absolute path -> file text, for every file the choice needs (and only those).
+
+    The name servers go to resolved for the whole system, or with ``dns_on_link`` to each interface's
+    own file (an address set by hand on one interface brings its servers for that link alone).
+    """
     _words(choice)
     files: dict[str, str] = {}
     interfaces = tuple(i for i in choice.network.interfaces if not _idle(i, choice.network.interfaces))
@@ -136,11 +139,12 @@ def render(choice: Choice) -> dict[str, str]:
         stem = f"{NETWORK_DIR}/{_stem(iface)}"
         if iface.kind in NETDEV_KINDS:
             files[f"{stem}.netdev"] = _netdev_file(iface, choice)
-        files[f"{stem}.network"] = _network_file(iface, choice, homes.get(iface.id, []))
+        link_dns = choice.network.nameservers if dns_on_link else ()
+        files[f"{stem}.network"] = _network_file(iface, choice, homes.get(iface.id, []), link_dns)
     if not choice.fallback_dhcp:
         head = f"# rescue-tui: no DHCP on other links ({_comment(choice.source)})\n"
         files[f"{NETWORK_DIR}/{FALLBACK}"] = head + "[Match]\nName=*\n\n[Link]\nUnmanaged=yes\n"
-    if choice.network.nameservers or choice.network.search:
+    if not dns_on_link and (choice.network.nameservers or choice.network.search):
         text = f"# rescue-tui: name servers from {_comment(choice.source)}\n[Resolve]\n"
         if choice.network.nameservers:
             text += f"DNS={' '.join(choice.network.nameservers)}\n"

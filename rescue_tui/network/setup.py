@@ -14,10 +14,12 @@ network.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rescue_tui.boot.backupdisk import mount_if_on_backup_disk
 from rescue_tui.boot.cmdline import cmdline_text, parse_cmdline, split_cmdline
@@ -28,7 +30,7 @@ from rescue_tui.layout.model import Network
 from rescue_tui.network.choose import Choice, choose
 from rescue_tui.network.cmdline import net_values, parse_net
 from rescue_tui.network.links import SYS_NET, present_links
-from rescue_tui.network.networkd import NETWORK_DIR, RESOLVED_DROPIN, render
+from rescue_tui.network.networkd import FALLBACK, NETWORK_DIR, RESOLVED_DROPIN, render
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +94,7 @@ def decide(sources: Sources | None = None) -> Choice:
     lines: list[str] = []
     network, source = (None, "") if request.given else _layout_network(text, sources, lines)
     choice = choose(network, source, request, present_links(sources.sys_net))
-    return Choice(
-        source=choice.source,
-        network=choice.network,
-        matched=choice.matched,
-        fallback_dhcp=choice.fallback_dhcp,
-        lines=(*lines, *choice.lines),
-        summary=choice.summary,
-    )
+    return dataclasses.replace(choice, lines=(*lines, *choice.lines))
 
 
 def write_files(choice: Choice, root: Path = Path("/")) -> list[Path]:
@@ -108,7 +103,7 @@ def write_files(choice: Choice, root: Path = Path("/")) -> list[Path]:
     network_dir.mkdir(parents=True, exist_ok=True)
     for old in network_dir.glob(f"{OURS}*"):
         old.unlink()
-    stale = [network_dir / "80-dhcp.network", root / RESOLVED_DROPIN.lstrip("/")]
+    stale = [network_dir / FALLBACK, root / RESOLVED_DROPIN.lstrip("/")]
     for path in stale:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -129,11 +124,30 @@ def save_state(choice: Choice, path: Path = STATE) -> None:
     )
 
 
-def read_state(path: Path = STATE) -> tuple[str, ...]:
-    """The lines saying what the rescue network was given; none before it was set up."""
+def load_state(path: Path = STATE) -> dict[str, Any]:
+    """What setup saved (``source``, ``summary``, ``lines``); {} before it ran, or when it is not ours."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return ()
-    lines = data.get("lines") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_state(path: Path = STATE) -> tuple[str, ...]:
+    """The lines saying what the rescue network was given; none before it was set up."""
+    return _lines(load_state(path))
+
+
+def _lines(data: dict[str, Any]) -> tuple[str, ...]:
+    lines = data.get("lines")
     return tuple(str(line) for line in lines) if isinstance(lines, list) else ()
+
+
+def note_state(line: str, path: Path = STATE) -> None:
+    """Add a line to what was chosen, and put it first in the summary (what the screen shows whole)."""
+    data = load_state(path)
+    summary = str(data.get("summary") or "")
+    data.update(lines=[*_lines(data), line], summary=f"{line}; {summary}" if summary else line)
+    data.setdefault("source", "set by hand")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(data, indent=1) + "\n")

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from rescue_tui.network.setup import STATE
+from rescue_tui.network.setup import STATE, load_state
 
 IP_TIMEOUT = 5
 
@@ -57,9 +57,5 @@ def network_text(state: Path = STATE, addresses_now: Callable[[], dict[str, list
 
 def summary(state: Path = STATE) -> str:
     """The one-line summary setup saved, or ''."""
-    try:
-        data = json.loads(state.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    text = data.get("summary") if isinstance(data, dict) else None
+    text = load_state(state).get("summary")
     return text if isinstance(text, str) else ""
