@@ -8,8 +8,8 @@ not a change.
 
 from __future__ import annotations
 
-from rescue_tui.layout.model import NetInterface, NetRoute, Network
-from rescue_tui.layout.show import describe_interface
+from rescue_tui.layout.model import NetInterface, Network
+from rescue_tui.layout.show import describe_interface, describe_route
 
 COMPARED = ("kind", "mtu", "dhcp4", "ipv6_autoconf", "addresses", "bond_mode", "vlan_id")
 
@@ -28,12 +28,6 @@ def _match(saved: Network, current: Network) -> dict[str, NetInterface]:
             out[iface.id] = found
             taken.add(found.id)
     return out
-
-
-def _route(route: NetRoute, names: dict[str, str]) -> str:
-    via = f" via {route.gateway}" if route.gateway else ""
-    dev = f" dev {names.get(route.interface, route.interface)}" if route.interface else ""
-    return f"{route.destination}{via}{dev}" + (f" metric {route.metric}" if route.metric is not None else "")
 
 
 def network_changes(saved: Network | None, current: Network | None) -> list[str]:
@@ -67,8 +61,8 @@ def network_changes(saved: Network | None, current: Network | None) -> list[str]
     lines.extend(
         f"added interface {describe_interface(i, new_names)}" for i in current.interfaces if i.id not in matched
     )
-    was_routes = {_route(r, old_names) for r in saved.routes}
-    now_routes = {_route(r, new_names) for r in current.routes}
+    was_routes = {describe_route(r, old_names) for r in saved.routes}
+    now_routes = {describe_route(r, new_names) for r in current.routes}
     lines.extend(f"removed route {r}" for r in sorted(was_routes - now_routes))
     lines.extend(f"added route {r}" for r in sorted(now_routes - was_routes))
     for field in ("nameservers", "search"):

@@ -22,6 +22,7 @@ from rescue_tui.layout.model import (
     MdArray,
     Mount,
     NetInterface,
+    NetRoute,
     Network,
     Partition,
     PartitionTable,
@@ -114,6 +115,19 @@ def tree_rows(layout: Layout) -> list[TreeRow]:
     return rows
 
 
+def addressing(iface: NetInterface) -> str:
+    """How an interface gets its addresses: its static ones, 'dhcp', 'ipv6 autoconf'; '' for none of them."""
+    ways = [*iface.addresses, *(["dhcp"] if iface.dhcp4 else []), *(["ipv6 autoconf"] if iface.ipv6_autoconf else [])]
+    return " ".join(ways)
+
+
+def describe_route(route: NetRoute, names: dict[str, str]) -> str:
+    """'10.20.0.0/16 via 198.51.100.1 dev bond0.20 metric 100' (``names``: interface id -> name)."""
+    via = f" via {route.gateway}" if route.gateway else ""
+    dev = f" dev {names.get(route.interface, route.interface)}" if route.interface else ""
+    return f"{route.destination}{via}{dev}" + (f" metric {route.metric}" if route.metric is not None else "")
+
+
 def describe_interface(iface: NetInterface, names: dict[str, str], master: str | None = None) -> str:
     """One line about one interface: name, what it is, its addresses (``master``: the bond or bridge it is in)."""
     parts = [iface.name]
@@ -125,8 +139,7 @@ def describe_interface(iface: NetInterface, names: dict[str, str], master: str |
         parts.append(f"vlan {iface.vlan_id} on {names.get(iface.parent or '', iface.parent)}")
     if iface.mac:
         parts.append(iface.mac)
-    ways = [*iface.addresses, *(["dhcp"] if iface.dhcp4 else []), *(["ipv6 autoconf"] if iface.ipv6_autoconf else [])]
-    parts.append(" ".join(ways) or (f"in {master}" if master else "no address"))
+    parts.append(addressing(iface) or (f"in {master}" if master else "no address"))
     if iface.mtu:
         parts.append(f"mtu {iface.mtu}")
     return "  ".join(parts)
@@ -137,11 +150,7 @@ def network_lines(network: Network) -> list[str]:
     names = {iface.id: iface.name for iface in network.interfaces}
     masters = {member: iface.name for iface in network.interfaces for member in iface.members}
     lines = [describe_interface(iface, names, masters.get(iface.id)) for iface in network.interfaces]
-    for route in network.routes:
-        via = f" via {route.gateway}" if route.gateway else ""
-        dev = f" dev {names.get(route.interface, route.interface)}" if route.interface else ""
-        metric = f" metric {route.metric}" if route.metric is not None else ""
-        lines.append(f"route {route.destination}{via}{dev}{metric}")
+    lines += [f"route {describe_route(route, names)}" for route in network.routes]
     if network.nameservers or network.search:
         dns = "dns " + (" ".join(network.nameservers) or "(no server)")
         lines.append(dns + (f"  search {' '.join(network.search)}" if network.search else ""))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rescue_tui.layout.model import NetInterface, Network
+from rescue_tui.layout.show import addressing
 from rescue_tui.network.cmdline import NetRequest
 from rescue_tui.network.links import Link
 
@@ -40,8 +41,7 @@ class Choice:
 
 
 def _addressing(iface: NetInterface) -> str:
-    ways = [*iface.addresses, *(["dhcp"] if iface.dhcp4 else []), *(["ipv6 autoconf"] if iface.ipv6_autoconf else [])]
-    return " ".join(ways) or "no address"
+    return addressing(iface) or "no address"
 
 
 def choose(layout: Network | None, source: str, request: NetRequest, links: list[Link]) -> Choice:

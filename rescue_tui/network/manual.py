@@ -14,8 +14,8 @@ from pathlib import Path
 
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.files import write_atomic
-from rescue_tui.layout.model import NetInterface
 from rescue_tui.layout.network_rules import parse_address
+from rescue_tui.layout.show import addressing
 from rescue_tui.network.choose import Choice
 from rescue_tui.network.cmdline import NetRequest, parse_net
 from rescue_tui.network.links import Link
@@ -75,10 +75,6 @@ def set_by_hand(
     network_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(network_dir / f"{MANUAL}{iface.name}.network", text)
     reload(iface.name)
-    line = f"{iface.name}: set by hand: {_addressing(iface)}"
+    line = f"{iface.name}: set by hand: {addressing(iface)}"
     note_state(line, state)
     return line
-
-
-def _addressing(iface: NetInterface) -> str:
-    return " ".join(iface.addresses) or "dhcp"
