@@ -18,10 +18,12 @@ from rescue_tui import __version__
 from rescue_tui.errors import RescueError
 from rescue_tui.facts import read_facts
 from rescue_tui.network.cmdline import NetRequest
-from rescue_tui.network.links import present_links
+from rescue_tui.network.links import SYS_NET, present_links
 from rescue_tui.network.manual import networkctl, set_by_hand
+from rescue_tui.network.setup import STATE as NETWORK_STATE
 from rescue_tui.network.status import global_addresses, network_text
 from rescue_tui.recover.interrupted import Interrupted, find_interrupted
+from rescue_tui.ssh.setup import STATE as SSH_STATE
 from rescue_tui.ssh.setup import ssh_text
 from rescue_tui.text import printable
 from rescue_tui.tui.dialogs.message import MessageDialog
@@ -102,7 +104,11 @@ logging in). n gives an interface an address by hand, or DHCP.
     def _remote_fields(self) -> tuple[str, str]:
         root = self.session.options.root
         addresses = global_addresses if root == Path("/") else dict  # another machine's tree: no live addresses
-        return network_text(root / "run/rescue-tui/network.json", addresses), ssh_text(root / "run/rescue-tui/ssh.json")
+        return network_text(self._here(NETWORK_STATE), addresses), ssh_text(self._here(SSH_STATE))
+
+    def _here(self, path: Path) -> Path:
+        """``path`` in the tree the console describes (``/``, or another machine's tree in tests and the demo)."""
+        return self.session.options.root / path.relative_to("/")
 
     def _find_stopped(self) -> Interrupted | None:
         """A stopped recovery to offer (never in a dry run, which writes nothing)."""
@@ -237,8 +243,7 @@ logging in). n gives an interface an address by hand, or DHCP.
                 "Not in a dry run", ["A dry run changes nothing on this machine, its network included."]
             )
             return
-        root = self.session.options.root
-        links = present_links(root / "sys/class/net")
+        links = present_links(self._here(SYS_NET))
         self.app.push_screen(NetworkDialog([link.name for link in links]), self._network_set)
 
     def _network_set(self, request: NetRequest | None) -> None:
@@ -251,9 +256,9 @@ logging in). n gives an interface an address by hand, or DHCP.
         try:
             line = set_by_hand(
                 request,
-                present_links(root / "sys/class/net"),
+                present_links(self._here(SYS_NET)),
                 root=root,
-                state=root / "run/rescue-tui/network.json",
+                state=self._here(NETWORK_STATE),
                 reload=reload,
             )
         except RescueError as exc:
