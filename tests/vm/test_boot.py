@@ -126,6 +126,11 @@ def test_the_guest_has_no_network_interface_but_loopback(vm: Machine) -> None:
     assert vm.check("ls /sys/class/net").split() == ["lo"]
 
 
+def test_the_optical_drive_waits_300_s_per_command_not_30(vm: Machine) -> None:
+    """The root filesystem is read from this drive: a stall must not become an I/O error (CI saw one)."""
+    assert vm.check("cat /sys/block/sr0/device/timeout").strip() == "300"
+
+
 def test_without_a_key_that_may_log_in_no_sshd_runs_and_the_image_has_no_host_key(vm: Machine) -> None:
     assert vm.run("systemctl is-active ssh rescue-ssh").output.split() == ["inactive", "inactive"]
     assert ":22 " not in vm.check("ss -Hltn")
