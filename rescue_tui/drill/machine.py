@@ -101,11 +101,22 @@ class Nic:
 @dataclass(frozen=True)
 class UserNic:
     """A virtio NIC on QEMU's user network, isolated (``restrict=on``: the guest reaches nothing), its DHCP
-    answered by QEMU, and one TCP port of the host's loopback forwarded to a port of the guest (sshd's, say)."""
+    answered by QEMU; ``host_port`` of the host's loopback forwarded to ``guest_port`` of the guest (sshd's, say).
+
+    ``services`` go the other way: (address, port) the guest connects to, and the host loopback port that
+    answers (an NFS server, say), each connection carried by socat (QEMU's guestfwd).
+    """
 
     mac: str
-    host_port: int
-    guest_port: int
+    host_port: int | None = None
+    guest_port: int | None = None
+    services: tuple[tuple[str, int, int], ...] = ()
+
+    def forwards(self) -> tuple[list[str], list[str]]:
+        """QEMU's ``hostfwd`` and ``guestfwd`` values."""
+        host = [] if self.host_port is None else [f"tcp:127.0.0.1:{self.host_port}-:{self.guest_port}"]
+        guest = [f"tcp:{address}:{port}-cmd:socat STDIO TCP:127.0.0.1:{to}" for address, port, to in self.services]
+        return host, guest
 
 
 @dataclass(frozen=True)
@@ -222,8 +233,12 @@ class Machine:
             ]  # fmt: skip
         for index, nic in enumerate(self.nics):
             if isinstance(nic, UserNic):
-                forward = f"tcp:127.0.0.1:{nic.host_port}-:{nic.guest_port}"
-                netdev = f"user,id=net{index},restrict=on,hostfwd={forward}"
+                host, guest = nic.forwards()
+                netdev = ",".join(
+                    [f"user,id=net{index},restrict=on"]
+                    + [f"hostfwd={f}" for f in host]
+                    + [f"guestfwd={f}" for f in guest]
+                )
             else:
                 netdev = f"socket,id=net{index},udp=127.0.0.1:{nic.peer_port},localaddr=127.0.0.1:{nic.port}"
             cmd += ["-netdev", netdev, "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}"]
@@ -401,6 +416,30 @@ class Machine:
         disk = Disk(serial=serial, path=path, size=path.stat().st_size)
         self._plug(disk, fmt, read_only=read_only)
         return disk
+
+    def add_nic(self, nic: UserNic, timeout: float = 90.0) -> str:
+        """Hot-plug a NIC on QEMU's user network; the guest's interface name once it holds a DHCP address."""
+        host, guest = nic.forwards()
+        netdev = f"net-{nic.mac.replace(':', '')}"
+        arguments: dict[str, object] = {"type": "user", "id": netdev, "restrict": True}
+        if host:
+            arguments["hostfwd"] = [{"str": f} for f in host]
+        if guest:
+            arguments["guestfwd"] = [{"str": f} for f in guest]
+        self.qmp.execute("netdev_add", arguments)
+        self.qmp.execute(
+            "device_add", {"driver": "virtio-net-pci", "netdev": netdev, "id": f"dev-{netdev}", "mac": nic.mac}
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            rc, found = self.run(f"grep -l {nic.mac.lower()} /sys/class/net/*/address")
+            name = found.strip().split("/")[-2] if rc == 0 and found.strip() else ""
+            if name and " inet " in self.run(f"ip -4 -o address show dev {name}").output:
+                return name
+            if time.monotonic() > deadline:
+                status = self.run("networkctl status --no-pager --all").output
+                raise GuestError(f"hot-plugged NIC {nic.mac} ({name or 'no interface'}) got no address: {status}")
+            time.sleep(1)
 
     def remove_disk(self, disk: Disk) -> None:
         self.qmp.execute("device_del", {"id": f"dev-{disk.serial}"})

@@ -25,7 +25,7 @@ MEDIUM_LABEL = "RESCUE_TUI"
 """The volume label of our ISO (``iso/lib/pack.sh``): any such medium is a rescue stick, never a target."""
 
 
-def _mount_table(mountinfo: str) -> list[tuple[str, str, str]]:
+def mount_table(mountinfo: str) -> list[tuple[str, str, str]]:
     """(major:minor, mount point, source) for every mount in a mountinfo text."""
     table = []
     for line in mountinfo.splitlines():
@@ -53,7 +53,7 @@ class _Usage:
     def __init__(self, mountinfo: str, swaps: str) -> None:
         self.by_devno: dict[str, list[str]] = {}
         self.by_node: dict[str, list[str]] = {}
-        table = _mount_table(mountinfo)
+        table = mount_table(mountinfo)
         for devno, point, source in table:
             self.by_devno.setdefault(devno, []).append(point)
             if source.startswith("/dev/"):
@@ -93,7 +93,7 @@ def _is_candidate(device: Any) -> bool:
 
 def _rescue_medium_nodes(usage_mountinfo: str) -> set[str]:
     nodes = set()
-    for _, point, source in _mount_table(usage_mountinfo):
+    for _, point, source in mount_table(usage_mountinfo):
         if point in RESCUE_MEDIUM_MOUNTS and source.startswith("/dev/"):
             nodes.add(os.path.realpath(source))
     return nodes

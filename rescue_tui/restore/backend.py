@@ -137,8 +137,15 @@ def backend_class(kind: str) -> BackendClass:
 
 
 def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None) -> Backend:
-    """The backend for a spec (parsed here when given as text; SpecError on a bad one)."""
+    """The backend for a spec (parsed here when given as text; SpecError on a bad one).
+
+    An ``+nfs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`) and opened as the local one.
+    """
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
+    if parsed.transport == "nfs":
+        from rescue_tui.restore import nfs
+
+        parsed = nfs.attach(parsed)
     cls = backend_class(parsed.kind)
     return cls(parsed, credentials or Credentials())  # type: ignore[call-arg]
 

@@ -37,7 +37,7 @@ from rescue_tui.restore.backend import (
     raise_for_preflight,
     status_symbol,
 )
-from rescue_tui.restore.errors import CredentialsError, VerifyError
+from rescue_tui.restore.errors import CredentialsError, SpecError, VerifyError
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, ProgressEvent, Secret
 from rescue_tui.restore.progress import format_event
 from rescue_tui.restore.spec import SYNTAX, parse_spec
@@ -273,6 +273,11 @@ def restore_command(args: argparse.Namespace) -> int:
 def backup_command(args: argparse.Namespace) -> int:
     from rescue_tui.restore.backup import run_backup
 
+    if parse_spec(args.backend).transport == "nfs":
+        raise SpecError(
+            f"backend spec {args.backend!r}: NFS is mounted read-only, for restores",
+            hint="mount the share read-write yourself and back up to a tar:, restic: or borg: path on it",
+        )
     backend = _open(args)
     printer = ProgressPrinter()
     with cancel_on_sigterm() as cancel:

@@ -51,7 +51,7 @@ class BackendSpec:
     kind: str
     """The tool family: ``tar``, ``rsync``, ``restic``, ``borg``."""
     transport: str
-    """``file``, ``http``, ``https``, ``ssh``, ``sftp``, ``rest``, ``s3``."""
+    """``file``, ``http``, ``https``, ``ssh``, ``sftp``, ``rest``, ``s3``, ``nfs`` (made ``file`` once mounted)."""
     path: str
     """Absolute path: local, on the remote host, or the URL's path."""
     host: str | None = None

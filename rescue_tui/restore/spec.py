@@ -6,18 +6,24 @@ scheme             syntax                                             example
 ``tar``            ``tar:/ABS/PATH/NAME.tar[.gz|.zst|.xz|.bz2]``      ``tar:/mnt/usb/host1.tar.zst``
 ``tar+http``       ``tar+http://HOST[:PORT]/PATH``                    ``tar+http://10.0.0.5:8000/host1.tar.gz``
 ``tar+https``      ``tar+https://HOST[:PORT]/PATH``                   ``tar+https://backup.example/host1.tar.zst``
+``tar+nfs``        ``tar+nfs://HOST[:PORT]/PATH/NAME.tar[.zst|..]``   ``tar+nfs://10.0.0.5/backups/host1.tar.zst``
 ``rsync``          ``rsync:/ABS/DIR/``                                ``rsync:/mnt/nfs/host1/``
 ``rsync+ssh``      ``rsync+ssh://[USER@]HOST[:PORT]/ABS/DIR``         ``rsync+ssh://backup@10.0.0.5:2222/srv/host1``
+``rsync+nfs``      ``rsync+nfs://HOST[:PORT]/DIR/``                   ``rsync+nfs://10.0.0.5/backups/host1/``
 ``restic``         ``restic:/ABS/REPO[#SNAPSHOT]``                    ``restic:/mnt/usb/restic#latest``
 ``restic+sftp``    ``restic+sftp://[USER@]HOST[:PORT]/ABS/REPO[#S]``  ``restic+sftp://backup@10.0.0.5/srv/restic#4f2a9c01``
 ``restic+rest``    ``restic+rest:http[s]://HOST[:PORT]/PATH[#S]``     ``restic+rest:http://10.0.0.5:8000/host1``
 ``restic+s3``      ``restic+s3:http[s]://HOST[:PORT]/BUCKET[/P][#S]`` ``restic+s3:https://s3.example/bk/host1``
+``restic+nfs``     ``restic+nfs://HOST[:PORT]/REPO[#SNAPSHOT]``       ``restic+nfs://10.0.0.5/backups/restic``
 ``borg``           ``borg:/ABS/REPO[::ARCHIVE]``                      ``borg:/mnt/usb/borg::host1-2024-05-01``
 ``borg+ssh``       ``borg+ssh://[USER@]HOST[:PORT]/ABS/REPO[::A]``    ``borg+ssh://backup@10.0.0.5/srv/borg::host1``
+``borg+nfs``       ``borg+nfs://HOST[:PORT]/REPO[::ARCHIVE]``         ``borg+nfs://10.0.0.5/backups/borg::host1``
 =================  =================================================  ==============================================
 
 The snapshot defaults to ``latest``, the borg archive to the newest one. A
-``tar:`` path may sit on any mounted medium (USB, NFS, CIFS). Credentials
+``tar:`` path may sit on any mounted medium (USB, NFS, CIFS). An ``+nfs``
+spec names the server and the path there; rescue-tui mounts the directory
+holding it read-only itself (:mod:`rescue_tui.restore.nfs`). Credentials
 never go in a spec: a ``user:password@`` part is refused (it would show in
 process lists and logs); repository passwords come from ``--password-file``
 or an environment variable named with ``--password-env``, ssh keys from
@@ -63,6 +69,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         summary="tar archive streamed over HTTPS (curl)",
     ),
     SpecSyntax(
+        scheme="tar+nfs",
+        syntax="tar+nfs://HOST[:PORT]/PATH/NAME.tar[.gz|.zst|.xz|.bz2]",
+        example="tar+nfs://10.0.0.5/backups/host1.tar.zst",
+        summary="tar archive on an NFS server (mounted read-only)",
+    ),
+    SpecSyntax(
         scheme="rsync",
         syntax="rsync:/ABS/DIR/",
         example="rsync:/mnt/nfs/host1/",
@@ -73,6 +85,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         syntax="rsync+ssh://[USER@]HOST[:PORT]/ABS/DIR",
         example="rsync+ssh://backup@10.0.0.5:2222/srv/host1",
         summary="a copy of the tree on an ssh host",
+    ),
+    SpecSyntax(
+        scheme="rsync+nfs",
+        syntax="rsync+nfs://HOST[:PORT]/DIR/",
+        example="rsync+nfs://10.0.0.5/backups/host1/",
+        summary="a copy of the tree on an NFS server",
     ),
     SpecSyntax(
         scheme="restic",
@@ -99,6 +117,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         summary="restic repository in S3-compatible storage",
     ),
     SpecSyntax(
+        scheme="restic+nfs",
+        syntax="restic+nfs://HOST[:PORT]/REPO[#SNAPSHOT]",
+        example="restic+nfs://10.0.0.5/backups/restic",
+        summary="restic repository on an NFS server",
+    ),
+    SpecSyntax(
         scheme="borg",
         syntax="borg:/ABS/REPO[::ARCHIVE]",
         example="borg:/mnt/usb/borg::host1-2024-05-01",
@@ -109,6 +133,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         syntax="borg+ssh://[USER@]HOST[:PORT]/ABS/REPO[::ARCHIVE]",
         example="borg+ssh://backup@10.0.0.5/srv/borg::host1",
         summary="borg repository on an ssh host",
+    ),
+    SpecSyntax(
+        scheme="borg+nfs",
+        syntax="borg+nfs://HOST[:PORT]/REPO[::ARCHIVE]",
+        example="borg+nfs://10.0.0.5/backups/borg::host1",
+        summary="borg repository on an NFS server",
     ),
 )
 
@@ -150,6 +180,8 @@ def parse_spec(text: str) -> BackendSpec:
     if not rest:
         raise _fail(text, "nothing after the scheme")
 
+    if transport == "nfs":
+        return _nfs_spec(text, kind, rest)
     if kind == "tar" and transport in ("http", "https"):
         url = _url(text, f"{transport}:{rest}", need_scheme=transport)
         if url.path in ("", "/") or url.path.endswith("/"):
@@ -212,6 +244,36 @@ def parse_spec(text: str) -> BackendSpec:
     raise _fail(text, f"unknown backend {scheme!r}")  # pragma: no cover - SCHEMES and the branches agree
 
 
+def _nfs_spec(text: str, kind: str, rest: str) -> BackendSpec:
+    """``KIND+nfs://HOST[:PORT]/PATH[selector]``: the path on the server, checked so that the mount is predictable."""
+    location, selector = rest, None
+    if kind == "restic":
+        location, selector = _split_selector(text, rest, "#")
+        if selector is not None and not _SNAPSHOT_RE.match(selector):
+            raise _fail(text, f"snapshot {selector!r} is neither 'latest' nor a hex id")
+    elif kind == "borg":
+        location, selector = _split_selector(text, rest, "::")
+        if selector is not None and not _ARCHIVE_RE.match(selector):
+            raise _fail(text, f"archive name {selector!r} is not valid")
+    if not location.startswith("//"):
+        raise _fail(text, "expected //HOST[:PORT]/PATH after the scheme")
+    url = _split(text, "nfs:" + location)
+    user, host, port = _authority(text, url)
+    if user is not None:
+        raise _fail(text, "an NFS location has no user (the server maps users itself)")
+    if url.query or url.fragment:
+        raise _fail(text, "unexpected '?' or '#' in an NFS location")
+    path = url.path
+    parts = path.strip("/").split("/")
+    if not path.startswith("/") or parts == [""]:
+        raise _fail(text, "missing the path on the server after the host")
+    if any(part in ("", ".", "..") for part in parts):
+        raise _fail(text, "the path on the server has an empty, '.' or '..' part")
+    if kind == "tar" and path.endswith("/"):
+        raise _fail(text, "a tar spec names an archive file, not a directory")
+    return BackendSpec(text=text, kind=kind, transport="nfs", path=path, host=host, port=port, selector=selector)
+
+
 def _split_selector(text: str, rest: str, sep: str) -> tuple[str, str | None]:
     if sep not in rest:
         return rest, None
@@ -229,6 +291,14 @@ def _local_path(text: str, rest: str) -> str:
     if "\0" in rest:
         raise _fail(text, "path contains NUL")
     return rest
+
+
+def _split(text: str, value: str) -> SplitResult:
+    """``urlsplit``, whose ValueError on a bracket without its pair becomes the spec's one line."""
+    try:
+        return urlsplit(value)
+    except ValueError:
+        raise _fail(text, "the host is not valid (an IPv6 address goes in [brackets])") from None
 
 
 def _authority(text: str, url: SplitResult) -> tuple[str | None, str, int | None]:
@@ -252,7 +322,7 @@ def _authority(text: str, url: SplitResult) -> tuple[str | None, str, int | None
 def _ssh_location(text: str, rest: str) -> tuple[str | None, str, int | None, str]:
     if not rest.startswith("//"):
         raise _fail(text, "expected //[USER@]HOST[:PORT]/ABS/PATH after the scheme")
-    url = urlsplit("ssh:" + rest)
+    url = _split(text, "ssh:" + rest)
     user, host, port = _authority(text, url)
     if url.query or url.fragment:
         raise _fail(text, "unexpected '?' or '#' in an ssh location")
@@ -262,7 +332,7 @@ def _ssh_location(text: str, rest: str) -> tuple[str | None, str, int | None, st
 
 
 def _url(text: str, value: str, *, need_scheme: str | None) -> SplitResult:
-    url = urlsplit(value)
+    url = _split(text, value)
     if url.scheme not in ("http", "https") or (need_scheme is not None and url.scheme != need_scheme):
         raise _fail(text, "expected an http:// or https:// URL")
     if not url.netloc:

@@ -2,10 +2,12 @@
 restored system's login prompt.
 
 The layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
-there in the booted guest, and the console restarted, as on a boot of an image built with it),
-the backup is a read-only medium (an ext4 image holding the tar archive,
-plugged in and mounted as an operator would from the shell). Then only keys on the serial line:
-welcome, layout, mapping (one target chosen by keys), plan, backend (tar, preflight), confirm
+there in the booted guest, and the console restarted, as on a boot of an image built with it).
+The backup (BIOS) is on an NFS server: nfs-ganesha on the host's loopback, reached through a NIC
+plugged in, which the rescue network gives a DHCP address; the spec names the server and rescue-tui
+mounts it itself. (UEFI) it is a read-only medium (an ext4 image holding the tar archive, plugged in
+and mounted as an operator would from the shell). Then only keys on the serial line:
+welcome, layout, mapping (one target chosen by keys), plan, backend (tar+nfs or tar, preflight), confirm
 (the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
 finish screen. The disks then boot alone to the restored system's login prompt. While it
 runs, a second writer from a shell is refused, naming the console that holds the recovery, and (BIOS)
@@ -23,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.drill.machine import Machine
+from rescue_tui.drill.machine import Machine, UserNic
 from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole, VirtualConsole
+from tests.vm.nfs_server import NfsServer
 from tests.vm.recovered import (
     CASES,
     TARGET,
@@ -41,6 +44,9 @@ pytestmark = pytest.mark.vm
 
 FAILED = ("Error", "FAILED", "Stopped during", "Internal error", "Finalize stopped")
 """Texts that end the drill at once: the console reported a failure."""
+NFS_ADDRESS = "10.0.2.100"
+"""Where the guest finds the host's NFS server: an address on QEMU's user network, forwarded (guestfwd)."""
+NFS_MAC = "52:54:00:5e:00:33"
 
 
 @pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
@@ -51,8 +57,15 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     source = LAYOUTS / f"{case.layout}.json"
     hostname = json.loads(source.read_text())["machine"]["hostname"]
     targets = [vm.add_disk(size).device for size in case.sizes]
-    vm.attach_disk(target_archive.medium, "backup")
-    vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
+    if vm.firmware == "bios":  # over the network: nothing mounted by hand, the spec names the server
+        nfs = NfsServer(target_archive.backups, tmp_path / "nfs").start()
+        request.addfinalizer(nfs.stop)
+        vm.add_nic(UserNic(mac=NFS_MAC, services=((NFS_ADDRESS, 2049, nfs.port),)))
+        spec = f"tar+nfs://{NFS_ADDRESS}/backups/{case.archive}"
+    else:
+        vm.attach_disk(target_archive.medium, "backup")
+        vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
+        spec = f"tar:/mnt/backup/{case.archive}"
     vm.push({"layout.json": source}, "/etc/rescue-tui")
     vm.push({"layout.json": source}, "/root")  # what assert_common_files compares the report with
 
@@ -84,13 +97,17 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
 
     console.press("a")
     console.wait("rescue-tui: backend", "Restore from", fail=FAILED)
-    console.press(ENTER)  # the highlighted backend: tar
-    console.wait("Backend spec: tar:/ABS/PATH", fail=FAILED)
-    time.sleep(1.0)  # the spec field takes the focus
-    console.type(f"/mnt/backup/{case.archive}")
-    console.wait(f"tar:/mnt/backup/{case.archive}", timeout=60, fail=FAILED)
+    scheme = spec.split(":", 1)[0]
+    if scheme == "tar+nfs":  # tar is highlighted; then tar+http, tar+https, tar+nfs
+        for _ in range(3):
+            console.press(DOWN)
     console.press(ENTER)
-    console.wait("Preflight passed", timeout=900, fail=(*FAILED, "must be absolute"))
+    console.wait(f"Backend spec: {scheme}:", fail=FAILED)
+    time.sleep(1.0)  # the spec field takes the focus
+    console.type(spec.split(":", 1)[1])
+    console.wait(spec, timeout=60, fail=FAILED)
+    console.press(ENTER)
+    console.wait("Preflight passed", timeout=900, fail=(*FAILED, "must be absolute", "NFS: cannot mount"))
     record_timing(f"{vm.firmware} console: welcome to preflight passed", time.monotonic() - started)
 
     console.press(CTRL_N)
@@ -119,6 +136,10 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     record_timing(f"{vm.firmware} console: finalize", time.monotonic() - mark)
 
     assert_common_files(vm, case, target_archive)
+    if scheme == "tar+nfs":  # read over NFS from the directory rescue-tui mounted, read-only
+        mounted = vm.check("findmnt -n -t nfs,nfs4 -o SOURCE,TARGET,OPTIONS").split()
+        assert mounted[0] == f"{NFS_ADDRESS}:/backups" and mounted[1].startswith("/run/rescue-tui/nfs/"), mounted
+        assert "ro" in mounted[2].split(","), mounted
     if vm.firmware == "bios":
         assert_bios_boot_code(vm, targets)
         conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")

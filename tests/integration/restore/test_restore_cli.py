@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.restore.nfs import mount_point
+from rescue_tui.restore.spec import parse_spec
+
 from .helpers import error_lines, run_cli
 
 BAD_SPECS = {
@@ -24,6 +27,9 @@ BAD_SPECS = {
     "restic+s3:https://s3.example": "bucket",
     "borg:/repo::": "empty archive",
     "borg+ssh://bad host/repo": "not valid",
+    "tar+nfs://nas/backups/../../etc/x.tar": "'..' part",
+    "tar+nfs://nas": "missing the path on the server",
+    "rsync+nfs://bob@nas/srv/": "has no user",
 }
 
 
@@ -45,6 +51,28 @@ def test_a_bad_spec_for_backup_is_refused_the_same_way(tmp_path: Path) -> None:
     result = run_cli("backup", "--backend", "tar:relative.tar.gz", "--source", str(tmp_path))
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_backup_to_nfs_is_refused_the_same_way_nfs_is_mounted_read_only(tmp_path: Path) -> None:
+    result = run_cli("backup", "--backend", "tar+nfs://nas/backups/host1.tar.zst", "--source", str(tmp_path))
+    assert result.returncode == 2
+    assert error_lines(result.stderr)[0].endswith("NFS is mounted read-only, for restores")
+
+
+def test_an_nfs_server_that_cannot_be_mounted_is_one_line_naming_it_and_leaves_nothing(tmp_path: Path) -> None:
+    """Here the host's kernel has no NFS client; in the rescue image the server refuses (test_console_drill)."""
+    target = tmp_path / "target"
+    target.mkdir()
+    spec = "tar+nfs://127.0.0.1:9/backups/host1.tar.zst"
+    before = Path("/proc/self/mountinfo").read_text()
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--dry-run")
+    assert result.returncode == 1, result.stderr
+    (line,) = [line for line in error_lines(result.stderr) if "NFS" in line]
+    assert f"NFS: cannot mount 127.0.0.1:/backups from {spec}: " in line, result.stderr
+    assert "Traceback" not in result.stderr
+    assert Path("/proc/self/mountinfo").read_text() == before
+    assert not mount_point(parse_spec(spec)).exists()
+    assert os.listdir(target) == []
 
 
 def test_an_unattended_restore_without_yes_is_refused_before_anything_runs(tmp_path: Path) -> None:

@@ -32,6 +32,13 @@ GOOD = {
     "borg:/mnt/usb/borg::host1-2024-05-01": dict(kind="borg", path="/mnt/usb/borg", selector="host1-2024-05-01"),
     "borg:/mnt/usb/borg": dict(selector=None),
     "borg+ssh://backup@10.0.0.5:22/srv/borg::host1": dict(transport="ssh", port=22, selector="host1"),
+    "tar+nfs://10.0.0.5/backups/host1.tar.zst": dict(
+        kind="tar", transport="nfs", host="10.0.0.5", port=None, path="/backups/host1.tar.zst", user=None
+    ),
+    "tar+nfs://[fd00::5]:2049/host1.tar": dict(host="fd00::5", port=2049, path="/host1.tar"),
+    "rsync+nfs://nas.example/backups/host1/": dict(kind="rsync", transport="nfs", path="/backups/host1/"),
+    "restic+nfs://nas/backups/restic#latest": dict(kind="restic", path="/backups/restic", selector="latest"),
+    "borg+nfs://nas/backups/borg::host1": dict(kind="borg", path="/backups/borg", selector="host1"),
 }  # fmt: skip
 
 BAD = {
@@ -72,6 +79,23 @@ BAD = {
     "rsync+ssh://a$(id)@h/srv": "is not valid",
     "rsync+ssh://-evil/srv": "host '-evil' is not valid",
     "borg+ssh://-oProxyCommand/repo": "host '-oProxyCommand' is not valid",
+    "tar+nfs:/backups/x.tar": "expected //HOST[:PORT]/PATH",
+    "tar+nfs://[fd00::5/x.tar": "an IPv6 address goes in [brackets]",
+    "rsync+ssh://[/srv": "an IPv6 address goes in [brackets]",
+    "tar+http://[::1/x.tar": "an IPv6 address goes in [brackets]",
+    "tar+nfs://nas": "missing the path on the server",
+    "tar+nfs://nas/": "missing the path on the server",
+    "tar+nfs://nas/backups/": "names an archive file",
+    "tar+nfs://bob@nas/x.tar": "has no user",
+    "tar+nfs://nas/x.tar?ro": "unexpected '?' or '#'",
+    "tar+nfs://-o/x.tar": "host '-o' is not valid",
+    "tar+nfs://nas:0/x.tar": "port 0",
+    # the path decides what is mounted and where the file is read: no step out of it
+    "tar+nfs://nas/backups/../etc/x.tar": "'.' or '..' part",
+    "rsync+nfs://nas/backups//host1/": "an empty, '.' or '..' part",
+    "rsync+nfs://nas/./host1/": "'.' or '..' part",
+    "restic+nfs://nas/repo#nope": "neither 'latest' nor a hex id",
+    "borg+nfs://nas/repo::a/b": "archive name 'a/b' is not valid",
 }
 
 
