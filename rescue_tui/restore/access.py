@@ -130,6 +130,22 @@ def check_ssh_key(creds: Credentials) -> None:
         )
 
 
+def ca_file(creds: Credentials) -> Path | None:
+    """The CA certificate the operator gave (``--set ca_file=FILE``), checked to be a readable PEM file."""
+    name = creds.options.get("ca_file")
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError as exc:
+        raise CredentialsError(f"CA certificate {path}: {exc.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise CredentialsError(f"CA certificate {path}: not a PEM certificate (no BEGIN CERTIFICATE line)")
+    return path
+
+
 @contextlib.contextmanager
 def secret_dir() -> Iterator[SecretDir]:
     d = SecretDir()

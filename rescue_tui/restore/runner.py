@@ -323,7 +323,14 @@ def _last_meaningful(tail: Iterable[str]) -> str:
     # and "connection unexpectedly closed" after ssh said why.
     generic = ("Exiting with failure status", "rsync error:", "connection unexpectedly closed")
     lines = [line for line in lines if not any(g in line for g in generic)] or lines
+    # curl says why in "curl: (60) SSL certificate problem: ..." and then a paragraph of advice.
+    curl_said = [line for line in lines if _CURL_REASON.match(line)]
+    if curl_said:
+        return curl_said[-1].strip()
     return lines[-1].strip() if lines else ""
+
+
+_CURL_REASON = re.compile(r"^curl: \(\d+\) ")
 
 
 def run(

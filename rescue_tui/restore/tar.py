@@ -39,7 +39,7 @@ from rescue_tui import tools
 from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.files import sha256_file
 from rescue_tui.restore import codes
-from rescue_tui.restore.access import SecretDir
+from rescue_tui.restore.access import SecretDir, ca_file
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
 from rescue_tui.restore.checks import escaping_symlinks, target_check
 from rescue_tui.restore.errors import BackendError
@@ -173,6 +173,12 @@ class TarBackend(BackendBase):
             return (
                 Field(name="http_user", label="HTTP user", env="RESCUE_TUI_HTTP_USER"),
                 Field(name="http_password", label="HTTP password", secret=True, env="RESCUE_TUI_HTTP_PASSWORD"),
+                Field(
+                    name="ca_file",
+                    label="CA certificate to trust (PEM file)",
+                    env="RESCUE_TUI_CA_FILE",
+                    help="--set ca_file=FILE: the server's certificate is checked against it, not the system's CAs",
+                ),
             )
         return ()
 
@@ -211,6 +217,8 @@ class TarBackend(BackendBase):
                  'proto = "=http,https"', 'proto-redir = "=http,https"', "connect-timeout = 20"]  # fmt: skip
         if head:
             lines += ["head", "include"]
+        if (trusted := ca_file(self.credentials)) is not None:
+            lines.append(f'cacert = "{_curl_quote(str(trusted))}"')
         user = self.credentials.options.get("http_user")
         password = self.credentials.secrets.get("http_password")
         if user or password:
@@ -258,17 +266,15 @@ class TarBackend(BackendBase):
     ) -> PreflightReport:
         checks: list[CheckResult] = [target_check(target, members_checked_later=True)]
         with SecretDir() as secrets:
+            where = self.spec.path if self.spec.is_local else self.spec.url
             try:
                 size = self._source_size(secrets)
-                where = self.spec.path if self.spec.is_local else self.spec.url
                 checks.append(
                     CheckResult(name="reachable", status=CheckStatus.OK, detail=f"{where}: {human_size(size)}")
                 )
             except (OSError, BackendError) as exc:
                 detail = exc.strerror if isinstance(exc, OSError) else exc.message
-                checks.append(
-                    CheckResult(name="reachable", status=CheckStatus.FAIL, detail=f"{self.spec.path}: {detail}")
-                )
+                checks.append(CheckResult(name="reachable", status=CheckStatus.FAIL, detail=f"{where}: {detail}"))
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
             listing = self._listing = self._fetch_small(FILES_SUFFIX, secrets)
