@@ -27,6 +27,9 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.passphrase_file=PATH``
     A file whose first line is the LUKS passphrase of the containers the recovery
     creates; an unattended recovery of a layout with LUKS does not start without it.
+``rescue.ca_file=PATH``
+    The certificate (PEM) of the CA that signed the backup server's, for a backup
+    over HTTPS from a server the system's CAs do not vouch for (the console's ``ca_file``).
 ``rescue.after=reboot|poweroff|wait``
     What an unattended recovery that worked does next: reboot into the recovered
     disks (the default), power off (the medium is to be taken out first), or wait
@@ -80,6 +83,7 @@ OPTIONS: Final = (
     "wipe",
     "password_file",
     "passphrase_file",
+    "ca_file",
     "after",
     "dryrun",
     "console",
@@ -121,6 +125,8 @@ class BootOptions:
     """File holding the restic or borg repository password (first line)."""
     passphrase_file: Path | None = None
     """File holding the LUKS passphrase for the containers the recovery creates (first line)."""
+    ca_file: Path | None = None
+    """PEM certificate of the CA that signed the backup server's certificate (tar over HTTPS)."""
     after: After = "reboot"
     """What an unattended recovery that worked does next."""
     dryrun: bool = False
@@ -204,6 +210,7 @@ def parse_cmdline(text: str) -> BootOptions:
     wipe, wipe_all = _wipe(values, problems) if "wipe" in values else ((), False)
     password_file = _secret_file("password_file", values, problems) if "password_file" in values else None
     passphrase_file = _secret_file("passphrase_file", values, problems) if "passphrase_file" in values else None
+    ca_file = _file("ca_file", values, problems, holding="the CA's certificate") if "ca_file" in values else None
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     after = _after(values, problems) if "after" in values else "reboot"
     dryrun = _flag("dryrun", values, problems, safe=True) if "dryrun" in values else False
@@ -222,6 +229,7 @@ def parse_cmdline(text: str) -> BootOptions:
         wipe_all=wipe_all,
         password_file=password_file,
         passphrase_file=passphrase_file,
+        ca_file=ca_file,
         after=after,
         dryrun=dryrun,
         console=console,
@@ -305,12 +313,16 @@ def _wipe(values: dict[str, str | None], problems: list[str]) -> tuple[tuple[str
 
 
 def _secret_file(key: str, values: dict[str, str | None], problems: list[str]) -> Path | None:
+    return _file(key, values, problems, holding="the secret")
+
+
+def _file(key: str, values: dict[str, str | None], problems: list[str], *, holding: str) -> Path | None:
     """An absolute path with no ``..``: what it holds is read where it is used, never here."""
     value = values[key]
     if value and value.startswith("/") and ".." not in Path(value).parts and "\0" not in value:
         return Path(value)
     shown = f"rescue.{key}={value}" if value else f"rescue.{key}"
-    problems.append(f"{shown}: needs the absolute path of a file holding the secret; ignored")
+    problems.append(f"{shown}: needs the absolute path of a file holding {holding}; ignored")
     return None
 
 

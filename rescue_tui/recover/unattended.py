@@ -188,13 +188,13 @@ def luks_passphrase(plan: Plan, options: BootOptions) -> Secret | None:
 
 
 def backup_credentials(options: BootOptions) -> Credentials:
-    """The repository password's file from ``rescue.password_file=`` (used as it is: never read into argv)."""
-    path = options.password_file
-    if path is None:
-        return Credentials()
-    if not path.is_file():
-        raise RefusedError(f"rescue.password_file={path}: no such file (is the disk holding it mounted?)")
-    return Credentials(password_file=path)
+    """The repository password's file from ``rescue.password_file=`` (used as it is: never read into argv), and
+    the CA to trust from ``rescue.ca_file=``."""
+    for key, path in (("password_file", options.password_file), ("ca_file", options.ca_file)):
+        if path is not None and not path.is_file():
+            raise RefusedError(f"rescue.{key}={path}: no such file (is the disk holding it mounted?)")
+    extra = {"ca_file": str(options.ca_file)} if options.ca_file is not None else {}
+    return Credentials(password_file=options.password_file, options=extra)
 
 
 @dataclass

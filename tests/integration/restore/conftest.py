@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from .helpers import free_port, stop, wait_for_port
+from .tls import HttpsServer, TestCa, serve_https
 from .tree import build_tree, manifest
 
 
@@ -119,69 +120,9 @@ def http_server(tmp_path: Path) -> Iterator[HttpServer]:
         stop(proc)
 
 
-HTTPS_SERVE = """
-import functools, http.server, ssl, sys
-port, root, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, key)
-server.socket = context.wrap_socket(server.socket, server_side=True)
-server.serve_forever()
-"""
-
-
-@dataclass(frozen=True)
-class TestCa:
-    """A certificate authority made for one test session, and server certificates it signs."""
-
-    __test__ = False
-    directory: Path
-
-    @property
-    def certificate(self) -> Path:
-        return self.directory / "ca.pem"
-
-    def sign(self, name: str, subject_alt_name: str) -> tuple[Path, Path]:
-        """(certificate, key) for a server known as ``subject_alt_name`` (``IP:127.0.0.1``, ``DNS:host``)."""
-        key, csr, cert = (self.directory / f"{name}.{ext}" for ext in ("key", "csr", "pem"))
-        ext = self.directory / f"{name}.ext"
-        ext.write_text(f"subjectAltName={subject_alt_name}\n")
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={name}")  # fmt: skip
-        openssl("x509", "-req", "-in", str(csr), "-CA", str(self.certificate), "-CAkey", str(self.directory / "ca.key"),
-                "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext))  # fmt: skip
-        return cert, key
-
-
-def openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-
 @pytest.fixture(scope="session")
 def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
-    directory = tmp_path_factory.mktemp("ca")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(directory / "ca.key"), "-out", str(directory / "ca.pem"), "-days", "2",
-            "-subj", "/CN=rescue-tui test CA")  # fmt: skip
-    return TestCa(directory)
-
-
-@dataclass(frozen=True)
-class HttpsServer:
-    port: int
-    root: Path
-
-    def url(self, name: str) -> str:
-        return f"https://127.0.0.1:{self.port}/{name}"
-
-
-def serve_https(root: Path, certificate: Path, key: Path) -> tuple[HttpsServer, subprocess.Popen[bytes]]:
-    port = free_port()
-    command = [sys.executable, "-c", HTTPS_SERVE, str(port), str(root), str(certificate), str(key)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_port(port, proc)
-    return HttpsServer(port=port, root=root), proc
+    return TestCa.make(tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture

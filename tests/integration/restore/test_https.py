@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .conftest import HttpsServer, SourceTree, TestCa, serve_https
+from .conftest import SourceTree
 from .helpers import error_lines, run_cli, stop
 from .test_tar_backend import gnu_tar_backup
+from .tls import HttpsServer, TestCa, serve_https
 from .tree import differences, manifest
 
 

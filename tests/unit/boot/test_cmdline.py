@@ -283,3 +283,14 @@ def test_a_secret_file_that_is_not_an_absolute_path_is_a_problem_and_ignored(val
     options = parse_cmdline(f"rescue.password_file={value}")
     assert options.password_file is None
     assert options.problems and "needs the absolute path of a file holding the secret" in options.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("/mnt/backup/ca.pem", Path("/mnt/backup/ca.pem")), ("ca.pem", None), ("/mnt/../ca.pem", None), ("", None)],
+)
+def test_the_ca_file_for_https_backups_is_an_absolute_path_or_a_problem(value: str, expected: Path | None) -> None:
+    options = parse_cmdline(f"rescue.ca_file={value}")
+    assert options.ca_file == expected
+    if expected is None:
+        assert "needs the absolute path of a file holding the CA's certificate" in options.problems[0]

@@ -21,6 +21,8 @@ from rescue_tui.errors import RefusedError, RescueError
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.recover.unattended import Settings, carry_out, decide
 from tests.integration.loophost import tar_backup
+from tests.integration.restore.helpers import stop
+from tests.integration.restore.tls import TestCa, serve_https
 from tests.tui import recorded
 
 LAYOUT = Path("layouts/examples/raid1-lvm.json")
@@ -171,6 +173,26 @@ def test_a_repository_password_file_reaches_the_backup_preflight_as_a_file_never
     decided = decide(settings(tmp_path, f"{backend} rescue.password_file={password}", BLANK), print, lambda e: None)
     assert decided.recovery.request.credentials.password_file == password
     assert decided.recovery.request.credentials.password is None
+
+
+def test_a_backup_over_https_signed_by_a_private_ca_is_trusted_through_rescue_ca_file(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    (tmp_path / "ca").mkdir()
+    ca = TestCa.make(tmp_path / "ca")
+    server, proc = serve_https(archive.parent, *ca.sign("backup", "IP:127.0.0.1"))
+    try:
+        backend = f"rescue.unattended rescue.backend=tar+{server.url(archive.name)}"
+        with pytest.raises(RescueError, match="preflight") as caught:
+            decide(settings(tmp_path, backend, BLANK), print, lambda e: None)
+        assert "certificate" in " ".join(caught.value.lines())
+        missing = tmp_path / "nowhere.pem"
+        assert refusal(tmp_path, f"{backend} rescue.ca_file={missing}", BLANK) == (
+            f"rescue.ca_file={missing}: no such file (is the disk holding it mounted?)"
+        )
+        decided = decide(settings(tmp_path, f"{backend} rescue.ca_file={ca.certificate}", BLANK), print, lambda e: None)
+    finally:
+        stop(proc)
+    assert decided.recovery.request.credentials.options == {"ca_file": str(ca.certificate)}
 
 
 @pytest.mark.parametrize(

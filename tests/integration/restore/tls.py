@@ -1,0 +1,78 @@
+"""TLS for the tests: a certificate authority made per session, server certificates it signs, an HTTPS server.
+
+Used by the in-host restore tests and by the VM drill that restores over HTTPS (the guest trusts the CA
+because the operator gives it, ``ca_file``). Nothing here is trusted by the system.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .helpers import free_port, wait_for_port
+
+HTTPS_SERVE = """
+import functools, http.server, ssl, sys
+address, port, root, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+handler.log_message = lambda *args: None
+server = http.server.ThreadingHTTPServer((address, port), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
+
+
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+EC_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+
+
+@dataclass(frozen=True)
+class TestCa:
+    """A certificate authority in ``directory`` (``ca.pem``, ``ca.key``), and the server certificates it signs."""
+
+    __test__ = False
+    directory: Path
+
+    @classmethod
+    def make(cls, directory: Path) -> TestCa:
+        openssl("req", "-x509", *EC_KEY, "-keyout", str(directory / "ca.key"), "-out", str(directory / "ca.pem"),
+                "-days", "2", "-subj", "/CN=rescue-tui test CA")  # fmt: skip
+        return cls(directory)
+
+    @property
+    def certificate(self) -> Path:
+        return self.directory / "ca.pem"
+
+    def sign(self, name: str, subject_alt_name: str) -> tuple[Path, Path]:
+        """(certificate, key) for a server known as ``subject_alt_name`` (``IP:127.0.0.1``, ``DNS:host``)."""
+        key, csr, cert, ext = (self.directory / f"{name}.{suffix}" for suffix in ("key", "csr", "pem", "ext"))
+        ext.write_text(f"subjectAltName={subject_alt_name}\n")
+        openssl("req", "-new", *EC_KEY, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={name}")
+        openssl("x509", "-req", "-in", str(csr), "-CA", str(self.certificate), "-CAkey", str(self.directory / "ca.key"),
+                "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext))  # fmt: skip
+        return cert, key
+
+
+@dataclass(frozen=True)
+class HttpsServer:
+    port: int
+    root: Path
+
+    def url(self, name: str) -> str:
+        return f"https://127.0.0.1:{self.port}/{name}"
+
+
+def serve_https(root: Path, certificate: Path, key: Path) -> tuple[HttpsServer, subprocess.Popen[bytes]]:
+    """A static HTTPS server of ``root`` on 127.0.0.1 (a free port); the caller stops the process."""
+    port = free_port()
+    command = [sys.executable, "-c", HTTPS_SERVE, "127.0.0.1", str(port), str(root), str(certificate), str(key)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc)
+    return HttpsServer(port=port, root=root), proc
