@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -22,6 +23,17 @@ log = logging.getLogger(__name__)
 TIMEOUT = 60.0
 TOOL_ENV = {"LC_ALL": "C", "LVM_SUPPRESS_FD_WARNINGS": "1"}
 """Stable, untranslated output; LVM quiet about inherited descriptors."""
+
+
+_CURL_REASON = re.compile(r"^curl: \(\d+\) ")
+
+
+def last_reason(lines: Sequence[str]) -> str:
+    """The line of a tool's error output that says why it failed: the last one, but curl's own
+    ``curl: (60) SSL certificate problem: ...`` rather than the paragraph of advice it prints after it."""
+    said = [line.strip() for line in lines if line.strip()]
+    curl_said = [line for line in said if _CURL_REASON.match(line)]
+    return (curl_said or said or [""])[-1]
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -67,8 +79,7 @@ def run(
     # Every tool's time is in the log: where a slow capture, apply or finalize spends it.
     log.info("ran %s: exit %d in %.2f s", cmd, done.returncode, time.monotonic() - started)
     if done.returncode not in ok and not (done.returncode in quiet_ok and not done.stderr.strip()):
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        why = lines[-1] if lines else "no message"
+        why = last_reason(done.stderr.splitlines()) or "no message"
         log.debug("%s failed (%d): %s", cmd, done.returncode, done.stderr)
         raise error(f"{cmd}: failed with exit code {done.returncode}: {why}")
     return done.stdout

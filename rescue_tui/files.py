@@ -16,8 +16,8 @@ from pathlib import Path
 from rescue_tui.errors import RescueError
 
 
-def write_atomic(path: str | Path, text: str, *, mode: int = 0o644) -> Path:
-    """Write ``text`` to ``path`` atomically; the path written."""
+def write_atomic(path: str | Path, text: str | bytes, *, mode: int = 0o644) -> Path:
+    """Write ``text`` (UTF-8) or bytes to ``path`` atomically; the path written."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -25,8 +25,8 @@ def write_atomic(path: str | Path, text: str, *, mode: int = 0o644) -> Path:
     except OSError as exc:
         raise RescueError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)  # the umask may have taken bits off

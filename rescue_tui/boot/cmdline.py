@@ -4,7 +4,8 @@ Options (each optional; the last one given wins, as for any kernel option):
 
 ``rescue.layout=PATH|URL``
     The saved layout to recover: an absolute path in the rescue system, or an
-    ``http://``/``https://`` URL. Without it the embedded layout is used.
+    ``http://``, ``https://`` or ``nfs://`` URL, fetched once the network is up
+    (:mod:`rescue_tui.remote.fetch`). Without it the embedded layout is used.
 ``rescue.backend=SPEC``
     The backup to restore, as ``rescue-tui backends`` spells it
     (``tar:/mnt/backup/host.tar.zst``, ``restic:/mnt/backup/repo``, ...): only
@@ -64,7 +65,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, TypeVar
-from urllib.parse import urlsplit
+
+from rescue_tui.errors import BadInputError
+from rescue_tui.remote.fetch import is_url, parse_url
 
 ConsoleMode = Literal["auto", "ascii", "unicode"]
 Face = Literal["tui", "plain"]
@@ -143,7 +146,7 @@ class BootOptions:
     @property
     def layout_is_url(self) -> bool:
         """The layout is to be fetched over the network."""
-        return self.layout is not None and self.layout.startswith(("http://", "https://"))
+        return self.layout is not None and is_url(self.layout)
 
     def summary(self) -> str:
         """The options on one line, for the welcome screen and logs."""
@@ -263,19 +266,17 @@ def read_cmdline(path: Path = Path("/proc/cmdline")) -> BootOptions:
 def _layout(values: dict[str, str | None], problems: list[str]) -> str | None:
     value = values["layout"]
     if not value:
-        problems.append("rescue.layout: needs an absolute path or an http(s) URL; ignored")
+        problems.append("rescue.layout: needs an absolute path or a URL (http, https, nfs); ignored")
         return None
     if "://" in value:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https"):
-            problems.append(f"rescue.layout={value}: only http:// and https:// URLs can be fetched; ignored")
-            return None
-        if not parts.hostname:
-            problems.append(f"rescue.layout={value}: the URL names no host; ignored")
+        try:
+            parse_url(value)
+        except BadInputError as exc:
+            problems.append(f"rescue.layout={value}: {exc.message.split(': ', 1)[-1]}; ignored")
             return None
         return value
     if not value.startswith("/"):
-        problems.append(f"rescue.layout={value}: not an absolute path nor an http(s) URL; ignored")
+        problems.append(f"rescue.layout={value}: not an absolute path nor a URL (http, https, nfs); ignored")
         return None
     return value
 

@@ -152,7 +152,7 @@ def show_layouts(layouts: Sequence[LayoutFile], options: BootOptions) -> str:
 
     parts: list[str] = []
     if options.layout_is_url:
-        parts.append(f"{options.layout}: fetching layouts is not in this image yet\n")
+        parts.append(f"{options.layout}: fetched by the recovery console's layout screen and by rescue.unattended\n")
     if not layouts and not parts:
         parts.append("No layout embedded in this image and none given with rescue.layout=.\n")
     for layout in layouts:

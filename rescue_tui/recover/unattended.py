@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ from rescue_tui.restore.backend import raise_for_preflight, status_symbol
 from rescue_tui.restore.model import BackendSpec, Credentials, Secret
 
 GUESSES = ("same size", "smallest disk that fits")
+FETCH_RETRY_SECONDS = 5.0
 """Mapping reasons that chose among disks by size: unambiguous only when no other disk was left to choose."""
 
 Say = Callable[[str], None]
@@ -67,6 +69,8 @@ class Settings:
     probe: Probe | None = None
     """What ``blkid -p`` says of one block device (a test hands in recorded answers)."""
     stages: Stages | None = None
+    fetch_wait: float = 90.0
+    """How long a layout named by URL is tried for (the rescue network comes up beside the recovery)."""
 
 
 def blkid_probe(device: str) -> dict[str, str]:
@@ -80,10 +84,13 @@ def _normal(uuid: str) -> str:
     return re.sub(r"[^0-9a-z]", "", uuid.lower())
 
 
-def choose_layout(options: BootOptions, embedded_dir: Path) -> Path:
-    """``rescue.layout=`` (a local file), else the one embedded layout; RefusedError otherwise."""
-    if options.layout_is_url:
-        raise RefusedError(f"rescue.layout={options.layout}: fetching a layout is not supported unattended")
+def choose_layout(options: BootOptions, embedded_dir: Path, fetched: Callable[[str], Path] | None = None) -> Path:
+    """``rescue.layout=`` (a local file, or a URL ``fetched`` copies here), else the one embedded layout;
+    RefusedError otherwise."""
+    if options.layout and options.layout_is_url:
+        if fetched is None:
+            raise RefusedError(f"rescue.layout={options.layout}: a layout named by URL is fetched by the recovery")
+        return fetched(options.layout)
     if options.layout:
         path = Path(options.layout)
         if not path.is_file():
@@ -94,6 +101,25 @@ def choose_layout(options: BootOptions, embedded_dir: Path) -> Path:
         what = "no layout is embedded" if not found else f"{len(found)} layouts are embedded"
         raise RefusedError(f"{what} in {embedded_dir}: name one with rescue.layout=PATH")
     return found[0]
+
+
+def fetch_layout(url: str, settings: Settings, say: Say) -> Path:
+    """The layout at ``url``, copied under the journal directory; tried again while the network comes up
+    (``settings.fetch_wait`` seconds), then the last reason (a URL that cannot be fetched at all: at once)."""
+    from rescue_tui.remote.fetch import FetchError, fetch
+
+    deadline = time.monotonic() + settings.fetch_wait
+    while True:
+        try:
+            path = fetch(url, settings.journal_dir / "fetched", ca_file=settings.options.ca_file)
+        except FetchError as exc:
+            if time.monotonic() >= deadline:
+                raise RefusedError(f"rescue.layout={url}: {exc.message}", hint=exc.hint) from None
+            say(f"layout: {exc.message}; trying again (the network may still be coming up)")
+            time.sleep(FETCH_RETRY_SECONDS)
+            continue
+        say(f"layout: fetched {url}")
+        return path
 
 
 def ambiguity(mapping: Mapping, inventory: Inventory, needs: dict[str, int]) -> list[str]:
@@ -149,7 +175,7 @@ def plan_recovery(settings: Settings, say: Say) -> Plan:
     from rescue_tui.plan.build import PlanRequest, plan_for_mapping
 
     options = settings.options
-    path = choose_layout(options, settings.embedded_dir)
+    path = choose_layout(options, settings.embedded_dir, lambda url: fetch_layout(url, settings, say))
     layout = load_valid_layout(path)
     say(f"layout: {path} ({layout.machine.hostname}, {len(layout.items)} items)")
     inventory = (settings.inventory or live_inventory)()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from rescue_tui.command import last_reason
 from rescue_tui.errors import CancelledError
 from rescue_tui.restore.codes import Outcome, ReturnCodes
 from rescue_tui.restore.errors import BackendError
@@ -323,14 +324,7 @@ def _last_meaningful(tail: Iterable[str]) -> str:
     # and "connection unexpectedly closed" after ssh said why.
     generic = ("Exiting with failure status", "rsync error:", "connection unexpectedly closed")
     lines = [line for line in lines if not any(g in line for g in generic)] or lines
-    # curl says why in "curl: (60) SSL certificate problem: ..." and then a paragraph of advice.
-    curl_said = [line for line in lines if _CURL_REASON.match(line)]
-    if curl_said:
-        return curl_said[-1].strip()
-    return lines[-1].strip() if lines else ""
-
-
-_CURL_REASON = re.compile(r"^curl: \(\d+\) ")
+    return last_reason(lines)
 
 
 def run(

@@ -264,7 +264,7 @@ def _nfs_spec(text: str, kind: str, rest: str) -> BackendSpec:
     if url.query or url.fragment:
         raise _fail(text, "unexpected '?' or '#' in an NFS location")
     path = url.path
-    parts = path.strip("/").split("/")
+    parts = path[1:].rstrip("/").split("/")  # a leading or inner "//" is an empty part
     if not path.startswith("/") or parts == [""]:
         raise _fail(text, "missing the path on the server after the host")
     if any(part in ("", ".", "..") for part in parts):

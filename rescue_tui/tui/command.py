@@ -31,7 +31,8 @@ def add_tui_parser(subparsers: Any) -> None:
         "the backup and finalizes the restored system; --dry-run writes nothing and hides the recover choice.",
     )
     p.add_argument("--dry-run", action="store_true", help="walk to the plan; write nothing (no recover choice)")
-    p.add_argument("--layout", type=Path, metavar="FILE", help="a saved layout to offer first")
+    p.add_argument("--layout", metavar="FILE|URL", help="a saved layout to offer first (https://, nfs://: fetched)")
+    p.add_argument("--ca-file", type=Path, metavar="FILE", help="a CA (PEM) to trust for a layout fetched over https")
     p.add_argument(
         "--targets", default="live", metavar="live|INVENTORY.json",
         help="the disks present: live (udev, the default) or a simulated inventory file",
@@ -54,8 +55,14 @@ def run_tui(args: argparse.Namespace) -> int:
         from rescue_tui.inventory.simulated import read_inventory
 
         read_inventory(args.targets)  # a bad file is one line on stderr, before any screen
-    if args.layout is not None and not args.layout.is_file():
-        raise BadInputError(f"{args.layout}: no such file")
+    from rescue_tui.remote.fetch import is_url, parse_url
+
+    layout_url = args.layout if args.layout is not None and is_url(args.layout) else None
+    layout = Path(args.layout) if args.layout is not None and layout_url is None else None
+    if layout_url is not None:
+        parse_url(layout_url)  # a bad URL is one line before any screen; fetching waits for the layout screen
+    if layout is not None and not layout.is_file():
+        raise BadInputError(f"{layout}: no such file")
     if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
         raise RescueError("tui needs a terminal on stdin and stderr (Textual draws on stderr: never redirect it)")
 
@@ -68,7 +75,9 @@ def run_tui(args: argparse.Namespace) -> int:
     return run_console(
         TuiOptions(
             dry_run=args.dry_run,
-            layout=args.layout,
+            layout=layout,
+            layout_url=layout_url,
+            ca_file=args.ca_file,
             targets=args.targets,
             glyphs=args.glyphs,
             console=console,

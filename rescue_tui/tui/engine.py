@@ -36,6 +36,8 @@ def find_layouts(options: TuiOptions) -> list[LayoutChoice]:
             seen.add(key)
             found.append(LayoutChoice(path=path, source=source))  # type: ignore[arg-type]
 
+    if options.layout_url is not None:
+        found.append(url_choice(options.layout_url, options, "command line"))
     if options.layout is not None:
         add(options.layout, "command line")
     for path in embedded_layouts(options.embedded_dir):
@@ -53,15 +55,30 @@ def checkout_examples() -> Path | None:
     return examples if (top / "pyproject.toml").is_file() and examples.is_dir() else None
 
 
-def check_layout(choice: LayoutChoice) -> LayoutChoice:
-    """Read and validate a layout file; problems come back as lines, never as an exception."""
-    from rescue_tui.layout.validate import load_valid_layout
+def url_choice(url: str, options: TuiOptions, source: str) -> LayoutChoice:
+    """A layout to fetch from ``url``: its local copy's path is known before it is fetched (under the journal)."""
+    from rescue_tui.remote.fetch import local_copy, parse_url
 
     try:
+        path = local_copy(parse_url(url), options.journal_dir / "fetched")
+    except RescueError as exc:
+        name = Path(url.rsplit("/", 1)[-1] or "layout")
+        return LayoutChoice(path=name, source=source, url=url, problems=tuple(exc.lines()))  # type: ignore[arg-type]
+    return LayoutChoice(path=path, source=source, url=url)  # type: ignore[arg-type]
+
+
+def check_layout(choice: LayoutChoice, ca_file: Path | None = None) -> LayoutChoice:
+    """Fetch (a URL's), read and validate a layout file; problems come back as lines, never as an exception."""
+    from rescue_tui.layout.validate import load_valid_layout
+    from rescue_tui.remote.fetch import fetch
+
+    try:
+        if choice.url is not None:
+            fetch(choice.url, choice.path.parent, ca_file=ca_file)
         layout = load_valid_layout(choice.path)
     except RescueError as exc:
-        return LayoutChoice(path=choice.path, source=choice.source, problems=tuple(exc.lines()))
-    return LayoutChoice(path=choice.path, source=choice.source, layout=layout)
+        return LayoutChoice(path=choice.path, source=choice.source, url=choice.url, problems=tuple(exc.lines()))
+    return LayoutChoice(path=choice.path, source=choice.source, url=choice.url, layout=layout)
 
 
 def propose(layout: Layout, inventory: Inventory, overrides: dict[str, str]) -> Mapping:

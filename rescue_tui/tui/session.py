@@ -35,6 +35,10 @@ class TuiOptions:
     """Started with --dry-run: the recover choice is not offered; nothing is ever written."""
     layout: Path | None = None
     """--layout FILE."""
+    layout_url: str | None = None
+    """``rescue.layout=URL``: a layout to fetch (when the layout screen opens: the network is up by then)."""
+    ca_file: Path | None = None
+    """``rescue.ca_file=``: the CA a layout fetched over HTTPS is checked against."""
     targets: str = "live"
     """'live' (udev) or the path of a simulated inventory JSON file."""
     glyphs: GlyphRequest = "auto"
@@ -49,7 +53,7 @@ class TuiOptions:
     target_root: Path = Path("/mnt/target")
     """Where apply mounts the recreated filesystems, restore writes and finalize works."""
     journal_dir: Path = Path("/run/rescue-tui")
-    """Where apply keeps its journal (``rescue-tui apply --journal-dir``)."""
+    """Where apply keeps its journal (``rescue-tui apply --journal-dir``); layouts fetched go in ``fetched/``."""
     bootloader: bool = True
     """Finalize installs the boot loader and rebuilds the initramfs (False: files and report only)."""
     notices: tuple[str, ...] = ()
@@ -71,7 +75,9 @@ class LayoutChoice:
     layout: Layout | None = None
     """The layout when it is valid."""
     problems: tuple[str, ...] = ()
-    """Why it cannot be used: one line per problem (validation, unreadable file)."""
+    """Why it cannot be used: one line per problem (validation, unreadable file, a fetch that failed)."""
+    url: str | None = None
+    """Where it is fetched from (``path`` is then the local copy, made when it is checked)."""
 
     @property
     def checked(self) -> bool:
@@ -79,7 +85,12 @@ class LayoutChoice:
 
     @property
     def label(self) -> str:
-        return self.path.name
+        return self.url.rsplit("/", 1)[-1] if self.url else self.path.name
+
+    @property
+    def where(self) -> str:
+        """Where it is, for the operator: its URL, or its path."""
+        return self.url or str(self.path)
 
 
 @dataclass(frozen=True, kw_only=True)

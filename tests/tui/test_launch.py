@@ -98,7 +98,7 @@ def test_the_kernel_command_line_problems_are_on_the_first_screen(boot: dict[str
     with launch(boot) as session:
         text = read_screen(session, Screen(), "What do you want to do?")
     assert "Problems  rescue.colour: unknown option (known: rescue.layout," in text
-    assert "          rescue.layout=l.json: not an absolute path nor an http(s) URL;" in text
+    assert "          rescue.layout=l.json: not an absolute path nor a URL (http, https," in text
     assert "Mode      dry run only (--dry-run, rescue.dryrun): nothing will be written" in text
     assert "Recover this machine from a saved layout  (not in a dry run)" in text
 

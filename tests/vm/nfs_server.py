@@ -1,6 +1,6 @@
 """An NFS server on the host's loopback for the VM tests: nfs-ganesha (userspace; the host kernel has no nfsd).
 
-It exports one directory read-only, NFSv4 over TCP, under a pseudo path, with no grace period (a
+It exports directories read-only, NFSv4 over TCP, each under a pseudo path, with no grace period (a
 fresh server would refuse opens for 90 s), no rpcbind, no locking service and no Kerberos. The
 guest reaches it through its user NIC's guestfwd (:class:`rescue_tui.drill.machine.UserNic`).
 """
@@ -25,9 +25,11 @@ NFSV4 {{
     RecoveryRoot = {state};
 }}
 NFS_KRB5 {{ Active_krb5 = false; }}
+{exports}"""
+EXPORT = """
 EXPORT {{
-    Export_Id = 1;
-    Path = {export};
+    Export_Id = {number};
+    Path = {path};
     Pseudo = {pseudo};
     Protocols = 4;
     Transports = TCP;
@@ -40,10 +42,11 @@ EXPORT {{
 
 
 class NfsServer:
-    """``ganesha.nfsd`` in the foreground, exporting ``export`` as ``pseudo``; stopped on :meth:`stop`."""
+    """``ganesha.nfsd`` in the foreground, exporting each directory of ``exports`` (pseudo path: directory);
+    stopped on :meth:`stop`."""
 
-    def __init__(self, export: Path, workdir: Path, pseudo: str = "/backups") -> None:
-        self.export, self.workdir, self.pseudo = export, workdir, pseudo
+    def __init__(self, exports: dict[str, Path], workdir: Path) -> None:
+        self.exports, self.workdir = exports, workdir
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
@@ -57,9 +60,11 @@ class NfsServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "state").mkdir(exist_ok=True)
         config = self.workdir / "ganesha.conf"
-        config.write_text(
-            CONFIG.format(port=self.port, state=self.workdir / "state", export=self.export, pseudo=self.pseudo)
+        exports = "".join(
+            EXPORT.format(number=number, path=path, pseudo=pseudo)
+            for number, (pseudo, path) in enumerate(self.exports.items(), 1)
         )
+        config.write_text(CONFIG.format(port=self.port, state=self.workdir / "state", exports=exports))
         command = ["ganesha.nfsd", "-F", "-f", str(config), "-L", str(self.log), "-p", str(self.workdir / "pid")]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=self.workdir)
         deadline = time.monotonic() + timeout

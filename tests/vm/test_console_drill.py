@@ -1,13 +1,15 @@
 """The recovery drill through the operator console: keys on ttyS0 alone, from the welcome screen to the
 restored system's login prompt.
 
-The layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
+(BIOS) The layout is where the image build embeds one (``/etc/rescue-tui/layout.json``, put
 there in the booted guest, and the console restarted, as on a boot of an image built with it).
-The backup (BIOS) is on an NFS server: nfs-ganesha on the host's loopback, reached through a NIC
-plugged in, which the rescue network gives a DHCP address; the spec names the server and rescue-tui
-mounts it itself. (UEFI) it is a read-only medium (an ext4 image holding the tar archive, plugged in
-and mounted as an operator would from the shell). Then only keys on the serial line:
-welcome, layout, mapping (one target chosen by keys), plan, backend (tar+nfs or tar, preflight), confirm
+The backup is on the network, on the host's loopback, reached through a NIC plugged into the guest,
+which the rescue network gives a DHCP address (QEMU's user network forwards one address to the host):
+(BIOS) over HTTPS, the server's certificate signed by a CA the operator types the path of (the
+``ca_file`` field); (UEFI) on NFS (nfs-ganesha), which rescue-tui mounts itself from the spec, and
+the layout too: none is embedded, the operator opens it by its ``nfs://`` URL.
+Nothing is mounted by hand. Then only keys on the serial line:
+welcome, layout, mapping (one target chosen by keys), plan, backend (tar+https or tar+nfs, preflight), confirm
 (the host name typed), progress (apply, mount, restore), finish (finalize), reboot chosen on the
 finish screen. The disks then boot alone to the restored system's login prompt. While it
 runs, a second writer from a shell is refused, naming the console that holds the recovery, and (BIOS)
@@ -26,6 +28,9 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.drill.machine import Machine, UserNic
+from rescue_tui.restore.spec import SYNTAX
+from tests.integration.restore.helpers import stop
+from tests.integration.restore.tls import TestCa, serve_https
 from tests.vm.console import CTRL_N, DOWN, ENTER, SerialConsole, VirtualConsole
 from tests.vm.nfs_server import NfsServer
 from tests.vm.recovered import (
@@ -44,9 +49,9 @@ pytestmark = pytest.mark.vm
 
 FAILED = ("Error", "FAILED", "Stopped during", "Internal error", "Finalize stopped")
 """Texts that end the drill at once: the console reported a failure."""
-NFS_ADDRESS = "10.0.2.100"
-"""Where the guest finds the host's NFS server: an address on QEMU's user network, forwarded (guestfwd)."""
-NFS_MAC = "52:54:00:5e:00:33"
+SERVER = "10.0.2.100"
+"""Where the guest finds the host's backup server: an address on QEMU's user network, forwarded (guestfwd)."""
+NIC_MAC = "52:54:00:5e:00:33"
 
 
 @pytest.mark.parametrize("vm", ["bios", "uefi"], indirect=True)
@@ -57,25 +62,46 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     source = LAYOUTS / f"{case.layout}.json"
     hostname = json.loads(source.read_text())["machine"]["hostname"]
     targets = [vm.add_disk(size).device for size in case.sizes]
-    if vm.firmware == "bios":  # over the network: nothing mounted by hand, the spec names the server
-        nfs = NfsServer(target_archive.backups, tmp_path / "nfs").start()
+    if vm.firmware == "bios":  # HTTPS; the operator has the CA's certificate (here in /root) and types its path
+        ca_dir = tmp_path / "ca"
+        ca_dir.mkdir()
+        ca = TestCa.make(ca_dir)
+        https, proc = serve_https(target_archive.backups, *ca.sign("backup", f"IP:{SERVER}"))
+        request.addfinalizer(lambda: stop(proc))
+        vm.push({"ca.pem": ca.certificate}, "/root")
+        services = ((SERVER, 443, https.port),)
+        spec, fields = f"tar+https://{SERVER}/{case.archive}", ["", "", "/root/ca.pem"]  # user, password, CA
+        layout_url = None
+    else:  # NFS, the layout too: the operator types its URL; the spec names the server; rescue-tui mounts both
+        layouts = tmp_path / "layouts"
+        layouts.mkdir()
+        (layouts / source.name).write_bytes(source.read_bytes())
+        nfs = NfsServer({"/backups": target_archive.backups, "/layouts": layouts}, tmp_path / "nfs").start()
         request.addfinalizer(nfs.stop)
-        vm.add_nic(UserNic(mac=NFS_MAC, services=((NFS_ADDRESS, 2049, nfs.port),)))
-        spec = f"tar+nfs://{NFS_ADDRESS}/backups/{case.archive}"
-    else:
-        vm.attach_disk(target_archive.medium, "backup")
-        vm.check("mkdir -p /mnt/backup && mount -o ro /dev/disk/by-id/virtio-backup /mnt/backup")
-        spec = f"tar:/mnt/backup/{case.archive}"
-    vm.push({"layout.json": source}, "/etc/rescue-tui")
+        services = ((SERVER, 2049, nfs.port),)
+        spec, fields = f"tar+nfs://{SERVER}/backups/{case.archive}", []
+        layout_url = f"nfs://{SERVER}/layouts/{source.name}"
+    vm.add_nic(UserNic(mac=NIC_MAC, services=services))
+    if layout_url is None:  # embedded, as an image built with it has it
+        vm.push({"layout.json": source}, "/etc/rescue-tui")
     vm.push({"layout.json": source}, "/root")  # what assert_common_files compares the report with
 
     console = SerialConsole(vm)
     vm.check("systemctl restart rescue-tui@ttyS0")
     started = time.monotonic()
-    console.wait("What do you want to do?", "Layouts   1 embedded", timeout=90)
+    console.wait("What do you want to do?", "Layouts   1 embedded" if layout_url is None else "Layouts", timeout=90)
 
     console.press("r")
-    console.wait("rescue-tui: layout", hostname, fail=FAILED)
+    if layout_url is not None:  # none embedded: o, then its URL
+        console.wait("rescue-tui: layout", "No saved layout found", fail=FAILED)
+        console.press("o")
+        console.wait("Open a layout", "or its URL", fail=FAILED)
+        console.type(layout_url)
+        console.wait(layout_url, timeout=60, fail=FAILED)
+        console.press(ENTER)
+        console.wait(f"{source.name}", "opened", "valid, ", timeout=120, fail=(*FAILED, "cannot be used"))
+    else:
+        console.wait("rescue-tui: layout", hostname, fail=FAILED)
     console.press(ENTER)
     names = [t.removeprefix("/dev/") for t in targets]
     # the status line (the table, drawn first, says "will be wiped" too: wait for the line itself)
@@ -97,17 +123,25 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
 
     console.press("a")
     console.wait("rescue-tui: backend", "Restore from", fail=FAILED)
-    scheme = spec.split(":", 1)[0]
-    if scheme == "tar+nfs":  # tar is highlighted; then tar+http, tar+https, tar+nfs
-        for _ in range(3):
-            console.press(DOWN)
+    scheme, rest = spec.split(":", 1)
+    schemes = [s.scheme for s in SYNTAX]
+    for _ in range(schemes.index(scheme) - schemes.index("tar")):  # tar is highlighted
+        console.press(DOWN)
     console.press(ENTER)
     console.wait(f"Backend spec: {scheme}:", fail=FAILED)
     time.sleep(1.0)  # the spec field takes the focus
-    console.type(spec.split(":", 1)[1])
+    console.type(rest)
     console.wait(spec, timeout=60, fail=FAILED)
+    if fields:  # as the operator does: the form's fields are drawn, then Enter goes from one to the next
+        console.wait("CA certificate to trust", timeout=60, fail=FAILED)
+    for value in fields:
+        console.press(ENTER)
+        time.sleep(0.5)
+        if value:
+            console.type(value)
+            console.wait(value, timeout=60, fail=FAILED)
     console.press(ENTER)
-    console.wait("Preflight passed", timeout=900, fail=(*FAILED, "must be absolute", "NFS: cannot mount"))
+    console.wait("Preflight passed", timeout=900, fail=(*FAILED, "Preflight FAILED", "NFS: cannot mount"))
     record_timing(f"{vm.firmware} console: welcome to preflight passed", time.monotonic() - started)
 
     console.press(CTRL_N)
@@ -124,7 +158,7 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
         screen.press("f")
         screen.wait("Following recover on ttyS0", "read-only", f"== recovery of {hostname}: recover on ttyS0")
     if vm.firmware == "uefi":
-        console = kill_the_console_and_take_over(vm, hostname, case.archive)
+        console = kill_the_console_and_take_over(vm, hostname, spec)
     console.wait("Recovery done: n goes on to finalize", timeout=2400, fail=FAILED)
     if vm.firmware == "uefi":
         assert_taken_over(vm, hostname)
@@ -136,10 +170,12 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     record_timing(f"{vm.firmware} console: finalize", time.monotonic() - mark)
 
     assert_common_files(vm, case, target_archive)
-    if scheme == "tar+nfs":  # read over NFS from the directory rescue-tui mounted, read-only
-        mounted = vm.check("findmnt -n -t nfs,nfs4 -o SOURCE,TARGET,OPTIONS").split()
-        assert mounted[0] == f"{NFS_ADDRESS}:/backups" and mounted[1].startswith("/run/rescue-tui/nfs/"), mounted
-        assert "ro" in mounted[2].split(","), mounted
+    if scheme == "tar+nfs":  # read over NFS from the directory rescue-tui mounted, read-only, once (taken over)
+        mounted = vm.check("findmnt -n -t nfs,nfs4 -o SOURCE,TARGET,OPTIONS").splitlines()
+        assert len(mounted) == 1, mounted
+        source, where, options = mounted[0].split()
+        assert source == f"{SERVER}:/backups" and where.startswith("/run/rescue-tui/nfs/"), mounted
+        assert "ro" in options.split(","), mounted
     if vm.firmware == "bios":
         assert_bios_boot_code(vm, targets)
         conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
@@ -160,7 +196,7 @@ DONE_BEFORE_THE_CRASH = 3
 """Apply steps done when the console is killed (the UEFI drill)."""
 
 
-def kill_the_console_and_take_over(vm: Machine, hostname: str, archive: str) -> SerialConsole:
+def kill_the_console_and_take_over(vm: Machine, hostname: str, spec: str) -> SerialConsole:
     """The console dies mid-apply (SIGKILL, as in a crash), systemd starts it again, and it takes the recovery
     over by keys: its welcome names the stopped recovery, t goes to the backend (proposed again), the preflight,
     the typed host name; apply goes on from its journal. The console from then on."""
@@ -175,8 +211,8 @@ def kill_the_console_and_take_over(vm: Machine, hostname: str, archive: str) -> 
     console.wait("Stopped   recovery of", timeout=180, fail=FAILED)
     vm.check(f"while pgrep -g {pid} >/dev/null; do sleep 0.5; done", timeout=900)  # the dead console's tools end
     console.press("t")
-    console.wait("rescue-tui: backend", f"tar:/mnt/backup/{archive}", fail=FAILED)
-    console.press(ENTER)  # tar, highlighted: the spec field, with the spec the recovery had
+    console.wait("rescue-tui: backend", spec, fail=FAILED)
+    console.press(ENTER)  # its scheme, highlighted: the spec field, with the spec the recovery had
     time.sleep(1.0)
     console.press(ENTER)
     console.wait("Preflight passed", timeout=900, fail=FAILED)

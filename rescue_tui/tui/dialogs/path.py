@@ -13,12 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 
-class PathDialog(ModalScreen[Path | None]):
+class PathDialog(ModalScreen[Path | str | None]):
     """A path typed by the operator, checked inline; None when cancelled.
 
     With ``must_exist`` the file must be there (open); without it, the
     directory must exist and an existing file is overwritten only after a
-    second Enter (save as).
+    second Enter (save as). With ``urls``, a URL of a file to fetch is
+    accepted too (its parts checked here) and returned as the text typed.
 
     | Key | Action |
     | :- | :- |
@@ -30,11 +31,14 @@ class PathDialog(ModalScreen[Path | None]):
         Binding("escape", "cancel", "Cancel", id="path.cancel", tooltip="Close without choosing a file."),
     ]
 
-    def __init__(self, title: str, prompt: str, default: Path | str = "", *, must_exist: bool = False) -> None:
+    def __init__(
+        self, title: str, prompt: str, default: Path | str = "", *, must_exist: bool = False, urls: bool = False
+    ) -> None:
         super().__init__()
         self.title_text, self.prompt = title, prompt
         self.default = str(default)
         self.must_exist = must_exist
+        self.urls = urls
         self._overwrite: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -50,6 +54,12 @@ class PathDialog(ModalScreen[Path | None]):
     @on(Input.Submitted, "#path")
     def submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        if self.urls and "://" in text:
+            problem = self._url_problem(text)
+            self.query_one("#path-problem", Static).update(problem or "")
+            if problem is None:
+                self.dismiss(text)
+            return
         problem = self._problem(text)
         self.query_one("#path-problem", Static).update(problem or "")
         if problem is None:
@@ -59,6 +69,17 @@ class PathDialog(ModalScreen[Path | None]):
     def changed(self) -> None:
         self._overwrite = None
         self.query_one("#path-problem", Static).update("")
+
+    @staticmethod
+    def _url_problem(text: str) -> str | None:
+        from rescue_tui.errors import BadInputError
+        from rescue_tui.remote.fetch import parse_url
+
+        try:
+            parse_url(text)
+        except BadInputError as exc:
+            return exc.message
+        return None
 
     def _problem(self, text: str) -> str | None:
         if not text:

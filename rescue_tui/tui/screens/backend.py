@@ -150,10 +150,10 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         spec.focus()
 
     @on(Input.Changed, "#spec")
-    def spec_changed(self, event: Input.Changed) -> None:
+    async def spec_changed(self, event: Input.Changed) -> None:
         self.report = None
         spec = self._spec(quiet=not event.value.strip())
-        self._set_fields(backend_fields(spec) if spec is not None else ())
+        await self._set_fields(backend_fields(spec) if spec is not None else ())
 
     def _spec(self, *, quiet: bool = False) -> BackendSpec | None:
         """The spec as typed, or None with the reason on the line below it."""
@@ -166,12 +166,14 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         problem.update("")
         return spec
 
-    def _set_fields(self, fields: tuple[Field, ...]) -> None:
+    async def _set_fields(self, fields: tuple[Field, ...]) -> None:
+        """The fields' inputs, mounted before the next key is handled: an Enter typed right after the spec
+        (a fast serial line, a paste) moves to the first field rather than to one not mounted yet."""
         if [f.name for f in fields] == [f.name for f in self.fields]:
             return
         self.fields = fields
         box = self.query_one("#fields", Vertical)
-        box.remove_children()
+        await box.remove_children()
         inputs = []
         for field in fields:
             entry: Input
@@ -182,7 +184,7 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
                 entry.cursor_blink = False
             entry.border_title = field.label + (" (required)" if field.required else "")
             inputs.append(entry)
-        box.mount_all(inputs)
+        await box.mount_all(inputs)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:

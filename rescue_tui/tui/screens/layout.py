@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from rescue_tui.layout.show import tree_rows
 from rescue_tui.tui.dialogs import PathDialog
-from rescue_tui.tui.engine import check_layout, find_layouts
+from rescue_tui.tui.engine import check_layout, find_layouts, url_choice
 from rescue_tui.tui.messages import LayoutsChecked
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.tui.session import LayoutChoice
@@ -41,7 +41,7 @@ class LayoutScreen(StepScreen):
     | :- | :- |
     | up/down | highlight a layout (its tree shows below) |
     | enter | use the highlighted layout |
-    | o | open a layout file by path (USB stick, NFS mount) |
+    | o | open a layout file by path (USB stick) or URL (https://, nfs://) |
     | tab | move to the tree (scroll it) |
     | escape | back |
     """
@@ -50,9 +50,12 @@ class LayoutScreen(StepScreen):
     HELP_TITLE = "Layout"
     HELP = """
 Pick the saved layout of the machine to recover. rescue-tui looks for it in
-/etc/rescue-tui (embedded in the rescue image), in --layout, and in the
-examples of a source checkout. A layout on a USB stick or an NFS share:
-mount it from the shell, then press o and type its path.
+/etc/rescue-tui (embedded in the rescue image), in --layout or
+rescue.layout=, and in the examples of a source checkout. A layout on a USB
+stick: mount it from the shell, then press o and type its path. On a web or
+NFS server: press o and type its URL (https://host/web01.json,
+nfs://host/export/web01.json); rescue-tui fetches a copy (rescue.ca_file=
+names a CA of your own for https).
 
 The tree shows what the layout holds: disks, partitions, RAID, LUKS, LVM,
 filesystems and mount points, with sizes. A layout that cannot be used
@@ -90,7 +93,8 @@ shows its problems instead, one per line, each naming where it is.
     @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
     def check_layouts(self, choices: list[LayoutChoice]) -> None:
         """Read and validate every layout found (milliseconds each)."""
-        self.post_message(LayoutsChecked([c if c.checked else check_layout(c) for c in choices]))
+        ca_file = self.session.options.ca_file
+        self.post_message(LayoutsChecked([c if c.checked else check_layout(c, ca_file) for c in choices]))
 
     @on(LayoutsChecked)
     def layouts_checked(self, message: LayoutsChecked) -> None:
@@ -119,11 +123,11 @@ shows its problems instead, one per line, each naming where it is.
             layout = choice.layout
             boot = f", {layout.boot.firmware.upper()} boot" if layout.boot else ""
             when = f", saved {layout.machine.captured_at[:10]}" if layout.machine.captured_at else ""
-            self._status(f"{layout.machine.hostname}{boot}{when}: {choice.path}")
+            self._status(f"{layout.machine.hostname}{boot}{when}: {choice.where}")
             tree.border_title = "Contents"
             tree.show_rows(tree_rows(layout), self.rescue.glyphs)
         else:
-            self._status(f"{choice.path}: cannot be used", error=True)
+            self._status(f"{choice.where}: cannot be used", error=True)
             tree.border_title = f"Problems ({len(choice.problems)})"
             tree.show_lines([Content.styled(line, "$error") for line in choice.problems])
 
@@ -152,17 +156,27 @@ shows its problems instead, one per line, each naming where it is.
         self.done()
 
     def action_open(self) -> None:
-        def opened(path: Path | None) -> None:
-            if path is None:
+        def opened(where: Path | str | None) -> None:
+            if where is None:
                 return
-            known = [c for c in self.session.layouts if c.path.resolve() != path.resolve()]
+            if isinstance(where, str):  # a URL: fetched by the check below
+                choice = url_choice(where, self.session.options, "opened")
+            else:
+                choice = LayoutChoice(path=where, source="opened")
+            known = [c for c in self.session.layouts if c.where != choice.where]
             self.session.layout = None
-            self.session.layouts = [LayoutChoice(path=path, source="opened"), *known]
+            self.session.layouts = [choice, *known]
+            self._status(f"Reading {choice.where} ...")
             self.check_layouts(self.session.layouts)
 
-        self.app.push_screen(
-            PathDialog("Open a layout", "Path of the layout file (JSON):", "", must_exist=True), opened
+        dialog = PathDialog(
+            "Open a layout",
+            "Path of the layout file (JSON), or its URL (https://, http://, nfs://):",
+            "",
+            must_exist=True,
+            urls=True,
         )
+        self.app.push_screen(dialog, opened)
 
     def action_back(self) -> None:
         self.app.pop_screen()

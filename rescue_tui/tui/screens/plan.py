@@ -120,8 +120,8 @@ the confirmation of the recovery; in a dry run straight to the confirmation.
             self.app.bell()
             return
 
-        def chosen(path: Path | None) -> None:
-            if path is None:
+        def chosen(path: Path | str | None) -> None:
+            if not isinstance(path, Path):  # cancelled (a URL is only taken when asked for)
                 return
             try:
                 saved = save_plan(plan, path)

@@ -52,14 +52,16 @@ def test_layout_takes_an_http_url() -> None:
 def test_layout_with_a_relative_path_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.layout=layout.json")
     assert options.layout is None
-    assert options.problems == ("rescue.layout=layout.json: not an absolute path nor an http(s) URL; ignored",)
+    assert options.problems == (
+        "rescue.layout=layout.json: not an absolute path nor a URL (http, https, nfs); ignored",
+    )
 
 
 def test_layout_with_another_url_scheme_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.layout=ftp://host/l.json")
     assert options.layout is None
     assert options.problems == (
-        "rescue.layout=ftp://host/l.json: only http:// and https:// URLs can be fetched; ignored",
+        "rescue.layout=ftp://host/l.json: only http://, https://, nfs:// can be fetched; ignored",
     )
 
 
@@ -73,7 +75,7 @@ def test_layout_with_a_url_without_host_is_a_problem_and_ignored() -> None:
 def test_layout_without_a_value_is_a_problem_and_ignored(param: str) -> None:
     options = parse_cmdline(param)
     assert options.layout is None
-    assert options.problems == ("rescue.layout: needs an absolute path or an http(s) URL; ignored",)
+    assert options.problems == ("rescue.layout: needs an absolute path or a URL (http, https, nfs); ignored",)
 
 
 @pytest.mark.parametrize("spec", ["tar:/mnt/backup/host.tar.zst", "restic:/mnt/backup/repo", "borg:/srv/borg::host-1"])

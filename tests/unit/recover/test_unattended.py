@@ -8,6 +8,7 @@ from a dictionary.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import threading
@@ -193,6 +194,33 @@ def test_a_backup_over_https_signed_by_a_private_ca_is_trusted_through_rescue_ca
     finally:
         stop(proc)
     assert decided.recovery.request.credentials.options == {"ca_file": str(ca.certificate)}
+
+
+def test_a_layout_named_by_url_is_fetched_under_the_journal_and_recovered_from(tmp_path: Path) -> None:
+    archive = tar_backup(tmp_path)
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "web01.json").write_text(LAYOUT.read_text())
+    (tmp_path / "ca").mkdir()
+    ca = TestCa.make(tmp_path / "ca")
+    server, proc = serve_https(www, *ca.sign("backup", "IP:127.0.0.1"))
+    try:
+        line = f"rescue.unattended rescue.backend=tar:{archive} rescue.layout={server.url('web01.json')}"
+        lines: list[str] = []
+        with pytest.raises(RefusedError) as caught:  # the CA is not given: refused with curl's reason
+            decide(dataclasses.replace(settings(tmp_path, line, BLANK), fetch_wait=0), lines.append, lambda e: None)
+        assert caught.value.message == (
+            f"rescue.layout={server.url('web01.json')}: {server.url('web01.json')}: cannot fetch: "
+            "SSL certificate problem: unable to get local issuer certificate"
+        )
+        said: list[str] = []
+        decided = decide(settings(tmp_path, f"{line} rescue.ca_file={ca.certificate}", BLANK), said.append, print)
+    finally:
+        stop(proc)
+    fetched = decided.plan.layout_source
+    assert Path(fetched).parent == tmp_path / "journal" / "fetched"
+    assert Path(fetched).read_text() == LAYOUT.read_text()
+    assert f"layout: fetched {server.url('web01.json')}" in said
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,7 @@ BAD = {
     "tar+nfs://nas/backups/../etc/x.tar": "'.' or '..' part",
     "rsync+nfs://nas/backups//host1/": "an empty, '.' or '..' part",
     "rsync+nfs://nas/./host1/": "'.' or '..' part",
+    "tar+nfs://nas//x.tar": "an empty, '.' or '..' part",
     "restic+nfs://nas/repo#nope": "neither 'latest' nor a hex id",
     "borg+nfs://nas/repo::a/b": "archive name 'a/b' is not valid",
 }

@@ -1,0 +1,150 @@
+"""A file named by URL, copied to a local file: a layout on a web server or an NFS server.
+
+``http://`` and ``https://`` go through curl: the certificate verified against the system's CAs,
+or the operator's ``ca_file``; redirects only to http(s); at most :data:`MAX_BYTES`.
+``nfs://HOST[:PORT]/PATH`` mounts the directory holding PATH read-only (:mod:`rescue_tui.remote.nfs`)
+and copies the file. The copy is written whole or not at all, in the directory the caller gives,
+under a name made of the URL's hash and its last part: no URL chooses where it is written.
+Credentials never go in a URL (they would show in process lists and logs): refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rescue_tui.command import run
+from rescue_tui.errors import BadInputError, RescueError
+from rescue_tui.files import write_atomic
+
+SCHEMES = ("http", "https", "nfs")
+MAX_BYTES = 16 << 20
+"""A layout of a large server is a few hundred KiB; anything this big is not one."""
+TIMEOUT = 180.0
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*|[0-9A-Fa-f:.]+")
+_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_CURL_PREFIX = re.compile(r"^curl: \(\d+\) ")
+
+
+class FetchError(RescueError):
+    """A file named by URL could not be fetched (server unreachable, missing file, certificate refused)."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A parsed URL of a file to fetch."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+
+def is_url(text: str) -> bool:
+    """Whether ``text`` names a file to fetch rather than a local path."""
+    return text.split("://", 1)[0].lower() in SCHEMES and "://" in text
+
+
+def parse_url(text: str) -> RemoteFile:
+    """The URL's parts; BadInputError (one line naming what is wrong) for one that cannot be fetched."""
+
+    def bad(what: str) -> BadInputError:
+        return BadInputError(f"URL {text!r}: {what}")
+
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise bad("contains control characters")
+    try:
+        url = urlsplit(text)
+        port = url.port
+    except ValueError:
+        raise bad("the host or port is not valid") from None
+    if url.scheme not in SCHEMES:
+        raise bad(f"only {', '.join(s + '://' for s in SCHEMES)} can be fetched")
+    if url.username is not None or url.password is not None:
+        raise bad("credentials in a URL would show in process lists; the server must allow reading without them")
+    host = url.hostname or ""
+    if not host:
+        raise bad("the URL names no host")
+    if not _HOST.fullmatch(host):
+        raise bad(f"host {host!r} is not valid")
+    if port == 0:
+        raise bad("port 0 is not valid")
+    if not url.path or url.path.endswith("/"):
+        raise bad("the URL must name a file")
+    if url.scheme == "nfs":
+        if url.query or url.fragment:
+            raise bad("unexpected '?' or '#' in an NFS location")
+        if any(part in ("", ".", "..") for part in url.path[1:].split("/")):
+            raise bad("the path on the server has an empty, '.' or '..' part")
+    return RemoteFile(url=url.geturl(), scheme=url.scheme, host=host, port=port, path=url.path)
+
+
+def local_copy(remote: RemoteFile, directory: Path) -> Path:
+    """Where the copy of ``remote`` goes in ``directory``: the URL's hash, then its last part made plain."""
+    digest = hashlib.sha256(remote.url.encode()).hexdigest()[:16]
+    return directory / f"{digest}-{_NAME.sub('_', remote.name)[-64:] or 'file'}"
+
+
+def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
+    """Copy the file the URL names into ``directory``; the local copy's path.
+
+    BadInputError for a URL that cannot be fetched (exit 2), FetchError when the server does not give it.
+    """
+    remote = parse_url(text)
+    directory.mkdir(parents=True, exist_ok=True)
+    destination = local_copy(remote, directory)
+    if remote.scheme == "nfs":
+        from rescue_tui.remote import nfs  # the mount table's reader imports the boot options, which import us
+
+        where = nfs.mount_read_only(
+            remote.host, remote.port, posixpath.dirname(remote.path), named=remote.url, error=FetchError
+        )
+        write_atomic(destination, _read_bounded(where / remote.name, remote.url), mode=0o600)
+    else:
+        _curl(remote, destination, ca_file)
+    return destination
+
+
+def _read_bounded(path: Path, url: str) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise FetchError(f"{url}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise FetchError(f"{url}: larger than {MAX_BYTES >> 20} MiB: not a layout")
+    return data
+
+
+def _curl(remote: RemoteFile, destination: Path, ca_file: Path | None) -> None:
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    argv = [
+        "curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https",
+        "--proto-redir", "=http,https", "--connect-timeout", "20", "--max-time", str(int(TIMEOUT - 10)),
+        "--max-filesize", str(MAX_BYTES), "--output", str(partial),
+    ]  # fmt: skip
+    if ca_file is not None:
+        argv += ["--cacert", str(ca_file)]
+    try:
+        run([*argv, "--url", remote.url], error=FetchError, timeout=TIMEOUT)
+        if partial.stat().st_size > MAX_BYTES:
+            raise FetchError(f"{remote.url}: larger than {MAX_BYTES >> 20} MiB: not a layout")
+        os.chmod(partial, 0o600)
+        os.replace(partial, destination)
+    except FetchError as exc:
+        said = exc.message.split(" failed with exit code ", 1)[-1].split(": ", 1)[-1]
+        raise FetchError(f"{remote.url}: cannot fetch: {_CURL_PREFIX.sub('', said)}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
