@@ -7,10 +7,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from rescue_tui import lock
+
+if TYPE_CHECKING:
+    from tests.integration.restore.tls import TestCa, WebServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -61,3 +65,22 @@ def other_holder(lock_file: Path) -> Iterator[subprocess.Popen[str]]:
     yield proc
     proc.kill()
     proc.wait()
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
+    """A certificate authority of the test session's own: nothing trusts it unless told to."""
+    from tests.integration.restore.tls import TestCa  # it reads ROOT from here
+
+    return TestCa.make(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture
+def https_server(tmp_path: Path, test_ca: TestCa) -> Iterator[WebServer]:
+    """An empty ``www`` directory over HTTPS on 127.0.0.1, its certificate signed by ``test_ca``."""
+    from tests.integration.restore.tls import serving_https
+
+    root = tmp_path / "www"
+    root.mkdir()
+    with serving_https(root, test_ca) as server:
+        yield server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,34 +10,21 @@ from textual.widgets import Input, Static
 from rescue_tui.tui.dialogs import PathDialog
 from rescue_tui.tui.screens.layout import LayoutScreen
 from rescue_tui.tui.screens.mapping import MappingScreen
-from tests.integration.restore.helpers import stop
-from tests.integration.restore.tls import HttpsServer, TestCa, serve_https
+from tests.integration.restore.tls import TestCa, WebServer
 from tests.tui.conftest import settle
 from tests.tui.factory import DEMO_LAYOUT, demo_app
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> TestCa:
-    (tmp_path / "ca").mkdir()
-    return TestCa.make(tmp_path / "ca")
-
-
-@pytest.fixture
-def server(tmp_path: Path, ca: TestCa) -> Iterator[HttpsServer]:
-    www = tmp_path / "www"
-    www.mkdir()
-    (www / "web01.json").write_text(DEMO_LAYOUT.read_text())
-    https, proc = serve_https(www, *ca.sign("backup", "IP:127.0.0.1"))
-    try:
-        yield https
-    finally:
-        stop(proc)
+def server(https_server: WebServer) -> WebServer:
+    (https_server.root / "web01.json").write_text(DEMO_LAYOUT.read_text())
+    return https_server
 
 
 async def test_a_layout_typed_as_a_url_is_fetched_checked_and_used(
-    tmp_path: Path, server: HttpsServer, ca: TestCa
+    tmp_path: Path, server: WebServer, test_ca: TestCa
 ) -> None:
-    app = demo_app(layout=None, examples_dir=None, journal_dir=tmp_path / "run", ca_file=ca.certificate)
+    app = demo_app(layout=None, examples_dir=None, journal_dir=tmp_path / "run", ca_file=test_ca.certificate)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("d")
         await settle(pilot)
@@ -69,7 +55,7 @@ async def test_a_layout_typed_as_a_url_is_fetched_checked_and_used(
 
 
 async def test_a_url_given_at_boot_that_cannot_be_fetched_shows_why_in_place_of_its_tree(
-    tmp_path: Path, server: HttpsServer
+    tmp_path: Path, server: WebServer
 ) -> None:
     """No CA given: the certificate is refused, and the layout screen says so with curl's reason."""
     url = server.url("web01.json")

@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rescue_tui.remote.fetch import MAX_BYTES, FetchError, fetch, local_copy, parse_url
-from tests.integration.restore.helpers import stop
-from tests.integration.restore.tls import HttpsServer, TestCa, serve_https
+from tests.integration.restore.tls import TestCa, WebServer
 
 LAYOUT = Path("layouts/examples/raid1-lvm.json")
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> TestCa:
-    (tmp_path / "ca").mkdir()
-    return TestCa.make(tmp_path / "ca")
-
-
-@pytest.fixture
-def server(tmp_path: Path, ca: TestCa) -> Iterator[HttpsServer]:
-    root = tmp_path / "www"
-    root.mkdir()
-    (root / "web01.json").write_bytes(LAYOUT.read_bytes())
-    https, proc = serve_https(root, *ca.sign("backup", "IP:127.0.0.1"))
-    try:
-        yield https
-    finally:
-        stop(proc)
+def server(https_server: WebServer) -> WebServer:
+    (https_server.root / "web01.json").write_bytes(LAYOUT.read_bytes())
+    return https_server
 
 
 def test_a_layout_over_https_is_copied_whole_into_the_directory_with_the_ca_given(
-    server: HttpsServer, ca: TestCa, tmp_path: Path
+    server: WebServer, test_ca: TestCa, tmp_path: Path
 ) -> None:
     into = tmp_path / "fetched"
-    copy = fetch(server.url("web01.json"), into, ca_file=ca.certificate)
+    copy = fetch(server.url("web01.json"), into, ca_file=test_ca.certificate)
     assert copy == local_copy(parse_url(server.url("web01.json")), into)
     assert copy.read_bytes() == LAYOUT.read_bytes()
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
@@ -45,7 +31,7 @@ def test_a_layout_over_https_is_copied_whole_into_the_directory_with_the_ca_give
 
 
 def test_a_certificate_nobody_trusts_is_refused_with_curls_reason_and_nothing_is_written(
-    server: HttpsServer, tmp_path: Path
+    server: WebServer, tmp_path: Path
 ) -> None:
     into = tmp_path / "fetched"
     with pytest.raises(FetchError) as caught:
@@ -56,17 +42,19 @@ def test_a_certificate_nobody_trusts_is_refused_with_curls_reason_and_nothing_is
     assert os.listdir(into) == []
 
 
-def test_a_missing_file_says_what_the_server_answered(server: HttpsServer, ca: TestCa, tmp_path: Path) -> None:
+def test_a_missing_file_says_what_the_server_answered(server: WebServer, test_ca: TestCa, tmp_path: Path) -> None:
     with pytest.raises(FetchError, match=r"missing\.json: cannot fetch: The requested URL returned error: 404"):
-        fetch(server.url("missing.json"), tmp_path / "fetched", ca_file=ca.certificate)
+        fetch(server.url("missing.json"), tmp_path / "fetched", ca_file=test_ca.certificate)
 
 
-def test_a_file_too_big_to_be_a_layout_is_refused_and_not_kept(server: HttpsServer, ca: TestCa, tmp_path: Path) -> None:
+def test_a_file_too_big_to_be_a_layout_is_refused_and_not_kept(
+    server: WebServer, test_ca: TestCa, tmp_path: Path
+) -> None:
     with (server.root / "huge.json").open("wb") as handle:
         handle.truncate(MAX_BYTES + 1)
     into = tmp_path / "fetched"
     with pytest.raises(FetchError, match=r"huge\.json: cannot fetch: "):
-        fetch(server.url("huge.json"), into, ca_file=ca.certificate)
+        fetch(server.url("huge.json"), into, ca_file=test_ca.certificate)
     assert os.listdir(into) == []
 
 

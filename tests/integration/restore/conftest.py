@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .helpers import free_port, stop, wait_for_port
-from .tls import HttpsServer, TestCa, serve_https
+from .tls import WebServer
 from .tree import build_tree, manifest
 
 
@@ -94,17 +94,8 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
         stop(proc)
 
 
-@dataclass(frozen=True)
-class HttpServer:
-    port: int
-    root: Path
-
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}"
-
-
 @pytest.fixture
-def http_server(tmp_path: Path) -> Iterator[HttpServer]:
+def http_server(tmp_path: Path) -> Iterator[WebServer]:
     root = tmp_path / "www"
     root.mkdir()
     port = free_port()
@@ -115,23 +106,6 @@ def http_server(tmp_path: Path) -> Iterator[HttpServer]:
     )
     try:
         wait_for_port(port, proc)
-        yield HttpServer(port=port, root=root)
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="session")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
-    return TestCa.make(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture
-def https_server(tmp_path: Path, test_ca: TestCa) -> Iterator[HttpsServer]:
-    """HTTPS on 127.0.0.1 with a certificate for that address, signed by ``test_ca`` (which nothing trusts)."""
-    root = tmp_path / "www"
-    root.mkdir()
-    server, proc = serve_https(root, *test_ca.sign("localhost", "IP:127.0.0.1"))
-    try:
-        yield server
+        yield WebServer(port=port, root=root)
     finally:
         stop(proc)

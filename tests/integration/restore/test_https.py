@@ -8,7 +8,7 @@ from pathlib import Path
 from .conftest import SourceTree
 from .helpers import error_lines, run_cli, stop
 from .test_tar_backend import gnu_tar_backup
-from .tls import HttpsServer, TestCa, serve_https
+from .tls import TestCa, WebServer, serve_https
 from .tree import differences, manifest
 
 
@@ -18,7 +18,7 @@ def restore(spec: str, target: Path, *extra: str) -> tuple[int, str, str]:
 
 
 def test_an_archive_over_https_restores_and_verifies_with_the_ca_the_operator_gives(
-    source_tree: SourceTree, target: Path, https_server: HttpsServer, test_ca: TestCa
+    source_tree: SourceTree, target: Path, https_server: WebServer, test_ca: TestCa
 ) -> None:
     gnu_tar_backup(source_tree.path, https_server.root / "host.tar.zst")
     rc, out, err = restore("tar+" + https_server.url("host.tar.zst"), target, "--set", f"ca_file={test_ca.certificate}")
@@ -28,7 +28,7 @@ def test_an_archive_over_https_restores_and_verifies_with_the_ca_the_operator_gi
 
 
 def test_a_certificate_nobody_trusts_is_refused_with_its_reason_and_nothing_is_written(
-    source_tree: SourceTree, target: Path, https_server: HttpsServer
+    source_tree: SourceTree, target: Path, https_server: WebServer
 ) -> None:
     gnu_tar_backup(source_tree.path, https_server.root / "host.tar.zst")
     rc, out, err = restore("tar+" + https_server.url("host.tar.zst"), target)
@@ -58,7 +58,7 @@ def test_a_certificate_for_another_name_is_refused_even_from_the_trusted_ca(
 
 
 def test_a_ca_file_that_is_missing_or_not_a_certificate_is_one_line_exit_2(
-    target: Path, tmp_path: Path, https_server: HttpsServer
+    target: Path, tmp_path: Path, https_server: WebServer
 ) -> None:
     spec = "tar+" + https_server.url("host.tar.zst")
     rc, _, err = restore(spec, target, "--set", f"ca_file={tmp_path / 'missing.pem'}")

@@ -18,8 +18,9 @@ from rescue_tui.restore.model import Credentials, Secret
 from rescue_tui.restore.progress import no_progress
 from tests.conftest import ROOT
 
-from .conftest import HttpServer, SourceTree
+from .conftest import SourceTree
 from .helpers import error_lines
+from .tls import WebServer
 
 pytestmark = pytest.mark.root
 
@@ -148,7 +149,7 @@ def test_a_borg_passphrase_reaches_borg_only_through_passcommand_reading_a_file(
 
 
 def test_an_http_password_reaches_curl_only_through_its_config_file(
-    source_tree: SourceTree, tmp_path: Path, http_server: HttpServer
+    source_tree: SourceTree, tmp_path: Path, http_server: WebServer
 ) -> None:
     subprocess.run(["tar", "--zstd", "-cf", str(http_server.root / "b.tar.zst"), "-C", str(source_tree.path), "."],
                    check=True)  # fmt: skip

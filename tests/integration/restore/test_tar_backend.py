@@ -16,8 +16,9 @@ from rescue_tui.restore.backend import open_backend
 from rescue_tui.restore.model import CheckStatus, ProgressEvent
 from rescue_tui.restore.progress import no_progress
 
-from .conftest import HttpServer, SourceTree
+from .conftest import SourceTree
 from .helpers import error_lines, run_cli
+from .tls import WebServer
 from .tree import differences, manifest
 
 pytestmark = pytest.mark.root
@@ -59,7 +60,7 @@ def test_an_archive_made_by_gnu_tar_restores_every_special_file_faithfully(
 
 
 def test_an_archive_served_over_http_streams_through_curl_and_verifies(
-    source_tree: SourceTree, target: Path, http_server: HttpServer
+    source_tree: SourceTree, target: Path, http_server: WebServer
 ) -> None:
     gnu_tar_backup(source_tree.path, http_server.root / "host.tar.zst")
     events = restore_and_verify("tar+" + http_server.url("host.tar.zst"), target)

@@ -6,12 +6,14 @@ because the operator gives it, ``ca_file``). Nothing here is trusted by the syst
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .helpers import free_port, wait_for_port
+from .helpers import free_port, stop, wait_for_port
 
 HTTPS_SERVE = """
 import functools, http.server, ssl, sys
@@ -61,18 +63,31 @@ class TestCa:
 
 
 @dataclass(frozen=True)
-class HttpsServer:
+class WebServer:
+    """A static web server of ``root`` on 127.0.0.1."""
+
     port: int
     root: Path
+    scheme: str = "http"
 
     def url(self, name: str) -> str:
-        return f"https://127.0.0.1:{self.port}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
 
 
-def serve_https(root: Path, certificate: Path, key: Path) -> tuple[HttpsServer, subprocess.Popen[bytes]]:
+def serve_https(root: Path, certificate: Path, key: Path) -> tuple[WebServer, subprocess.Popen[bytes]]:
     """A static HTTPS server of ``root`` on 127.0.0.1 (a free port); the caller stops the process."""
     port = free_port()
     command = [sys.executable, "-c", HTTPS_SERVE, "127.0.0.1", str(port), str(root), str(certificate), str(key)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, proc)
-    return HttpsServer(port=port, root=root), proc
+    return WebServer(port=port, root=root, scheme="https"), proc
+
+
+@contextlib.contextmanager
+def serving_https(root: Path, ca: TestCa) -> Iterator[WebServer]:
+    """``root`` over HTTPS on 127.0.0.1, with a certificate for that address signed by ``ca``, while in the block."""
+    server, proc = serve_https(root, *ca.sign("localhost", "IP:127.0.0.1"))
+    try:
+        yield server
+    finally:
+        stop(proc)

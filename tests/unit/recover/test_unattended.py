@@ -22,8 +22,7 @@ from rescue_tui.errors import RefusedError, RescueError
 from rescue_tui.inventory.model import Inventory, TargetDisk
 from rescue_tui.recover.unattended import Settings, carry_out, decide
 from tests.integration.loophost import tar_backup
-from tests.integration.restore.helpers import stop
-from tests.integration.restore.tls import TestCa, serve_https
+from tests.integration.restore.tls import TestCa, WebServer, serving_https
 from tests.tui import recorded
 
 LAYOUT = Path("layouts/examples/raid1-lvm.json")
@@ -176,12 +175,11 @@ def test_a_repository_password_file_reaches_the_backup_preflight_as_a_file_never
     assert decided.recovery.request.credentials.password is None
 
 
-def test_a_backup_over_https_signed_by_a_private_ca_is_trusted_through_rescue_ca_file(tmp_path: Path) -> None:
+def test_a_backup_over_https_signed_by_a_private_ca_is_trusted_through_rescue_ca_file(
+    tmp_path: Path, test_ca: TestCa
+) -> None:
     archive = tar_backup(tmp_path)
-    (tmp_path / "ca").mkdir()
-    ca = TestCa.make(tmp_path / "ca")
-    server, proc = serve_https(archive.parent, *ca.sign("backup", "IP:127.0.0.1"))
-    try:
+    with serving_https(archive.parent, test_ca) as server:
         backend = f"rescue.unattended rescue.backend=tar+{server.url(archive.name)}"
         with pytest.raises(RescueError, match="preflight") as caught:
             decide(settings(tmp_path, backend, BLANK), print, lambda e: None)
@@ -190,37 +188,29 @@ def test_a_backup_over_https_signed_by_a_private_ca_is_trusted_through_rescue_ca
         assert refusal(tmp_path, f"{backend} rescue.ca_file={missing}", BLANK) == (
             f"rescue.ca_file={missing}: no such file (is the disk holding it mounted?)"
         )
-        decided = decide(settings(tmp_path, f"{backend} rescue.ca_file={ca.certificate}", BLANK), print, lambda e: None)
-    finally:
-        stop(proc)
-    assert decided.recovery.request.credentials.options == {"ca_file": str(ca.certificate)}
+        line = f"{backend} rescue.ca_file={test_ca.certificate}"
+        decided = decide(settings(tmp_path, line, BLANK), print, lambda e: None)
+    assert decided.recovery.request.credentials.options == {"ca_file": str(test_ca.certificate)}
 
 
-def test_a_layout_named_by_url_is_fetched_under_the_journal_and_recovered_from(tmp_path: Path) -> None:
+def test_a_layout_named_by_url_is_fetched_under_the_journal_and_recovered_from(
+    tmp_path: Path, https_server: WebServer, test_ca: TestCa
+) -> None:
     archive = tar_backup(tmp_path)
-    www = tmp_path / "www"
-    www.mkdir()
-    (www / "web01.json").write_text(LAYOUT.read_text())
-    (tmp_path / "ca").mkdir()
-    ca = TestCa.make(tmp_path / "ca")
-    server, proc = serve_https(www, *ca.sign("backup", "IP:127.0.0.1"))
-    try:
-        line = f"rescue.unattended rescue.backend=tar:{archive} rescue.layout={server.url('web01.json')}"
-        lines: list[str] = []
-        with pytest.raises(RefusedError) as caught:  # the CA is not given: refused with curl's reason
-            decide(dataclasses.replace(settings(tmp_path, line, BLANK), fetch_wait=0), lines.append, lambda e: None)
-        assert caught.value.message == (
-            f"rescue.layout={server.url('web01.json')}: {server.url('web01.json')}: cannot fetch: "
-            "SSL certificate problem: unable to get local issuer certificate"
-        )
-        said: list[str] = []
-        decided = decide(settings(tmp_path, f"{line} rescue.ca_file={ca.certificate}", BLANK), said.append, print)
-    finally:
-        stop(proc)
-    fetched = decided.plan.layout_source
-    assert Path(fetched).parent == tmp_path / "journal" / "fetched"
-    assert Path(fetched).read_text() == LAYOUT.read_text()
-    assert f"layout: fetched {server.url('web01.json')}" in said
+    (https_server.root / "web01.json").write_text(LAYOUT.read_text())
+    url = https_server.url("web01.json")
+    line = f"rescue.unattended rescue.backend=tar:{archive} rescue.layout={url}"
+    with pytest.raises(RefusedError) as caught:  # the CA is not given: refused with curl's reason
+        decide(dataclasses.replace(settings(tmp_path, line, BLANK), fetch_wait=0), print, lambda e: None)
+    assert caught.value.message == (
+        f"rescue.layout={url}: {url}: cannot fetch: SSL certificate problem: unable to get local issuer certificate"
+    )
+    said: list[str] = []
+    decided = decide(settings(tmp_path, f"{line} rescue.ca_file={test_ca.certificate}", BLANK), said.append, print)
+    fetched = Path(decided.plan.layout_source)
+    assert fetched.parent == tmp_path / "journal" / "fetched"
+    assert fetched.read_text() == LAYOUT.read_text()
+    assert f"layout: fetched {url}" in said
 
 
 @pytest.mark.parametrize(
