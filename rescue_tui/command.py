@@ -25,15 +25,18 @@ TOOL_ENV = {"LC_ALL": "C", "LVM_SUPPRESS_FD_WARNINGS": "1"}
 """Stable, untranslated output; LVM quiet about inherited descriptors."""
 
 
-_CURL_REASON = re.compile(r"^curl: \(\d+\) ")
+_REASON = re.compile(r"^(curl: \(\d+\) |Fatal: )")
+"""The line where a tool says why, before the advice it adds: curl's ``curl: (60) SSL certificate problem: ...``
+(then a paragraph on certificates), restic's ``Fatal: unable to open config file: ...: x509: ...`` (then "Is there
+a repository at the following location?" and the location)."""
 
 
 def last_reason(lines: Sequence[str]) -> str:
-    """The line of a tool's error output that says why it failed: the last one, but curl's own
-    ``curl: (60) SSL certificate problem: ...`` rather than the paragraph of advice it prints after it."""
+    """The line of a tool's error output that says why it failed: its own reason line (:data:`_REASON`), else
+    the last line."""
     said = [line.strip() for line in lines if line.strip()]
-    curl_said = [line for line in said if _CURL_REASON.match(line)]
-    return (curl_said or said or [""])[-1]
+    reasons = [line for line in said if _REASON.match(line)]
+    return (reasons or said or [""])[-1]
 
 
 def command_line(argv: Sequence[str]) -> str:

@@ -29,6 +29,13 @@ PASSWORD_FIELD = Field(
     env="RESCUE_TUI_PASSWORD",
     help="from --password-file FILE or the env var named by --password-env (default RESCUE_TUI_PASSWORD)",
 )
+CA_FIELD = Field(
+    name="ca_file",
+    label="CA certificate to trust (PEM file)",
+    env="RESCUE_TUI_CA_FILE",
+    help="--set ca_file=FILE: the server's certificate is checked against it, not the system's CAs",
+)
+"""For a server over TLS whose certificate a CA of the operator's own signed (tar over https, restic rest and s3)."""
 SSH_FIELDS = (
     Field(name="ssh_key", label="SSH private key file", help="--ssh-key FILE (mode 0600)"),
     Field(name="known_hosts", label="known_hosts file", help="--known-hosts FILE; or --accept-new-host-key"),

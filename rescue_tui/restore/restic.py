@@ -41,9 +41,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from rescue_tui import tools
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import (
+    CA_FIELD,
     PASSWORD_FIELD,
     SSH_FIELDS,
     SecretDir,
+    ca_file,
     check_ssh_key,
     password_file,
     ssh_command_string,
@@ -91,6 +93,7 @@ class ResticBackend(SnapshotBackend):
             fields += (
                 Field(name="rest_user", label="rest-server user", env="RESCUE_TUI_REST_USER"),
                 Field(name="rest_password", label="rest-server password", secret=True, env="RESCUE_TUI_REST_PASSWORD"),
+                CA_FIELD,
             )
         if spec.transport == "s3":
             fields += (
@@ -98,6 +101,7 @@ class ResticBackend(SnapshotBackend):
                       env="AWS_ACCESS_KEY_ID"),
                 Field(name="aws_secret_access_key", label="S3 secret access key", secret=True, required=True,
                       env="AWS_SECRET_ACCESS_KEY"),
+                CA_FIELD,
             )  # fmt: skip
         return fields
 
@@ -146,6 +150,8 @@ class ResticBackend(SnapshotBackend):
         if self.spec.transport == "sftp":
             check_ssh_key(self.credentials)
             argv += ["-o", f"sftp.command={ssh_command_string(self.spec, self.credentials, with_host=True)} -s sftp"]
+        if (trusted := ca_file(self.credentials)) is not None:
+            argv += ["--cacert", str(trusted)]
         return argv
 
     def _secrets(self) -> list[str]:

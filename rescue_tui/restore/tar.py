@@ -39,7 +39,7 @@ from rescue_tui import tools
 from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.files import sha256_file
 from rescue_tui.restore import codes
-from rescue_tui.restore.access import SecretDir, ca_file
+from rescue_tui.restore.access import CA_FIELD, SecretDir, ca_file
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
 from rescue_tui.restore.checks import escaping_symlinks, target_check
 from rescue_tui.restore.errors import BackendError
@@ -173,12 +173,7 @@ class TarBackend(BackendBase):
             return (
                 Field(name="http_user", label="HTTP user", env="RESCUE_TUI_HTTP_USER"),
                 Field(name="http_password", label="HTTP password", secret=True, env="RESCUE_TUI_HTTP_PASSWORD"),
-                Field(
-                    name="ca_file",
-                    label="CA certificate to trust (PEM file)",
-                    env="RESCUE_TUI_CA_FILE",
-                    help="--set ca_file=FILE: the server's certificate is checked against it, not the system's CAs",
-                ),
+                CA_FIELD,
             )
         return ()
 

@@ -1,10 +1,12 @@
-"""restic backend: a snapshot made by restic itself, restored from a local repository and over sftp."""
+"""restic backend: a snapshot made by restic itself, restored from a local repository, over sftp and from a
+REST server (HTTP and HTTPS with the operator's CA)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,8 @@ from rescue_tui.restore.model import CheckStatus, Credentials, ProgressEvent, Se
 from rescue_tui.restore.progress import no_progress
 
 from .conftest import SourceTree, Sshd
-from .helpers import error_lines, run_cli
+from .helpers import error_lines, free_port, run_cli, stop, wait_for_port
+from .tls import TestCa
 from .tree import differences, manifest
 
 pytestmark = pytest.mark.root
@@ -101,4 +104,57 @@ def test_our_restic_backup_with_init_then_restore_round_trips_the_tree(
     assert Path(f"{repo}.manifest.json").exists()
     restored = run_cli("restore", "--backend", f"restic:{repo}", "--target", str(target), "--yes", env=env)
     assert restored.returncode == 0, restored.stderr
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+@pytest.fixture
+def rest_server(restic_repo: tuple[Path, Path], tmp_path: Path, test_ca: TestCa) -> Iterator[Callable[[bool], str]]:
+    """The repository on a REST server (rclone's ``serve restic``, the protocol restic's rest: backend speaks),
+    over HTTP or, signed by the test CA, HTTPS; the URL of the repository."""
+    repo, _ = restic_repo
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def serve(tls: bool) -> str:
+        port = free_port()
+        command = ["rclone", "serve", "restic", "--addr", f"127.0.0.1:{port}", str(repo.parent)]
+        if tls:
+            certificate, key = test_ca.sign("rest", "IP:127.0.0.1")
+            command += ["--cert", str(certificate), "--key", str(key)]
+        procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for_port(port, procs[-1])
+        return f"{'https' if tls else 'http'}://127.0.0.1:{port}/{repo.name}"
+
+    yield serve
+    for proc in procs:
+        stop(proc)
+
+
+def test_restic_on_a_rest_server_restores_the_snapshot(
+    source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path, rest_server: Callable[[bool], str]
+) -> None:
+    _, password_file = restic_repo
+    result = run_cli("restore", "--backend", f"restic+rest:{rest_server(False)}#latest", "--target", str(target),
+                     "--yes", "--password-file", str(password_file))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verified (restic check + tree compare)" in result.stdout
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+def test_restic_on_a_rest_server_over_https_trusts_the_operators_ca_and_refuses_without_it(
+    source_tree: SourceTree,
+    restic_repo: tuple[Path, Path],
+    target: Path,
+    rest_server: Callable[[bool], str],
+    test_ca: TestCa,
+) -> None:
+    _, password_file = restic_repo
+    spec = f"restic+rest:{rest_server(True)}"
+    refused = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                      "--password-file", str(password_file))  # fmt: skip
+    assert refused.returncode != 0
+    assert "certificate" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    assert os.listdir(target) == []
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                     "--password-file", str(password_file), "--set", f"ca_file={test_ca.certificate}")  # fmt: skip
+    assert result.returncode == 0, result.stderr
     assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
