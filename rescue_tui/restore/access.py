@@ -39,6 +39,12 @@ CA_FIELD = Field(
 SSH_FIELDS = (
     Field(name="ssh_key", label="SSH private key file", help="--ssh-key FILE (mode 0600)"),
     Field(name="known_hosts", label="known_hosts file", help="--known-hosts FILE; or --accept-new-host-key"),
+    Field(
+        name="host_key",
+        label="or the host key's fingerprint (SHA256:...)",
+        env="RESCUE_TUI_HOST_KEY",
+        help="--set host_key=SHA256:...: the server must offer the key with this fingerprint (ssh-keygen -l)",
+    ),
 )
 
 

@@ -139,15 +139,21 @@ def backend_class(kind: str) -> BackendClass:
 def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None) -> Backend:
     """The backend for a spec (parsed here when given as text; SpecError on a bad one).
 
-    An ``+nfs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`) and opened as the local one.
+    An ``+nfs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`) and opened as the local one;
+    an ssh host key given by fingerprint is checked and pinned here (:mod:`rescue_tui.restore.hostkeys`).
     """
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
+    credentials = credentials or Credentials()
     if parsed.transport == "nfs":
         from rescue_tui.restore import nfs
 
         parsed = nfs.attach(parsed)
+    if parsed.transport in ("ssh", "sftp") and credentials.options.get("host_key"):
+        from rescue_tui.restore import hostkeys
+
+        credentials = hostkeys.pin(parsed, credentials)
     cls = backend_class(parsed.kind)
-    return cls(parsed, credentials or Credentials())  # type: ignore[call-arg]
+    return cls(parsed, credentials)  # type: ignore[call-arg]
 
 
 def fields_for(spec: str | BackendSpec) -> tuple[Field, ...]:

@@ -80,3 +80,40 @@ def test_our_rsync_backup_then_restore_round_trips_the_tree(
     restored = run_cli("restore", "--backend", f"rsync:{dest}/", "--target", str(target), "--yes")
     assert restored.returncode == 0, restored.stderr
     assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def host_key_fingerprint(sshd: Sshd) -> str:
+    """The server's key's fingerprint as ssh-keygen prints it (what its administrator would read out)."""
+    out = subprocess.run(["ssh-keygen", "-lf", str(sshd.known_hosts)], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def test_a_host_key_pinned_by_fingerprint_is_enough_to_reach_the_server(
+    source_tree: SourceTree, rsync_copy: Path, target: Path, sshd: Sshd
+) -> None:
+    spec = f"rsync+ssh://{sshd.user}@127.0.0.1:{sshd.port}{rsync_copy}"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--ssh-key", str(sshd.key),
+                     "--set", f"host_key={host_key_fingerprint(sshd)}")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert differences(source_tree.manifest, manifest(target)) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("SHA256:" + "A" * 43, "the server offers SHA256:"),
+        ("MD5:aa:bb", "not a fingerprint as ssh-keygen -l prints it"),
+    ],
+)
+def test_a_host_key_of_another_fingerprint_is_refused_before_any_login_naming_what_was_offered(
+    rsync_copy: Path, target: Path, sshd: Sshd, given: str, problem: str
+) -> None:
+    spec = f"rsync+ssh://{sshd.user}@127.0.0.1:{sshd.port}{rsync_copy}"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--ssh-key", str(sshd.key),
+                     "--set", f"host_key={given}")  # fmt: skip
+    assert result.returncode == 2
+    (error,) = [line for line in error_lines(result.stderr) if not line.startswith("rescue-tui: hint")]
+    assert problem in error, error
+    if problem.startswith("the server offers"):
+        assert f"{host_key_fingerprint(sshd)} (ssh-ed25519), not {given}" in error
+    assert list(target.iterdir()) == []
