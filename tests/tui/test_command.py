@@ -24,10 +24,16 @@ def test_the_options_and_their_defaults() -> None:
     args = parse()
     assert (args.dry_run, args.layout, args.targets, args.glyphs) == (False, None, "live", "auto")
     args = parse("--dry-run", "--layout", "x.json", "--targets", "t.json", "--ascii")
-    assert (args.dry_run, args.layout, args.targets, args.glyphs) == (True, Path("x.json"), "t.json", "ascii")
+    assert (args.dry_run, args.layout, args.targets, args.glyphs) == (True, "x.json", "t.json", "ascii")
     assert parse("--unicode").glyphs == "unicode"
     with pytest.raises(SystemExit):
         parse("--ascii", "--unicode")
+
+
+def test_a_layout_url_that_cannot_be_fetched_is_one_error_before_any_screen() -> None:
+    args = parse("--layout", "ftp://backup.example/web01.json")
+    with pytest.raises(BadInputError, match=r"only http://, https://, nfs:// can be fetched"):
+        args.handler(args)
 
 
 def test_a_bad_inventory_file_is_one_error_before_any_screen(tmp_path: Path) -> None:

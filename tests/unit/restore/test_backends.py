@@ -36,7 +36,7 @@ def test_the_form_fields_say_which_inputs_are_secret() -> None:
     restic = {f.name: f for f in fields_for("restic+s3:https://s3.example/b")}
     assert restic["password"].secret and restic["password"].required
     assert restic["aws_secret_access_key"].secret and restic["aws_secret_access_key"].env == "AWS_SECRET_ACCESS_KEY"
-    assert [f.name for f in fields_for("rsync+ssh://h/x")] == ["ssh_key", "known_hosts"]
+    assert [f.name for f in fields_for("rsync+ssh://h/x")] == ["ssh_key", "known_hosts", "host_key"]
     assert fields_for("tar:/b.tar") == ()
     assert not {f.name: f for f in fields_for("borg:/r")}["password"].required
 
