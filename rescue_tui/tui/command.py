@@ -55,9 +55,9 @@ def run_tui(args: argparse.Namespace) -> int:
         from rescue_tui.inventory.simulated import read_inventory
 
         read_inventory(args.targets)  # a bad file is one line on stderr, before any screen
-    from rescue_tui.remote.fetch import is_url, parse_url
+    from rescue_tui.remote.fetch import parse_url
 
-    layout_url = args.layout if args.layout is not None and is_url(args.layout) else None
+    layout_url = args.layout if args.layout is not None and "://" in args.layout else None
     layout = Path(args.layout) if args.layout is not None and layout_url is None else None
     if layout_url is not None:
         parse_url(layout_url)  # a bad URL is one line before any screen; fetching waits for the layout screen
