@@ -170,12 +170,14 @@ def test_a_recovery_by_keys_on_the_serial_console_boots_the_restored_system(
     record_timing(f"{vm.firmware} console: finalize", time.monotonic() - mark)
 
     assert_common_files(vm, case, target_archive)
-    if scheme == "tar+nfs":  # read over NFS from the directory rescue-tui mounted, read-only, once (taken over)
-        mounted = vm.check("findmnt -n -t nfs,nfs4 -o SOURCE,TARGET,OPTIONS").splitlines()
-        assert len(mounted) == 1, mounted
-        source, where, options = mounted[0].split()
-        assert source == f"{SERVER}:/backups" and where.startswith("/run/rescue-tui/nfs/"), mounted
-        assert "ro" in options.split(","), mounted
+    if scheme == "tar+nfs":  # the layout's and the backup's directories, each mounted once (taken over), read-only
+        mounted = sorted(
+            line.split() for line in vm.check("findmnt -n -t nfs,nfs4 -o SOURCE,TARGET,OPTIONS").splitlines()
+        )
+        assert [source for source, _, _ in mounted] == [f"{SERVER}:/backups", f"{SERVER}:/layouts"], mounted
+        assert all(
+            where.startswith("/run/rescue-tui/nfs/") and "ro" in options.split(",") for _, where, options in mounted
+        )
     if vm.firmware == "bios":
         assert_bios_boot_code(vm, targets)
         conf = vm.read_text(f"{TARGET}/etc/mdadm/mdadm.conf")
