@@ -1,0 +1,124 @@
+"""A tar archive restored over HTTP by a recovery, against the plain tools on the same data.
+
+    python -m bench.network_restore [--size 512M] [--runs 3] [--dir /var/tmp/rescue-tui-bench]
+
+Generates a tree of ``--size`` (``bench.restore``'s mix), makes a ``.tar.zst`` of it with
+rescue-tui's tar backend (so the checksum list is there) and serves its directory over HTTP on
+127.0.0.1 (Python's http.server). Then, into a new directory on tmpfs each time:
+
+- ``curl | zstd -d | tar -x``: the plain tools, one read of the archive;
+- a recovery's reads with ``tar+http://``: ``check_backup`` (the check before apply), then
+  ``restore_tree`` (preflight on the target, extract, verify), as the console runs them;
+- the same recovery with ``tar:`` on the local file, for the cost of the network path.
+
+Prints the medians and the throughput (archive bytes / seconds). Needs root (the restores keep owners)
+and ``--size`` of memory. The loopback is no network: this measures what we add to the tools, not a link.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.restore import generate_tree, parse_size
+from rescue_tui.recover.preflight import check_backup
+from rescue_tui.restore import tar_scan
+from rescue_tui.restore.flow import restore_tree
+from rescue_tui.restore.model import Credentials
+from rescue_tui.restore.spec import parse_spec
+from rescue_tui.units import human_size
+
+
+def plain(url: str, target: Path) -> None:
+    subprocess.run(f"curl -sf {url} | zstd -dcq | tar -x -C {target}", shell=True, check=True)
+
+
+def recovery(spec: str, target: Path) -> None:
+    tar_scan.forget()
+    report = check_backup(parse_spec(spec), Credentials(), lambda event: None, threading.Event())
+    assert report.ok, report.failures
+    restore_tree(spec, target, progress=lambda event: None, cancel=threading.Event())
+
+
+def serve(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return f"http://127.0.0.1:{port}", proc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="512M", help="tree size (default 512M)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path("/var/tmp/rescue-tui-bench"))
+    parser.add_argument("--target-dir", type=Path, default=Path("/dev/shm"), help="where the restores go (tmpfs)")
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="network-", dir=args.dir))
+    target = args.target_dir / f"rescue-tui-bench-target-{os.getpid()}"
+    server = None
+    try:
+        source = work / "source"
+        files, size = generate_tree(source, parse_size(args.size))
+        (work / "www").mkdir()
+        archive = work / "www" / "host.tar.zst"
+        made = subprocess.run(
+            [sys.executable, "-m", "rescue_tui", "backup", "--backend", f"tar:{archive}", "--source", str(source)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if made.returncode != 0:
+            print(made.stderr, file=sys.stderr)
+            return 1
+        shutil.rmtree(source)
+        base, server = serve(work / "www")
+        archive_bytes = archive.stat().st_size
+        print(f"tree: {files} files, {human_size(size)}; archive {human_size(archive_bytes)}")
+        ways: dict[str, Callable[[Path], None]] = {
+            "curl | zstd -d | tar -x (plain)": lambda t: plain(f"{base}/host.tar.zst", t),
+            "recovery, tar+http://": lambda t: recovery(f"tar+{base}/host.tar.zst", t),
+            "recovery, tar: local file": lambda t: recovery(f"tar:{archive}", t),
+        }
+        times: dict[str, list[float]] = {name: [] for name in ways}
+        for run in range(args.runs):
+            for name in ways if run % 2 == 0 else reversed(ways):
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir()
+                subprocess.run(["sync"], check=True)
+                start = time.monotonic()
+                ways[name](target)
+                times[name].append(time.monotonic() - start)
+        print(f"{'':34} {'median':>8} {'archive/s':>10}   runs")
+        for name, seconds in times.items():
+            median = statistics.median(seconds)
+            runs = " ".join(f"{s:.1f}" for s in seconds)
+            print(f"{name:34} {median:7.1f}s {human_size(int(archive_bytes / median)):>8}/s   {runs}")
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
