@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 from rescue_tui.errors import RescueError
@@ -19,7 +20,7 @@ from rescue_tui.errors import RescueError
 def write_atomic(path: str | Path, text: str | bytes, *, mode: int = 0o644) -> Path:
     """Write ``text`` (UTF-8) or bytes to ``path`` atomically; the path written."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # two threads never share it
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as exc:

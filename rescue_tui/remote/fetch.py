@@ -15,6 +15,8 @@ import hashlib
 import os
 import posixpath
 import re
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -102,7 +104,10 @@ def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
     BadInputError for a URL that cannot be fetched (exit 2), FetchError when the server does not give it.
     """
     remote = parse_url(text)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"{directory}: cannot make the directory for fetched files: {exc.strerror}") from None
     destination = local_copy(remote, directory)
     if remote.scheme == "nfs":
         from rescue_tui.remote import nfs  # the mount table's reader imports the boot options, which import us
@@ -117,8 +122,13 @@ def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
 
 
 def _read_bounded(path: Path, url: str) -> bytes:
+    """The file's bytes: a regular file only (a symlink on the server is not followed into our own files, a FIFO
+    is not waited on), at most :data:`MAX_BYTES` + 1."""
     try:
-        with path.open("rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise FetchError(f"{url}: not a regular file")
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise FetchError(f"{url}: cannot read: {exc.strerror or exc}") from None
@@ -128,20 +138,26 @@ def _read_bounded(path: Path, url: str) -> bytes:
 
 
 def _curl(remote: RemoteFile, destination: Path, ca_file: Path | None) -> None:
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    partial = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.part")  # one per fetch
+    # -q first: no ~/.curlrc (an "insecure" there would end the certificate check); an https URL is never
+    # redirected to http; --globoff: braces and brackets in the URL are characters, not a list of URLs
+    redirect = "=https" if remote.scheme == "https" else "=http,https"
     argv = [
-        "curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https",
-        "--proto-redir", "=http,https", "--connect-timeout", "20", "--max-time", str(int(TIMEOUT - 10)),
+        "curl", "-q", "--fail", "--silent", "--show-error", "--globoff", "--location", "--proto", "=http,https",
+        "--proto-redir", redirect, "--connect-timeout", "20", "--max-time", str(int(TIMEOUT - 10)),
         "--max-filesize", str(MAX_BYTES), "--output", str(partial),
     ]  # fmt: skip
     if ca_file is not None:
         argv += ["--cacert", str(ca_file)]
     try:
         run([*argv, "--url", remote.url], error=FetchError, timeout=TIMEOUT)
-        if partial.stat().st_size > MAX_BYTES:
-            raise FetchError(f"{remote.url}: larger than {MAX_BYTES >> 20} MiB: not a layout")
-        os.chmod(partial, 0o600)
-        os.replace(partial, destination)
+        try:
+            if partial.stat().st_size > MAX_BYTES:
+                raise FetchError(f"{remote.url}: larger than {MAX_BYTES >> 20} MiB: not a layout")
+            os.chmod(partial, 0o600)
+            os.replace(partial, destination)
+        except OSError as exc:
+            raise FetchError(f"{remote.url}: cannot keep the copy in {destination.parent}: {exc.strerror}") from None
     except FetchError as exc:
         said = exc.message.split(" failed with exit code ", 1)[-1].split(": ", 1)[-1]
         raise FetchError(f"{remote.url}: cannot fetch: {_CURL_PREFIX.sub('', said)}") from None

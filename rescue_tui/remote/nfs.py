@@ -52,13 +52,19 @@ def mount_read_only(
     ``named`` (what the operator typed) and mount.nfs's reason) when it cannot be mounted, leaving nothing."""
     where = mount_point(host, port, directory, root)
     wanted = source(host, directory)
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise error(f"NFS: cannot prepare {root} to mount {wanted} from {named}: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # the preflight and the console's worker may both ask
         mounted = mounted_source(where)
         if mounted is None:
-            where.mkdir(mode=0o700, exist_ok=True)
+            try:
+                where.mkdir(mode=0o700, exist_ok=True)
+            except OSError as exc:
+                raise error(f"NFS: cannot make the mount point {where} for {named}: {exc.strerror}") from None
             options = OPTIONS + (f",port={port}" if port else "")
             try:
                 run(["mount", "-t", "nfs", "-o", options, wanted, str(where)], error=error, timeout=MOUNT_TIMEOUT)

@@ -159,6 +159,17 @@ def ca_file(creds: Credentials) -> Path | None:
     return path
 
 
+def on_read_only_filesystem(spec: BackendSpec) -> bool:
+    """Whether a local repository lies on a read-only filesystem (an NFS share we mounted, a write-protected
+    stick, a DVD): restic and borg must then read it without taking their lock, which is a file they write."""
+    if not spec.is_local:
+        return False
+    try:
+        return bool(os.statvfs(spec.path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def secret_dir() -> Iterator[SecretDir]:
     d = SecretDir()

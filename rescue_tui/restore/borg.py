@@ -38,6 +38,7 @@ from rescue_tui.restore.access import (
     SSH_FIELDS,
     SecretDir,
     check_ssh_key,
+    on_read_only_filesystem,
     password_file,
     ssh_command_string,
     ssh_destination,
@@ -101,7 +102,8 @@ class BorgBackend(SnapshotBackend):
         return env
 
     def _tool(self) -> list[str]:
-        return [tools.path("borg")]
+        # the lock is a directory in the repository: unwritable on a read-only filesystem
+        return [tools.path("borg"), *(["--bypass-lock"] if on_read_only_filesystem(self.spec) else [])]
 
     def _snapshots(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Snapshot]:
         line = "{hostname}{TAB}{start:%Y-%m-%dT%H:%M:%S.%f}{TAB}{archive}{NL}"
@@ -148,6 +150,12 @@ class BorgBackend(SnapshotBackend):
                                 detail=f"{len(member_check.problems)} item(s) would land outside the "
                                        f"target, first {member_check.problems[0]}")]  # fmt: skip
         return [CheckResult(name="safe", status=CheckStatus.OK, detail="every item stays inside")]
+
+    def _check_unavailable(self) -> str | None:
+        if on_read_only_filesystem(self.spec):
+            return ("borg check writes into the repository, which is read-only here (borg 1.2): not run; "
+                    "extract still authenticates every chunk it reads")  # fmt: skip
+        return None
 
     def _check_args(self, secrets: SecretDir, cancel: threading.Event | None, *, verify: bool) -> list[str]:
         """``borg check`` of the archive; verify reads and checks all its data too."""

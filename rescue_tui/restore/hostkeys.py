@@ -47,7 +47,10 @@ def pin(spec: BackendSpec, credentials: Credentials, directory: Path = PIN_DIR) 
         )
     name = f"[{spec.host}]:{spec.port}" if spec.port not in (None, 22) else spec.host
     digest = hashlib.sha256(f"{name} {wanted}".encode()).hexdigest()[:16]
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackendError(f"{directory}: cannot keep the pinned host key: {exc.strerror}") from None
     known = write_atomic(directory / digest, f"{name} {matching[0].kind} {matching[0].blob}\n", mode=0o644)
     return dataclasses.replace(credentials, known_hosts=known, accept_new_host_key=False)
 

@@ -47,6 +47,7 @@ from rescue_tui.restore.access import (
     SecretDir,
     ca_file,
     check_ssh_key,
+    on_read_only_filesystem,
     password_file,
     ssh_command_string,
     ssh_destination,
@@ -152,6 +153,8 @@ class ResticBackend(SnapshotBackend):
             argv += ["-o", f"sftp.command={ssh_command_string(self.spec, self.credentials, with_host=True)} -s sftp"]
         if (trusted := ca_file(self.credentials)) is not None:
             argv += ["--cacert", str(trusted)]
+        if on_read_only_filesystem(self.spec):
+            argv.append("--no-lock")  # the lock is a file in the repository: unwritable there
         return argv
 
     def _secrets(self) -> list[str]:

@@ -208,8 +208,9 @@ class TarBackend(BackendBase):
 
     def _curl(self, secrets: SecretDir, url: str, *, head: bool = False, name: str = "curl.conf") -> Command:
         """curl reading its URL and credentials from a 0600 config file."""
-        lines = [f'url = "{_curl_quote(url)}"', "fail", "silent", "show-error", "location",
-                 'proto = "=http,https"', 'proto-redir = "=http,https"', "connect-timeout = 20"]  # fmt: skip
+        redirect = "=https" if url.startswith("https:") else "=http,https"  # https is never redirected to http
+        lines = [f'url = "{_curl_quote(url)}"', "fail", "silent", "show-error", "location", "globoff",
+                 'proto = "=http,https"', f'proto-redir = "{redirect}"', "connect-timeout = 20"]  # fmt: skip
         if head:
             lines += ["head", "include"]
         if (trusted := ca_file(self.credentials)) is not None:
@@ -220,7 +221,7 @@ class TarBackend(BackendBase):
             creds = f"{user or ''}:{password.reveal() if password else ''}"
             lines.append(f'user = "{_curl_quote(creds)}"')
         conf = secrets.write(name, "\n".join(lines) + "\n")
-        return Command(argv=[tools.path("curl"), "--config", str(conf)], codes=codes.CURL)
+        return Command(argv=[tools.path("curl"), "-q", "--config", str(conf)], codes=codes.CURL)  # -q: no ~/.curlrc
 
     def _fetch_small(self, suffix: str, secrets: SecretDir) -> str | None:
         """A sidecar file's text (``.sha256``, ``.files.jsonl``), or None when absent."""

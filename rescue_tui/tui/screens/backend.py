@@ -182,6 +182,8 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
             else:
                 entry = Input(placeholder=field.label, id=f"field-{field.name}")
                 entry.cursor_blink = False
+                if field.name == "ca_file" and self.session.options.ca_file is not None:
+                    entry.value = str(self.session.options.ca_file)  # rescue.ca_file= given at boot
             entry.border_title = field.label + (" (required)" if field.required else "")
             inputs.append(entry)
         await box.mount_all(inputs)

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from rescue_tui.layout.show import tree_rows
 from rescue_tui.tui.dialogs import PathDialog
@@ -94,7 +95,9 @@ shows its problems instead, one per line, each naming where it is.
     def check_layouts(self, choices: list[LayoutChoice]) -> None:
         """Read and validate every layout found (milliseconds each)."""
         ca_file = self.session.options.ca_file
-        self.post_message(LayoutsChecked([c if c.checked else check_layout(c, ca_file) for c in choices]))
+        checked = [c if c.checked else check_layout(c, ca_file) for c in choices]
+        if not get_current_worker().is_cancelled:  # a newer check (a layout opened meanwhile) has the last word
+            self.post_message(LayoutsChecked(checked))
 
     @on(LayoutsChecked)
     def layouts_checked(self, message: LayoutsChecked) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.remote.fetch import MAX_BYTES, FetchError, fetch, local_copy, parse_url
+from rescue_tui.remote.nfs import mount_point
 from tests.integration.restore.tls import TestCa, WebServer
 
 LAYOUT = Path("layouts/examples/raid1-lvm.json")
@@ -65,4 +66,5 @@ def test_an_nfs_server_that_cannot_be_mounted_is_one_line_and_leaves_no_mount_po
         fetch("nfs://127.0.0.1:9/layouts/web01.json", tmp_path / "fetched")
     assert caught.value.message.startswith("NFS: cannot mount 127.0.0.1:/layouts from nfs://127.0.0.1:9/layouts/")
     assert Path("/proc/self/mountinfo").read_text() == before
+    assert not mount_point("127.0.0.1", 9, "/layouts").exists(), "the failed mount's directory is removed"
     assert os.listdir(tmp_path / "fetched") == []

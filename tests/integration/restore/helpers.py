@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT
@@ -56,3 +59,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
 def error_lines(stderr: str) -> list[str]:
     """The lines ``cli.main`` printed for an error (progress lines on stderr are not errors)."""
     return [line for line in stderr.splitlines() if line.startswith("rescue-tui:")]
+
+
+@contextlib.contextmanager
+def read_only_view(source: Path, where: Path) -> Iterator[Path]:
+    """``source`` bind-mounted read-only at ``where`` (as a backup on an NFS share we mounted, or a DVD, is)."""
+    where.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "--bind", str(source), str(where)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(where)], check=True)
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)

@@ -14,7 +14,7 @@ from rescue_tui.restore.model import Credentials, ProgressEvent
 from rescue_tui.restore.progress import no_progress
 
 from .conftest import SourceTree, Sshd
-from .helpers import error_lines, run_cli
+from .helpers import error_lines, read_only_view, run_cli
 from .tree import differences, manifest
 
 pytestmark = pytest.mark.root
@@ -94,4 +94,19 @@ def test_our_borg_backup_with_init_then_restore_round_trips_the_tree(
     assert made.returncode == 0, made.stderr
     restored = run_cli("restore", "--backend", f"borg:{repo}", "--target", str(target), "--yes", env=env)
     assert restored.returncode == 0, restored.stderr
+    assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_a_repository_on_a_read_only_filesystem_restores_without_taking_its_lock(
+    source_tree: SourceTree, borg_repo: tuple[Path, Path], target: Path, tmp_path: Path
+) -> None:
+    """As on an NFS share rescue-tui mounted read-only: borg would otherwise fail to write its lock. borg 1.2's
+    check writes there too: it is reported skipped, and the tree is still compared with the listing."""
+    repo, password_file = borg_repo
+    with read_only_view(repo, tmp_path / "ro" / repo.name) as view:
+        result = run_cli("restore", "--backend", f"borg:{view}::host1", "--target", str(target), "--yes",
+                         "--password-file", str(password_file))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "borg check writes into the repository, which is read-only here" in result.stdout
+    assert "verified (tree compare)" in result.stdout
     assert differences(source_tree.manifest, manifest(target)) == []

@@ -16,7 +16,7 @@ from rescue_tui.restore.model import CheckStatus, Credentials, ProgressEvent, Se
 from rescue_tui.restore.progress import no_progress
 
 from .conftest import SourceTree, Sshd
-from .helpers import error_lines, free_port, run_cli, stop, wait_for_port
+from .helpers import error_lines, free_port, read_only_view, run_cli, stop, wait_for_port
 from .tls import TestCa
 from .tree import differences, manifest
 
@@ -157,4 +157,17 @@ def test_restic_on_a_rest_server_over_https_trusts_the_operators_ca_and_refuses_
     result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
                      "--password-file", str(password_file), "--set", f"ca_file={test_ca.certificate}")  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+def test_a_repository_on_a_read_only_filesystem_restores_without_taking_its_lock(
+    source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path, tmp_path: Path
+) -> None:
+    """As on an NFS share rescue-tui mounted read-only: restic would otherwise fail to write its lock."""
+    repo, password_file = restic_repo
+    with read_only_view(repo, tmp_path / "ro" / repo.name) as view:
+        result = run_cli("restore", "--backend", f"restic:{view}#latest", "--target", str(target), "--yes",
+                         "--password-file", str(password_file))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verified (restic check + tree compare)" in result.stdout
     assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []

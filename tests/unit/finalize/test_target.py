@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from rescue_tui.finalize.initramfs import initramfs_command
 from rescue_tui.finalize.selinux import needs_relabel, selinux_mode
 from rescue_tui.finalize.target import TargetRoot, parse_os_release
@@ -87,13 +89,18 @@ def test_a_symlink_planted_at_the_temporary_name_is_never_followed(tmp_path: Pat
     assert not (root / "etc" / ".fstab.rescue-tui.tmp").exists()
 
 
-def test_an_atomic_write_never_follows_a_planted_temporary_link(tmp_path: Path) -> None:
+def test_an_atomic_write_never_follows_a_planted_temporary_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link planted at the very name the write will use (its random part pinned here)."""
+    from rescue_tui import files
     from rescue_tui.files import write_atomic
 
+    monkeypatch.setattr(files.secrets, "token_hex", lambda n: "00" * n)
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
     target = tmp_path / "plan.json"
-    os.symlink(victim, tmp_path / f".plan.json.{os.getpid()}.tmp")
+    os.symlink(victim, tmp_path / f".plan.json.{os.getpid()}.00000000.tmp")
     try:
         write_atomic(target, "{}\n")
     except Exception as exc:  # refusing is fine; following is not

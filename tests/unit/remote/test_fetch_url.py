@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,20 @@ def test_no_url_chooses_where_its_copy_is_written(host: str, path: str) -> None:
     copy = local_copy(remote, Path("/run/rescue-tui/fetched"))
     assert copy.parent == Path("/run/rescue-tui/fetched")
     assert copy.name[:17].rstrip("-").isalnum() and "/" not in copy.name and copy.name not in (".", "..")
+
+
+def test_a_file_read_from_a_mounted_share_is_never_a_link_to_our_own_files_nor_a_fifo(tmp_path: Path) -> None:
+    """What an NFS server offers is read as a regular file only: a symlink there would point into the rescue
+    system (its keys, a password file), a FIFO would hang the console."""
+    from rescue_tui.remote.fetch import FetchError, _read_bounded
+
+    secret = tmp_path / "password"
+    secret.write_text("hunter2\n")
+    (tmp_path / "link.json").symlink_to(secret)
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "web01.json").write_text("{}")
+    with pytest.raises(FetchError, match="cannot read: Too many levels of symbolic links"):
+        _read_bounded(tmp_path / "link.json", "nfs://nas/link.json")
+    with pytest.raises(FetchError, match="not a regular file"):
+        _read_bounded(tmp_path / "fifo.json", "nfs://nas/fifo.json")
+    assert _read_bounded(tmp_path / "web01.json", "nfs://nas/web01.json") == b"{}"
