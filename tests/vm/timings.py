@@ -35,9 +35,13 @@ def record_timing(name: str, seconds: float) -> None:
     target.write_text(json.dumps(data, indent=2) + "\n")
 
 
-SHARD_BUDGET = 1800.0
-"""Seconds for one of two shards run side by side (``tools/run-tests``): 1300 s and 1394 s in the first
-fresh-clone run (each test about 1.3 times slower than alone: the guests and the in-host tests share two cores)."""
+SHARD_BUDGET = 2700.0
+"""Seconds for one of two shards run side by side (``tools/run-tests``): the 45 minutes the brief gives a cold
+``make test``, well inside CI's 90. History: 1300 s and 1394 s in the first fresh-clone run (each test about 1.3
+times slower than alone: the guests and the in-host tests share two cores); 1800 s was the budget until the machine
+of 2026-12-07, on which the same guests run 1.6 to 2 times slower under TCG (the BIOS console drill 703 s in CI, 320 s
+on the machine before) and the shards took 1447 s and 1920 s (make test 33 min, warm). The 20-minute warm goal is
+issue 11's, reported there, not hidden by this guard, whose job is to fail a suite heading out of CI's time."""
 
 
 def budget() -> float:
