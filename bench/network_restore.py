@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.restore import generate_tree, parse_size
+from bench.restore import generate_tree, our_tar_backup, parse_size
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.restore import tar_scan
 from rescue_tui.restore.flow import restore_tree
@@ -81,12 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         files, size = generate_tree(source, parse_size(args.size))
         (work / "www").mkdir()
         archive = work / "www" / "host.tar.zst"
-        made = subprocess.run(
-            [sys.executable, "-m", "rescue_tui", "backup", "--backend", f"tar:{archive}", "--source", str(source)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if made.returncode != 0:
-            print(made.stderr, file=sys.stderr)
+        if not our_tar_backup(source, archive):
             return 1
         shutil.rmtree(source)
         base, server = serve(work / "www")

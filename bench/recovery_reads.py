@@ -19,13 +19,12 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench.restore import generate_tree, parse_size
+from bench.restore import generate_tree, our_tar_backup, parse_size
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.restore import tar_scan
 from rescue_tui.restore.flow import restore_tree
@@ -63,12 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         source = work / "source"
         files, size = generate_tree(source, parse_size(args.size))
         archive = work / "host.tar.zst"
-        made = subprocess.run(
-            [sys.executable, "-m", "rescue_tui", "backup", "--backend", f"tar:{archive}", "--source", str(source)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if made.returncode != 0:
-            print(made.stderr, file=sys.stderr)
+        if not our_tar_backup(source, archive):
             return 1
         print(f"tree: {files} files, {human_size(size)}; archive {human_size(archive.stat().st_size)}")
         results: dict[bool, list[tuple[float, float]]] = {True: [], False: []}

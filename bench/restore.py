@@ -65,6 +65,18 @@ def text_block(rng: random.Random, size: int) -> bytes:
     return "".join(lines).encode()[:size]
 
 
+def our_tar_backup(source: Path, archive: Path) -> bool:
+    """``rescue-tui backup`` of ``source`` to ``archive`` (so its checksum list is beside it); False, with the
+    tool's error on stderr, when it failed."""
+    made = subprocess.run(
+        [sys.executable, "-m", "rescue_tui", "backup", "--backend", f"tar:{archive}", "--source", str(source)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        print(made.stderr, file=sys.stderr)
+    return made.returncode == 0
+
+
 def generate_tree(root: Path, size: int, seed: int = 7) -> tuple[int, int]:
     """Mixed sizes, half random half text; returns (files, bytes)."""
     rng = random.Random(seed)
