@@ -137,16 +137,25 @@ def _read_bounded(path: Path, url: str) -> bytes:
     return data
 
 
+def curl_settings(url: str) -> list[tuple[str, str | None]]:
+    """What every HTTP(S) read of ours tells curl, as (long option, value or None): one policy for a layout
+    fetched here and a tar archive streamed by the tar backend (which writes them to a config file).
+
+    An https URL is never redirected to http; ``globoff``: braces and brackets in the URL are characters, not a
+    list of URLs. Not among them: ``-q`` (no ~/.curlrc, where an ``insecure`` would end the certificate check),
+    which must come first on the command line, before any of these.
+    """
+    redirect = "=https" if url.startswith("https:") else "=http,https"
+    return [("fail", None), ("silent", None), ("show-error", None), ("location", None), ("globoff", None),
+            ("proto", "=http,https"), ("proto-redir", redirect), ("connect-timeout", "20")]  # fmt: skip
+
+
 def _curl(remote: RemoteFile, destination: Path, ca_file: Path | None) -> None:
     partial = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.part")  # one per fetch
-    # -q first: no ~/.curlrc (an "insecure" there would end the certificate check); an https URL is never
-    # redirected to http; --globoff: braces and brackets in the URL are characters, not a list of URLs
-    redirect = "=https" if remote.scheme == "https" else "=http,https"
-    argv = [
-        "curl", "-q", "--fail", "--silent", "--show-error", "--globoff", "--location", "--proto", "=http,https",
-        "--proto-redir", redirect, "--connect-timeout", "20", "--max-time", str(int(TIMEOUT - 10)),
-        "--max-filesize", str(MAX_BYTES), "--output", str(partial),
-    ]  # fmt: skip
+    argv = ["curl", "-q"]
+    for name, value in curl_settings(remote.url):
+        argv += [f"--{name}"] if value is None else [f"--{name}", value]
+    argv += ["--max-time", str(int(TIMEOUT - 10)), "--max-filesize", str(MAX_BYTES), "--output", str(partial)]
     if ca_file is not None:
         argv += ["--cacert", str(ca_file)]
     try:

@@ -38,6 +38,7 @@ from typing import IO, ClassVar
 from rescue_tui import tools
 from rescue_tui.errors import BadInputError, CancelledError
 from rescue_tui.files import sha256_file
+from rescue_tui.remote.fetch import curl_settings
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import CA_FIELD, SecretDir, ca_file
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
@@ -208,9 +209,8 @@ class TarBackend(BackendBase):
 
     def _curl(self, secrets: SecretDir, url: str, *, head: bool = False, name: str = "curl.conf") -> Command:
         """curl reading its URL and credentials from a 0600 config file."""
-        redirect = "=https" if url.startswith("https:") else "=http,https"  # https is never redirected to http
-        lines = [f'url = "{_curl_quote(url)}"', "fail", "silent", "show-error", "location", "globoff",
-                 'proto = "=http,https"', f'proto-redir = "{redirect}"', "connect-timeout = 20"]  # fmt: skip
+        lines = [f'url = "{_curl_quote(url)}"']
+        lines += [name if value is None else f'{name} = "{value}"' for name, value in curl_settings(url)]
         if head:
             lines += ["head", "include"]
         if (trusted := ca_file(self.credentials)) is not None:
