@@ -16,8 +16,10 @@ member name through :class:`rescue_tui.restore.safety.MemberCheck`, sizes
 per target filesystem (over HTTP that is a full download before the
 restore's own: the price of knowing the archive is whole and safe before the
 target is touched). A recovery checks its archive before apply and restore
-checks it again on the new filesystems: a local archive that has not changed
-is not read a second time (:mod:`rescue_tui.restore.tar_scan`). Verify hashes
+checks it again on the new filesystems: an archive that has not changed (a
+local file's identity, a server's ``ETag``/``Last-Modified``) is not read a
+second time (:mod:`rescue_tui.restore.tar_scan`). Over HTTP the restore's
+bytes pass through us, hashed, and must be the ones checked. Verify hashes
 the restored files against ``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
 (``http_user``/``http_password``) and the URL itself reach curl in a 0600
 ``--config`` file, never argv.
@@ -74,7 +76,15 @@ from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck, normalise
 from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted
-from rescue_tui.restore.tar_scan import ArchiveScan, SizeTally, SourceStamp, listing_digest, recall, remember
+from rescue_tui.restore.tar_scan import (
+    ArchiveScan,
+    RemoteStamp,
+    SizeTally,
+    SourceStamp,
+    listing_digest,
+    recall,
+    remember,
+)
 from rescue_tui.units import human_size
 
 SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -164,7 +174,10 @@ class TarBackend(BackendBase):
 
     def __init__(self, spec: BackendSpec, credentials: Credentials) -> None:
         super().__init__(spec, credentials)
-        self._remote_size: int | None = None
+        self._remote: RemoteStamp | None = None
+        """The last HEAD's answer (size, validator) for an archive over HTTP."""
+        self._expected: str | None = None
+        """The sha256 the archive had when preflight checked it: the restore over HTTP must read the same."""
         self._listing: str | None = None
         """The checksum list preflight checked the archive against: verify hashes by the same list."""
 
@@ -207,12 +220,21 @@ class TarBackend(BackendBase):
             needed.append("curl")
         return tuple(needed)
 
-    def _curl(self, secrets: SecretDir, url: str, *, head: bool = False, name: str = "curl.conf") -> Command:
-        """curl reading its URL and credentials from a 0600 config file."""
+    def _curl(
+        self,
+        secrets: SecretDir,
+        url: str,
+        *,
+        head: bool = False,
+        name: str = "curl.conf",
+        headers: Sequence[str] = (),
+    ) -> Command:
+        """curl reading its URL, request headers and credentials from a 0600 config file."""
         lines = [f'url = "{_curl_quote(url)}"']
         lines += [name if value is None else f'{name} = "{value}"' for name, value in curl_settings(url)]
         if head:
             lines += ["head", "include"]
+        lines += [f'header = "{_curl_quote(header)}"' for header in headers]
         if (trusted := ca_file(self.credentials)) is not None:
             lines.append(f'cacert = "{_curl_quote(str(trusted))}"')
         user = self.credentials.options.get("http_user")
@@ -237,23 +259,36 @@ class TarBackend(BackendBase):
         except BackendError:
             return None
 
-    def _head(self, secrets: SecretDir) -> int | None:
+    def _head(self, secrets: SecretDir) -> RemoteStamp:
+        """The archive's size and validator now, from the last response after redirects."""
         assert self.spec.url is not None
         cmd = self._curl(secrets, self.spec.url, head=True, name="curl-head.conf")
         out = run(cmd.argv, cmd.codes, secrets=self._secrets(), timeout=120).stdout
-        size = None
-        for line in out.splitlines():
-            key, _, value = line.partition(":")
-            if key.strip().lower() == "content-length" and value.strip().isdigit():
-                size = int(value.strip())  # the last response after redirects wins
-        return size
+        self._remote = RemoteStamp.from_head(self.spec.url, out)
+        return self._remote
 
     def _source_size(self, secrets: SecretDir) -> int | None:
         if self.spec.is_local:
             return os.stat(self.spec.path).st_size
-        if self._remote_size is None:
-            self._remote_size = self._head(secrets)
-        return self._remote_size
+        if self._remote is None:
+            self._head(secrets)
+        assert self._remote is not None
+        return self._remote.size
+
+    def _stamp(self, secrets: SecretDir, *, ask_again: bool = False) -> SourceStamp | RemoteStamp | None:
+        """What says the archive is the one read before: a local file's identity, or the server's validator
+        (from the last HEAD, or a new one with ``ask_again``)."""
+        if self.spec.is_local:
+            return SourceStamp.of(self.spec.path)
+        remote = self._head(secrets) if ask_again or self._remote is None else self._remote
+        return remote if remote.usable else None
+
+    def _unchanged(self, secrets: SecretDir, stamp: SourceStamp | RemoteStamp) -> bool:
+        """The archive is still the one ``stamp`` describes (it did not change while it was read)."""
+        try:
+            return self._stamp(secrets, ask_again=True) == stamp
+        except BackendError:  # the server stopped answering: keep nothing
+            return False
 
     # -- preflight ----------------------------------------------------------------------------------------------
 
@@ -264,6 +299,7 @@ class TarBackend(BackendBase):
         with SecretDir() as secrets:
             where = self.spec.path if self.spec.is_local else self.spec.url
             try:
+                self._remote = None  # ask again: the server's copy may have changed since the last preflight
                 size = self._source_size(secrets)
                 checks.append(
                     CheckResult(name="reachable", status=CheckStatus.OK, detail=f"{where}: {human_size(size)}")
@@ -275,7 +311,7 @@ class TarBackend(BackendBase):
             expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
             listing = self._listing = self._fetch_small(FILES_SUFFIX, secrets)
             on_target = escaping_symlinks(target) if target.is_dir() else {}
-            stamp = SourceStamp.of(self.spec.path) if self.spec.is_local and not on_target else None
+            stamp = self._stamp(secrets) if not on_target else None
             scan = recall(stamp, listing) if stamp else None
             if scan is None:
                 tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
@@ -286,12 +322,13 @@ class TarBackend(BackendBase):
                     checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
                     return PreflightReport(spec=self.spec.text, checks=tuple(checks))
                 tracker.finish(message="listed")
-                if stamp is not None and SourceStamp.of(self.spec.path) == stamp:  # unchanged while it was read
+                if stamp is not None and self._unchanged(secrets, stamp):
                     remember(stamp, scan)
                 read = ""
             else:
                 read = "; read before, unchanged since"
             checks += self._archive_checks(scan, expected, read)
+            self._expected = expected or scan.digest
             estimate = scan.sizes.estimate(target) if target.is_dir() else None
             if estimate is not None:
                 checks.append(estimate.check())
@@ -418,25 +455,9 @@ class TarBackend(BackendBase):
                         secrets=self._secrets(),
                     )
                 )
-                feeder_error: list[BaseException] = []
-
-                def feed() -> None:
-                    dst = pipe.procs[0].stdin
-                    assert dst is not None
-                    try:
-                        for chunk in iter(lambda: hashing.read(CHUNK), b""):
-                            dst.write(chunk)
-                            tracker.update(hashing.count)
-                    except BrokenPipeError:
-                        pass
-                    except BaseException as exc:  # pragma: no cover - reported below
-                        feeder_error.append(exc)
-                    finally:
-                        with contextlib.suppress(OSError):
-                            dst.close()
-
-                feeder = threading.Thread(target=feed, daemon=True)
-                feeder.start()
+                stdin = pipe.procs[0].stdin
+                assert stdin is not None
+                feed = _Feed(hashing, stdin, tracker)
                 stdout = pipe.procs[-1].stdout
                 assert stdout is not None
                 out: Readable = lister.reader(stdout) if lister else stdout
@@ -446,10 +467,9 @@ class TarBackend(BackendBase):
                 finally:
                     while out.read(CHUNK):
                         pass
-                    feeder.join()
+                    feed.join()
                 pipe.wait(cancel=cancel)
-                if feeder_error:
-                    raise BackendError(f"reading {self.spec.path}: {feeder_error[0]}")
+                feed.check(self.spec.path)
             if source_pipe is not None:
                 source_pipe.wait(cancel=cancel)
             return hashing.hash.hexdigest()
@@ -457,6 +477,8 @@ class TarBackend(BackendBase):
     # -- restore ------------------------------------------------------------------------------------------------
 
     def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
+        """``[curl |] decompressor | tar --extract``. Over HTTP the bytes pass through us on the way, hashed:
+        what was extracted must be what preflight checked (see :mod:`rescue_tui.restore.tar_scan`)."""
         files = 0
         lock = threading.Lock()
 
@@ -469,12 +491,18 @@ class TarBackend(BackendBase):
             total = self._source_size(secrets)
             commands: list[Command] = []
             stdin: int | IO[bytes] | None
+            download: Pipeline | None = None
+            hashing: HashingReader | None = None
             if self.spec.is_local:
                 stdin = stack.enter_context(open(self.spec.path, "rb"))
             else:
                 assert self.spec.url is not None
-                commands.append(self._curl(secrets, self.spec.url, name="curl-restore.conf"))
-                stdin = subprocess.DEVNULL
+                headers = self._remote.preconditions() if self._remote is not None else []
+                curl = self._curl(secrets, self.spec.url, name="curl-restore.conf", headers=headers)
+                download = stack.enter_context(Pipeline([curl], stdout="pipe", secrets=self._secrets()))
+                assert download.procs[0].stdout is not None
+                hashing = HashingReader(download.procs[0].stdout)
+                stdin = subprocess.PIPE
             dec = decompressor(self.compression)
             if dec is not None:
                 commands.append(Command(argv=dec[0], codes=dec[1]))
@@ -485,16 +513,44 @@ class TarBackend(BackendBase):
                 Pipeline(commands, stdin=stdin, stdout="lines", on_line=on_line, secrets=self._secrets())
             )
             first = pipeline.procs[0].pid
+            feed = None
+            if hashing is not None:
+                assert pipeline.procs[0].stdin is not None
+                feed = _Feed(hashing, pipeline.procs[0].stdin, None)
 
             def probe() -> None:
-                done = proc_read_bytes(first, 0) if self.spec.is_local else proc_written_bytes(first)
+                done = proc_read_bytes(first, 0) if hashing is None else hashing.count
                 tracker.update(done, files)
 
             start = time.monotonic()
-            result = pipeline.wait(cancel=cancel, probe=probe)
+            try:
+                result = pipeline.wait(cancel=cancel, probe=probe)
+            except BackendError:
+                if feed is not None and download is not None and hashing is not None and feed.finished():
+                    download.wait(cancel=cancel)  # the download ended first: curl's reason comes first,
+                    self._check_extracted(hashing)  # then whether these were the bytes checked
+                raise
+            if feed is not None and download is not None and hashing is not None:
+                feed.join()
+                download.wait(cancel=cancel)
+                feed.check(self.spec.text)
+                self._check_extracted(hashing)
             done = total or 0
         tracker.finish(bytes_done=done, files_done=files, message="restored")
         return RestoreResult(bytes=done, files=files, seconds=time.monotonic() - start, warnings=result.warnings)
+
+    def _check_extracted(self, hashing: HashingReader) -> None:
+        """The bytes extracted over HTTP against the digest preflight checked (or the ``.sha256`` beside them)."""
+        expected = self._expected
+        if expected is None:
+            with SecretDir() as secrets:
+                expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
+        digest = hashing.hash.hexdigest()
+        if expected is not None and digest != expected:
+            raise BackendError(
+                f"{self.spec.url}: the archive extracted has sha256 {digest}, not the {expected} checked before;"
+                " it changed on the server or in transit: do not trust the restored files"
+            )
 
     # -- verify -------------------------------------------------------------------------------------------------
 
@@ -611,6 +667,46 @@ class TarBackend(BackendBase):
             warnings=result.warnings,
             manifest_path=Path(str(archive) + ".manifest.json"),
         )
+
+
+class _Feed:
+    """A thread copying a hashed source into a tool's stdin; knows whether it stopped at the source's end."""
+
+    def __init__(self, source: HashingReader, sink: IO[bytes], tracker: Tracker | None) -> None:
+        self._source = source
+        self._sink = sink
+        self._tracker = tracker
+        self._error: BaseException | None = None
+        self._at_end = threading.Event()
+        self._thread = threading.Thread(target=self._copy, daemon=True)
+        self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            for chunk in iter(lambda: self._source.read(CHUNK), b""):
+                self._sink.write(chunk)
+                if self._tracker is not None:
+                    self._tracker.update(self._source.count)
+            self._at_end.set()
+        except BrokenPipeError:
+            pass  # the tool stopped reading: its own exit status says why
+        except BaseException as exc:  # pragma: no cover - reported by check()
+            self._error = exc
+        finally:
+            with contextlib.suppress(OSError):
+                self._sink.close()
+
+    def finished(self) -> bool:
+        """The source ran out (a download that ended, early or not) rather than the tool stopping."""
+        self._thread.join(timeout=5)
+        return self._at_end.is_set()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def check(self, what: str) -> None:
+        if self._error is not None:
+            raise BackendError(f"reading {what}: {self._error}")
 
 
 class _HashingWriter:

@@ -1,4 +1,4 @@
-"""What one full read of a local tar archive found, kept so that a recovery reads its archive once before restore.
+"""What one full read of a tar archive found, kept so that a recovery reads its archive once before restore.
 
 A recovery checks the backup before apply (the archive must be whole and safe before a disk
 is wiped), and the restore checks it again on the mounted target. For a local archive that
@@ -7,8 +7,13 @@ time of a whole read to the recovery. So the results that do not depend on the t
 members, member safety on an empty target, completeness against the checksum list, sizes by
 directory) are kept per file, keyed by the file's identity (device, inode, size, modification
 and change times), and reused while that identity and the checksum list are the same. The
-target's own checks (empty, fits) always run again. Nothing is kept for an archive over HTTP,
-nor when the target holds symlinks that lead out of it (the member check depends on them).
+target's own checks (empty, fits) always run again. Nothing is kept when the target holds
+symlinks that lead out of it (the member check depends on them).
+
+Over HTTP the identity is the server's: the URL, the length and the validator of a HEAD
+(``ETag``, else ``Last-Modified``); a server that sends neither gets its archive read again.
+A server can still change the bytes behind an unchanged validator, so the restore over HTTP
+hashes what it extracts and fails when that is not the digest checked here.
 """
 
 from __future__ import annotations
@@ -57,6 +62,49 @@ class SourceStamp:
         return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+@dataclass(frozen=True)
+class RemoteStamp:
+    """An archive over HTTP as its server describes it: length and validator of the final response."""
+
+    url: str
+    size: int | None
+    etag: str | None
+    last_modified: str | None
+
+    @classmethod
+    def from_head(cls, url: str, response: str) -> RemoteStamp:
+        """From ``curl --head --include`` output; after redirects, the last response's headers count."""
+        headers: dict[str, str] = {}
+        for line in response.splitlines():
+            if line.startswith("HTTP/"):
+                headers = {}
+                continue
+            key, sep, value = line.partition(":")
+            if sep:
+                headers[key.strip().lower()] = value.strip()
+        length = headers.get("content-length", "")
+        return cls(
+            url=url,
+            size=int(length) if length.isdigit() else None,
+            etag=headers.get("etag") or None,
+            last_modified=headers.get("last-modified") or None,
+        )
+
+    @property
+    def usable(self) -> bool:
+        """A length and a strong validator: a weak ETag (``W/``) may stay the same when bytes change."""
+        strong_etag = self.etag is not None and not self.etag.startswith("W/")
+        return self.size is not None and (strong_etag or self.last_modified is not None)
+
+    def preconditions(self) -> list[str]:
+        """Request headers that make a server that honours them refuse a changed archive (HTTP 412)."""
+        if self.etag is not None and not self.etag.startswith("W/"):
+            return [f"If-Match: {self.etag}"]
+        if self.last_modified is not None:
+            return [f"If-Unmodified-Since: {self.last_modified}"]
+        return []
+
+
 @dataclass
 class SizeTally:
     """Entries and their data, summed per parent directory: enough to say later what each target filesystem needs."""
@@ -102,18 +150,18 @@ def listing_digest(listing: str | None) -> str | None:
     return None if listing is None else hashlib.sha256(listing.encode()).hexdigest()
 
 
-_kept: dict[SourceStamp, ArchiveScan] = {}
+_kept: dict[SourceStamp | RemoteStamp, ArchiveScan] = {}
 
 
-def remember(stamp: SourceStamp, scan: ArchiveScan) -> None:
+def remember(stamp: SourceStamp | RemoteStamp, scan: ArchiveScan) -> None:
     _kept.pop(stamp, None)
     _kept[stamp] = scan
     while len(_kept) > KEPT:
         del _kept[next(iter(_kept))]
 
 
-def recall(stamp: SourceStamp, listing: str | None) -> ArchiveScan | None:
-    """The scan of this very file made with this checksum list; None when there is none (or either changed)."""
+def recall(stamp: SourceStamp | RemoteStamp, listing: str | None) -> ArchiveScan | None:
+    """The scan of this very archive made with this checksum list; None when there is none (or either changed)."""
     scan = _kept.get(stamp)
     if scan is None or scan.listing_digest != listing_digest(listing):
         return None

@@ -99,13 +99,15 @@ def http_server(tmp_path: Path) -> Iterator[WebServer]:
     root = tmp_path / "www"
     root.mkdir()
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "www.log"
+    with log.open("wb") as requests:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=requests,
+        )
     try:
         wait_for_port(port, proc)
-        yield WebServer(port=port, root=root)
+        yield WebServer(port=port, root=root, log=log)
     finally:
         stop(proc)

@@ -7,6 +7,8 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -196,6 +198,85 @@ def test_cancel_stops_every_process_of_the_pipeline(source_tree: SourceTree, tar
     for pid in seen:
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} survived the cancel"
     writer.join(5)
+
+
+def _ours(target: Path) -> list[int]:
+    """Processes of a restore into ``target``: curl, the decompressor, tar."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"--directory={target}".encode() in cmd or cmd.startswith((b"/usr/bin/zstd\x00-d", b"/usr/bin/curl\x00")):
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def stalling_server(tmp_path: Path) -> Iterator[tuple[str, Path, threading.Event]]:
+    """An HTTP server that sends half of ``archive`` then nothing until released (a link that died)."""
+    archive = tmp_path / "host.tar.zst"
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _headers(self) -> bytes:
+            data = archive.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return data
+
+        def do_HEAD(self) -> None:
+            self._headers()
+
+        def do_GET(self) -> None:
+            data = self._headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            release.wait(30)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"tar+http://127.0.0.1:{server.server_address[1]}/host.tar.zst", archive, release
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_cancel_over_http_stops_curl_and_the_pipeline(
+    source_tree: SourceTree, target: Path, stalling_server: tuple[str, Path, threading.Event]
+) -> None:
+    spec, archive, release = stalling_server
+    gnu_tar_backup(source_tree.path, archive)
+    cancel = threading.Event()
+    seen: set[int] = set()
+
+    def watch() -> None:  # cancel once curl, zstd and tar all run (the server then holds the rest back)
+        deadline = time.monotonic() + 10
+        while len(seen) < 3 and time.monotonic() < deadline:
+            seen.update(_ours(target))
+            time.sleep(0.1)
+        time.sleep(0.5)
+        cancel.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    start = time.monotonic()
+    with pytest.raises(CancelledError):
+        open_backend(spec).restore(target, no_progress, cancel)
+    release.set()
+    assert time.monotonic() - start < 15
+    assert len(seen) >= 3, f"curl, zstd and tar were not all seen running: {seen}"
+    for pid in seen:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} survived the cancel"
 
 
 def test_restore_tree_runs_preflight_restore_and_verify_in_one_call(

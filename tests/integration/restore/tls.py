@@ -69,9 +69,16 @@ class WebServer:
     port: int
     root: Path
     scheme: str = "http"
+    log: Path | None = None
+    """The server's request log, where it keeps one."""
 
     def url(self, name: str) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
+
+    def requests(self, method: str, name: str) -> int:
+        """How many ``method`` requests for ``name`` the log shows (the server must keep one)."""
+        assert self.log is not None
+        return sum(f'"{method} /{name} HTTP/' in line for line in self.log.read_text().splitlines())
 
 
 def serve_https(root: Path, certificate: Path, key: Path) -> tuple[WebServer, subprocess.Popen[bytes]]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rescue_tui.restore import tar_scan
 from rescue_tui.restore.checks import SpaceEstimate
-from rescue_tui.restore.tar_scan import ArchiveScan, SizeTally, SourceStamp, recall, remember
+from rescue_tui.restore.tar_scan import ArchiveScan, RemoteStamp, SizeTally, SourceStamp, recall, remember
 
 MOUNTS = ["boot/efi", "var/lib", "boot", "home", ""]
 """Deepest first, as ``mounts_under`` gives them."""
@@ -85,3 +86,48 @@ def test_only_a_regular_file_gets_a_stamp_and_a_fifo_does_not_wait_for_a_writer(
     os.mkfifo(fifo)
     assert SourceStamp.of(str(fifo)) is None  # returns at once: no writer is needed to open it
     assert SourceStamp.of(str(tmp_path)) is None
+
+
+# -- an archive over HTTP: the last response's length and validator ---------------------------------------------
+
+REDIRECTED = """HTTP/1.1 302 Found\r
+Location: /b/host.tar.zst\r
+Content-Length: 0\r
+ETag: "redirect-page"\r
+\r
+HTTP/1.1 200 OK\r
+Content-Length: 1048576\r
+Last-Modified: Sat, 05 Dec 2026 10:00:00 GMT\r
+\r
+"""
+
+
+def test_after_a_redirect_the_last_response_describes_the_archive() -> None:
+    stamp = RemoteStamp.from_head("http://h/a/host.tar.zst", REDIRECTED)
+    assert (stamp.size, stamp.etag, stamp.last_modified) == (1048576, None, "Sat, 05 Dec 2026 10:00:00 GMT")
+    assert stamp.usable
+    assert stamp.preconditions() == ["If-Unmodified-Since: Sat, 05 Dec 2026 10:00:00 GMT"]
+
+
+def test_a_strong_etag_is_the_validator_and_the_precondition() -> None:
+    stamp = RemoteStamp.from_head("u", 'HTTP/2 200\r\ncontent-length: 7\r\netag: "abc"\r\nlast-modified: x\r\n')
+    assert stamp.usable and stamp.preconditions() == ['If-Match: "abc"']
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        'HTTP/1.1 200 OK\r\nContent-Length: 7\r\nETag: W/"abc"\r\n',  # weak: equal for different bytes
+        "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n",  # nothing to tell a new archive from the old
+        'HTTP/1.1 200 OK\r\nETag: "abc"\r\n',  # no length (chunked)
+    ],
+)
+def test_without_a_length_and_a_strong_validator_an_archive_is_read_again(head: str) -> None:
+    assert not RemoteStamp.from_head("u", head).usable
+
+
+def test_a_changed_validator_or_length_is_another_archive() -> None:
+    one = RemoteStamp.from_head("u", 'HTTP/1.1 200 OK\r\nContent-Length: 7\r\nETag: "a"\r\n')
+    assert one == RemoteStamp.from_head("u", 'HTTP/1.1 200 OK\r\nContent-Length: 7\r\nETag: "a"\r\n')
+    assert one != RemoteStamp.from_head("u", 'HTTP/1.1 200 OK\r\nContent-Length: 7\r\nETag: "b"\r\n')
+    assert one != RemoteStamp.from_head("u", 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\nETag: "a"\r\n')
