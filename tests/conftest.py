@@ -14,6 +14,7 @@ import pytest
 from rescue_tui import lock
 
 if TYPE_CHECKING:
+    from tests.integration.restore.sshd import Sshd
     from tests.integration.restore.tls import TestCa, WebServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,4 +84,13 @@ def https_server(tmp_path: Path, test_ca: TestCa) -> Iterator[WebServer]:
     root = tmp_path / "www"
     root.mkdir()
     with serving_https(root, test_ca) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    """sshd on 127.0.0.1 (a free port) with a host key of its own and one client key it accepts for root."""
+    from tests.integration.restore.sshd import running_sshd
+
+    with running_sshd(tmp_path_factory.mktemp("sshd")) as server:
         yield server

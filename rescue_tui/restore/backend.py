@@ -140,7 +140,8 @@ def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None
     """The backend for a spec (parsed here when given as text; SpecError on a bad one).
 
     An ``+nfs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`) and opened as the local one;
-    an ssh host key given by fingerprint is checked and pinned here (:mod:`rescue_tui.restore.hostkeys`).
+    how ssh knows the server's key is settled here: a fingerprint is checked and pinned, a server nothing
+    knows is refused with what it offers (:mod:`rescue_tui.restore.hostkeys`).
     """
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
     credentials = credentials or Credentials()
@@ -148,10 +149,10 @@ def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None
         from rescue_tui.restore import nfs
 
         parsed = nfs.attach(parsed)
-    if parsed.transport in ("ssh", "sftp") and credentials.options.get("host_key"):
+    if parsed.transport in ("ssh", "sftp"):
         from rescue_tui.restore import hostkeys
 
-        credentials = hostkeys.pin(parsed, credentials)
+        credentials = hostkeys.resolve(parsed, credentials)
     cls = backend_class(parsed.kind)
     return cls(parsed, credentials)  # type: ignore[call-arg]
 

@@ -23,6 +23,21 @@ class CredentialsError(BadInputError):
     """Credentials are missing, unreadable, given where they would leak, or rejected by the backend."""
 
 
+class UnknownHostKeyError(CredentialsError):
+    """No fingerprint, no known_hosts file and no system file knows the ssh server: what it offers, to accept one.
+
+    ``offered`` holds (key type, ``SHA256:`` fingerprint) pairs: the console shows them for the operator to
+    compare with what the server's administrator reads out, and pins the one accepted."""
+
+    def __init__(
+        self, message: str, *, server: str, offered: tuple[tuple[str, str], ...], hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.server = server
+        """``HOST:PORT`` as the operator typed the host."""
+        self.offered = offered
+
+
 class BackendError(RescueError):
     """The backend's tool ran and failed (unreachable, corrupt, disk full, unknown return code)."""
 

@@ -86,6 +86,14 @@ class PreflightChecked(Message):
 
 
 @dataclass
+class HostKeyOffered(Message):
+    """The preflight met an ssh server nothing here knows: its keys, for the operator to accept one."""
+
+    server: str
+    offered: tuple[tuple[str, str], ...]
+
+
+@dataclass
 class ApplyReported(Message):
     """Apply reported a step started, finished or failed, or a notice (handed over from the worker thread)."""
 

@@ -25,6 +25,7 @@ from rescue_tui.recover.recovery import Stages
 from rescue_tui.restore.model import CheckStatus, Phase, ProgressEvent
 from rescue_tui.tui.app import RescueApp
 from rescue_tui.tui.dialogs import ConfirmDialog, ErrorDialog
+from rescue_tui.tui.dialogs.hostkey import HostKeyDialog
 from rescue_tui.tui.messages import ApplyReported, PreflightChecked
 from rescue_tui.tui.screens.backend import BackendScreen
 from rescue_tui.tui.screens.confirm import ConfirmScreen
@@ -32,6 +33,7 @@ from rescue_tui.tui.screens.finish import FinishScreen
 from rescue_tui.tui.screens.progress import ProgressScreen
 from rescue_tui.tui.throttle import ProgressRelay, Throttle
 from tests.clock import Clock
+from tests.integration.restore.sshd import Sshd
 from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.factory import demo_app
@@ -117,6 +119,49 @@ async def test_a_real_tar_archive_passes_the_preflight_and_the_target_checks_wai
         assert app.session.restore is not None and app.session.restore.spec is not None
         assert app.session.restore.spec.path == str(archive)
         assert f"Restore: tar:{archive}." in text_of(app.screen.query_one("#confirm-text", Static))
+
+
+def server_fingerprint(sshd: Sshd) -> str:
+    out = subprocess.run(["ssh-keygen", "-lf", str(sshd.known_hosts)], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+@pytest.mark.parametrize("accept", [True, False])
+async def test_an_ssh_server_nothing_knows_shows_its_key_to_accept_and_the_accepted_one_is_pinned(
+    tmp_path: Path, sshd: Sshd, accept: bool
+) -> None:
+    (tmp_path / "copy" / "etc").mkdir(parents=True)
+    (tmp_path / "copy" / "etc" / "hostname").write_text("backup01\n")
+    messages: list[Message] = []
+    app = recovery_app(tmp_path)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        screen = await to_backend(pilot)
+        screen.query_one("#spec", Input).value = f"rsync+ssh://root@127.0.0.1:{sshd.port}{tmp_path / 'copy'}/"
+        await settle(pilot)
+        screen.query_one("#field-ssh_key", Input).value = str(sshd.key)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, HostKeyDialog), "no question about the unknown server"
+        assert dialog.offered == (("ssh-ed25519", server_fingerprint(sshd)),)
+        assert not of_type(messages, PreflightChecked), "checks ran against a server nobody accepted"
+        await pilot.press("enter" if accept else "escape")
+        await settle(pilot)
+        assert app.screen is screen
+        shown = text_of(screen.query_one("#checks", Static))
+        if not accept:
+            assert screen.query_one("#field-host_key", Input).value == ""
+            assert shown.startswith(f"No key of 127.0.0.1:{sshd.port} accepted"), shown
+            assert not of_type(messages, PreflightChecked)
+            return
+        assert screen.query_one("#field-host_key", Input).value == server_fingerprint(sshd)
+        (checked,) = of_type(messages, PreflightChecked)
+        assert isinstance(checked, PreflightChecked) and checked.report.ok, checked.report.failures
+        assert shown.startswith("Preflight passed"), shown
+        await pilot.press("n")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.session.restore is not None
+        assert app.session.restore.credentials.options["host_key"] == server_fingerprint(sshd)
 
 
 async def test_a_bad_spec_is_refused_inline_and_the_screen_does_not_go_on(tmp_path: Path) -> None:

@@ -19,11 +19,13 @@ from textual.widgets.option_list import Option
 
 from rescue_tui.errors import RescueError
 from rescue_tui.restore.backend import status_symbol
+from rescue_tui.restore.errors import UnknownHostKeyError
 from rescue_tui.restore.model import BackendSpec, Credentials, Field, PreflightReport, ProgressEvent
 from rescue_tui.restore.progress import format_event
 from rescue_tui.restore.spec import SYNTAX
+from rescue_tui.tui.dialogs.hostkey import HostKeyDialog
 from rescue_tui.tui.engine import backend_credentials, backend_fields, parse_backend, preflight_backend
-from rescue_tui.tui.messages import PreflightChecked, RestoreProgressed
+from rescue_tui.tui.messages import HostKeyOffered, PreflightChecked, RestoreProgressed
 from rescue_tui.tui.screens.base import StepScreen
 from rescue_tui.tui.session import RestoreChoice
 from rescue_tui.tui.throttle import ProgressRelay
@@ -236,7 +238,25 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
     def run_preflight(self, spec: BackendSpec, credentials: Credentials, cancel: threading.Event) -> None:
         """The backend's preflight (it reads the whole archive for tar: seconds to minutes)."""
         relay = ProgressRelay(self._hand_over_progress)
-        self.post_message(PreflightChecked(preflight_backend(spec, credentials, relay, cancel)))
+        try:
+            report = preflight_backend(spec, credentials, relay, cancel)
+        except UnknownHostKeyError as unknown:  # not a failure: a question for the operator
+            self.post_message(HostKeyOffered(unknown.server, unknown.offered))
+            return
+        self.post_message(PreflightChecked(report))
+
+    @on(HostKeyOffered)
+    def host_key_offered(self, message: HostKeyOffered) -> None:
+        self._show_checks([f"The ssh server {message.server} is not known here: accept its key, or nothing is read."])
+
+        def accepted(fingerprint: str | None) -> None:
+            if fingerprint is None or not any(f.name == "host_key" for f in self.fields):
+                self._show_checks([f"No key of {message.server} accepted: nothing was read from it."], error=True)
+                return
+            self.query_one("#field-host_key", Input).value = fingerprint
+            self.action_preflight()  # the fingerprint is pinned now, and the checks run
+
+        self.app.push_screen(HostKeyDialog(message.server, message.offered), accepted)
 
     def _hand_over_progress(self, event: ProgressEvent) -> None:
         """The preflight's progress (throttled by the relay), in the worker thread."""

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from rescue_tui.restore import hostkeys
 from rescue_tui.restore.backend import open_backend
 from rescue_tui.restore.model import CheckStatus, Credentials
 from rescue_tui.restore.progress import no_progress
 
 from .conftest import SourceTree, Sshd
-from .helpers import error_lines, run_cli
+from .helpers import error_lines, free_port, run_cli
 from .tree import differences, manifest
 
 pytestmark = pytest.mark.root
@@ -96,6 +97,43 @@ def test_a_host_key_pinned_by_fingerprint_is_enough_to_reach_the_server(
                      "--set", f"host_key={host_key_fingerprint(sshd)}")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_a_server_nothing_knows_is_refused_before_any_login_with_the_fingerprints_it_offers(
+    rsync_copy: Path, target: Path, sshd: Sshd, tmp_path: Path
+) -> None:
+    """No fingerprint, no known_hosts file, no accept-new: refused, naming what to compare (exit 2), untouched."""
+    spec = f"rsync+ssh://{sshd.user}@127.0.0.1:{sshd.port}{rsync_copy}"
+    assert not hostkeys.known_by_default("127.0.0.1", sshd.port), "this host's own known_hosts lists the test server"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--ssh-key", str(sshd.key))
+    assert result.returncode == 2, result.stderr
+    (error,) = [line for line in error_lines(result.stderr) if not line.startswith("rescue-tui: hint")]
+    offered = f"the server offers {host_key_fingerprint(sshd)} (ssh-ed25519)"
+    assert f"127.0.0.1:{sshd.port}: not known here; {offered}" in error, error
+    assert "--set host_key=SHA256:" in result.stderr
+    assert list(target.iterdir()) == []
+
+
+def test_a_server_that_does_not_answer_is_one_line_saying_so(target: Path) -> None:
+    port = free_port()  # nothing listens there
+    result = run_cli("restore", "--backend", f"rsync+ssh://root@127.0.0.1:{port}/srv/copy/", "--target", str(target),
+                     "--yes")  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    (error,) = error_lines(result.stderr)
+    assert error.endswith(f"ssh host key of 127.0.0.1:{port}: the server offered none (is it reachable, and ssh?)")
+    assert list(target.iterdir()) == []
+
+
+def test_a_server_listed_in_a_default_known_hosts_file_is_known_hashed_or_not(sshd: Sshd, tmp_path: Path) -> None:
+    plain, hashed, other = tmp_path / "plain", tmp_path / "hashed", tmp_path / "other"
+    plain.write_text(sshd.known_hosts.read_text())
+    hashed.write_text(sshd.known_hosts.read_text())
+    subprocess.run(["ssh-keygen", "-H", "-f", str(hashed)], check=True, capture_output=True)
+    assert "127.0.0.1" not in hashed.read_text()
+    other.write_text(sshd.known_hosts.read_text().replace(f"]:{sshd.port} ", f"]:{sshd.port + 1} "))
+    assert hostkeys.known_by_default("127.0.0.1", sshd.port, [tmp_path / "absent", plain])
+    assert hostkeys.known_by_default("127.0.0.1", sshd.port, [hashed])
+    assert not hostkeys.known_by_default("127.0.0.1", sshd.port, [other])  # the same address, another port
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,14 @@ from rescue_tui.restore.restic import go_mode_bits, parse_time_ns
 from rescue_tui.restore.rsync import parse_listing_line, parse_progress
 from rescue_tui.restore.tar import compression_from_magic, compression_from_name, create_argv, extract_argv
 
+KNOWN = Credentials(known_hosts=Path("/dev/null"))
+"""An ssh server's key from a known_hosts file: opening the backend does not ask the server (hostkeys.resolve)."""
+
 
 def test_every_scheme_opens_the_backend_of_its_kind() -> None:
     for spec, kind in [("tar:/b.tar", "tar"), ("rsync+ssh://h/x", "rsync"), ("restic+s3:https://h/b", "restic"),
                        ("borg:/r::a", "borg")]:  # fmt: skip
-        assert open_backend(spec).kind == kind
+        assert open_backend(spec, KNOWN).kind == kind
 
 
 def test_the_form_fields_say_which_inputs_are_secret() -> None:
@@ -46,12 +49,12 @@ def test_restic_gets_its_repository_and_rest_credentials_through_the_environment
                         options={"rest_user": "bob"})  # fmt: skip
     backend = open_backend("restic+rest:https://rest.example:8000/host1", creds)
     assert backend.repository() == "rest:https://bob:p%40ss%20word@rest.example:8000/host1"  # type: ignore[attr-defined]
-    sftp = open_backend("restic+sftp://backup@10.0.0.5:2222/srv/restic", Credentials())
+    sftp = open_backend("restic+sftp://backup@10.0.0.5:2222/srv/restic", KNOWN)
     assert sftp.repository() == "sftp:backup@10.0.0.5:/srv/restic"  # type: ignore[attr-defined]
 
 
 def test_borg_ssh_repository_keeps_user_host_port_and_absolute_path() -> None:
-    backend = open_backend("borg+ssh://backup@10.0.0.5:2222/srv/borg::a", Credentials())
+    backend = open_backend("borg+ssh://backup@10.0.0.5:2222/srv/borg::a", KNOWN)
     assert backend.repository() == "ssh://backup@10.0.0.5:2222/srv/borg"  # type: ignore[attr-defined]
 
 
