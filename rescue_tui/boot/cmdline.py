@@ -46,9 +46,10 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.net=...``
     The rescue network, in dracut's ``ip=`` syntax, any number of times:
     parsed by ``rescue_tui.network.cmdline``, which has the forms.
-``rescue.ssh_keys=PATH``
+``rescue.ssh_keys=PATH`` or ``rescue.ssh_keys=https://...``
     A file of public keys (authorized_keys lines, no options) that may log in
-    over SSH, besides those embedded in the image: read by ``rescue_tui.ssh``.
+    over SSH, besides those embedded in the image: read (or fetched, https
+    only, checked with ``rescue.ca_file=`` when given) by ``rescue_tui.ssh``.
 ``rescue.medium=UUID``
     The volume UUID of the medium the rescue system booted from, as GRUB found it
     (``grub/grub.cfg`` sets it): that disk is never offered as a target, even when

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,20 +105,21 @@ def choose_layout(options: BootOptions, embedded_dir: Path, fetched: Callable[[s
 def fetch_layout(url: str, settings: Settings, say: Say) -> Path:
     """The layout at ``url``, copied under the journal directory; tried again while the network comes up
     (``settings.fetch_wait`` seconds), then the last reason (a URL that cannot be fetched at all: at once)."""
-    from rescue_tui.remote.fetch import FetchError, fetch
+    from rescue_tui.remote.fetch import FetchError, fetch_waiting
 
-    deadline = time.monotonic() + settings.fetch_wait
-    while True:
-        try:
-            path = fetch(url, settings.journal_dir / "fetched", ca_file=settings.options.ca_file)
-        except FetchError as exc:
-            if time.monotonic() >= deadline:
-                raise RefusedError(f"rescue.layout={url}: {exc.message}", hint=exc.hint) from None
-            say(f"layout: {exc.message}; trying again (the network may still be coming up)")
-            time.sleep(FETCH_RETRY_SECONDS)
-            continue
-        say(f"layout: fetched {url}")
-        return path
+    try:
+        path = fetch_waiting(
+            url,
+            settings.journal_dir / "fetched",
+            ca_file=settings.options.ca_file,
+            wait=settings.fetch_wait,
+            retry=FETCH_RETRY_SECONDS,
+            say=lambda line: say(f"layout: {line}"),
+        )
+    except FetchError as exc:
+        raise RefusedError(f"rescue.layout={url}: {exc.message}", hint=exc.hint) from None
+    say(f"layout: fetched {url}")
+    return path
 
 
 def ambiguity(mapping: Mapping, inventory: Inventory, needs: dict[str, int]) -> list[str]:

@@ -17,6 +17,8 @@ import posixpath
 import re
 import secrets
 import stat
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -119,6 +121,29 @@ def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
     else:
         _curl(remote, destination, ca_file)
     return destination
+
+
+def fetch_waiting(
+    text: str,
+    directory: Path,
+    *,
+    ca_file: Path | None = None,
+    wait: float,
+    retry: float = 5.0,
+    say: Callable[[str], None] | None = None,
+) -> Path:
+    """:func:`fetch`, tried again for ``wait`` seconds while it fails (at boot the network comes up beside us);
+    then the last FetchError. A URL that cannot be fetched at all (BadInputError) fails at once."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return fetch(text, directory, ca_file=ca_file)
+        except FetchError as exc:
+            if time.monotonic() + retry > deadline:
+                raise
+            if say is not None:
+                say(f"{exc.message}; trying again (the network may still be coming up)")
+            time.sleep(retry)
 
 
 def _read_bounded(path: Path, url: str) -> bytes:

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rescue_tui.boot.backupdisk import mount_if_on_backup_disk
-from rescue_tui.boot.cmdline import option_values, parse_cmdline, split_cmdline
+from rescue_tui.boot.cmdline import BootOptions, option_values, parse_cmdline, split_cmdline
+from rescue_tui.errors import RescueError
 from rescue_tui.files import write_atomic
 from rescue_tui.layout.embedded import EMBEDDED_DIR
+from rescue_tui.remote.fetch import fetch_waiting, is_url
 from rescue_tui.ssh.keys import PublicKey, parse_keys
 
 RUN_DIR = Path("/run/rescue-tui/ssh")
@@ -27,6 +29,8 @@ STATE = Path("/run/rescue-tui/ssh.json")
 OPTION = "rescue.ssh_keys"
 MAX_BYTES = 1 << 20
 """More than any authorized_keys: the rest of a larger file is not read."""
+FETCH_WAIT = 90.0
+"""How long keys named by URL are tried for: the rescue network comes up beside this service."""
 HOST_KEY_TYPES = ("ed25519", "ecdsa")
 """Host keys made each boot: fast to make under emulation (an RSA key takes seconds there)."""
 
@@ -40,41 +44,67 @@ class SshState:
     lines: tuple[str, ...] = ()
 
 
-def gather_keys(cmdline: str, embedded: Path, *, mount_backup: bool = True) -> tuple[list[PublicKey], list[str]]:
-    """The keys embedded in the image and those ``rescue.ssh_keys=PATH`` names, each once, and lines about them."""
+def gather_keys(
+    cmdline: str, embedded: Path, *, mount_backup: bool = True, fetch_wait: float = FETCH_WAIT, run_dir: Path = RUN_DIR
+) -> tuple[list[PublicKey], list[str]]:
+    """The keys embedded in the image and those ``rescue.ssh_keys=`` names (a path, or an https URL), each once,
+    and lines about them."""
     keys: list[PublicKey] = []
     lines: list[str] = []
-    sources: list[Path] = []
+    sources: list[tuple[Path, str]] = []
+    """(file to read, how the lines name it)"""
     if (embedded / "ssh" / "authorized_keys").is_file():
-        sources.append(embedded / "ssh" / "authorized_keys")
+        sources.append((embedded / "ssh" / "authorized_keys", str(embedded / "ssh" / "authorized_keys")))
     values = option_values(split_cmdline(cmdline), OPTION)
     if values:
         value = values[-1]  # the last one given wins, as for any kernel option
-        if value.startswith(("http://", "https://")):
-            lines.append(f"{OPTION}={value}: keys by URL are not fetched yet; give a path (on the backup disk, say)")
+        if value.startswith("https://"):
+            fetched = _fetch_keys(value, parse_cmdline(cmdline), lines, mount_backup, fetch_wait, run_dir)
+            if fetched is not None:
+                sources.append((fetched, value))
+        elif is_url(value):
+            lines.append(
+                f"{OPTION}={value}: keys let root in, so they come over https only"
+                " (rescue.ca_file= for a CA of your own), or from a path; ignored"
+            )
         elif not value.startswith("/"):
             lines.append(f"{OPTION}={value}: not an absolute path; ignored")
         else:
             path = Path(value)
             if mount_backup and (mounted := mount_if_on_backup_disk(path, parse_cmdline(cmdline))):
                 lines.append(mounted)
-            sources.append(path)
-    for source in sources:
+            sources.append((path, value))
+    for source, shown in sources:
         try:
             if not source.is_file():  # a FIFO, a device: never wait on it or read it whole
-                lines.append(f"{source}: not a regular file; no key from it")
+                lines.append(f"{shown}: not a regular file; no key from it")
                 continue
             with source.open("rb") as handle:
                 text = handle.read(MAX_BYTES).decode("utf-8", errors="replace")
         except OSError as exc:
-            lines.append(f"{source}: cannot read ({exc.strerror}); no key from it")
+            lines.append(f"{shown}: cannot read ({exc.strerror}); no key from it")
             continue
-        found, problems = parse_keys(text, where=str(source))
+        found, problems = parse_keys(text, where=shown)
         lines.extend(problems)
         new = [k for k in found if all(k.blob != seen.blob for seen in keys)]
         keys.extend(new)
-        lines.append(f"{source}: {len(new)} key{'s' if len(new) != 1 else ''}")
+        lines.append(f"{shown}: {len(new)} key{'s' if len(new) != 1 else ''}")
     return keys, lines
+
+
+def _fetch_keys(
+    url: str, options: BootOptions, lines: list[str], mount_backup: bool, wait: float, run_dir: Path
+) -> Path | None:
+    """The keys file at ``url``, copied under ``run_dir``, checked against ``rescue.ca_file=`` when given (which
+    may lie on the backup disk); None, with the reason in ``lines``, when it cannot be had within ``wait``."""
+    ca = options.ca_file
+    if ca is not None and mount_backup and (mounted := mount_if_on_backup_disk(ca, options)):
+        lines.append(mounted)
+    try:
+        return fetch_waiting(url, run_dir / "fetched", ca_file=ca, wait=wait)
+    except RescueError as exc:
+        lines.append(f"{OPTION}={url}: {exc.message}; no key from it")
+        return None
 
 
 def make_host_keys(run_dir: Path = RUN_DIR) -> list[PublicKey]:
@@ -97,11 +127,11 @@ def make_host_keys(run_dir: Path = RUN_DIR) -> list[PublicKey]:
 
 def setup(cmdline: str, embedded: Path = EMBEDDED_DIR, run_dir: Path = RUN_DIR, state: Path = STATE) -> SshState:
     """Write the authorized keys and host keys sshd needs, or nothing when no key may log in."""
-    keys, lines = gather_keys(cmdline, embedded)
+    keys, lines = gather_keys(cmdline, embedded, run_dir=run_dir)
     authorized = run_dir / "authorized_keys"
     if not keys:
         authorized.unlink(missing_ok=True)
-        off = "SSH off: no key may log in (make iso SSH_KEYS=FILE, or rescue.ssh_keys=PATH)"
+        off = "SSH off: no key may log in (make iso SSH_KEYS=FILE, or rescue.ssh_keys=PATH or https URL)"
         result = SshState(lines=(*lines, off))
     else:
         host = make_host_keys(run_dir)

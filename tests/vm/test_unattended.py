@@ -11,8 +11,10 @@ The same boot has a NIC on a link where nothing answers (no DHCP server):
 the layout's network (the NIC by its MAC, under another name than the
 original's) gives it its static address, which the guest uses on the wire.
 A second NIC on QEMU's isolated user network forwards a host port to sshd:
-the operator's key (``rescue.ssh_keys=`` on the backup disk) logs in to the
-console that follows the refused recovery; other keys and passwords do not.
+the operator's key (``rescue.ssh_keys=https://...``, fetched from the host's
+web server and checked with the CA ``rescue.ca_file=`` names on the backup
+disk) logs in to the console that follows the refused recovery; other keys
+and passwords do not.
 
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
@@ -37,6 +39,8 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic, UserNic
 from rescue_tui.drill.run import CONSOLE
 from rescue_tui.ssh.keys import parse_keys
+from tests.integration.restore.helpers import stop
+from tests.integration.restore.tls import TestCa, serve_https
 from tests.vm.conftest import _track
 from tests.vm.console import SerialConsole
 from tests.vm.target import TargetArchive
@@ -65,10 +69,14 @@ NETWORK = {
 }
 """The original machine's network: its NIC was eno1; the rescue system names it otherwise."""
 SSH_MAC = "52:54:00:5e:00:22"
+SERVER = "10.0.2.100"
+"""The operator's web server, as the guest reaches the host's on QEMU's user network (guestfwd)."""
+KEYS_BY_URL = f"rescue.ssh_keys=https://{SERVER}/authorized_keys"
 
 
-def backup_disk(archive: TargetArchive, workdir: Path, authorized_keys: Path | None = None) -> Path:
-    """A copy of the backup medium with the layout (and its network) beside the archive (debugfs: no host mount)."""
+def backup_disk(archive: TargetArchive, workdir: Path, files: dict[str, Path] | None = None) -> Path:
+    """A copy of the backup medium with the layout (and its network) and ``files`` beside the archive (debugfs: no
+    host mount)."""
     workdir.mkdir(parents=True, exist_ok=True)
     copy = workdir / "backup.img"
     subprocess.run(["cp", "--sparse=always", str(archive.medium), str(copy)], check=True)
@@ -77,9 +85,8 @@ def backup_disk(archive: TargetArchive, workdir: Path, authorized_keys: Path | N
     layout = workdir / "layout.json"
     layout.write_text(json.dumps(document, indent=2))
     subprocess.run(["debugfs", "-w", "-R", f"write {layout} layout.json", str(copy)], check=True, capture_output=True)
-    if authorized_keys is not None:
-        write = f"write {authorized_keys} authorized_keys"
-        subprocess.run(["debugfs", "-w", "-R", write, str(copy)], check=True, capture_output=True)
+    for name, path in (files or {}).items():
+        subprocess.run(["debugfs", "-w", "-R", f"write {path} {name}", str(copy)], check=True, capture_output=True)
     return copy
 
 
@@ -187,18 +194,24 @@ def refused(
     keys.mkdir()
     for who in ("operator", "stranger"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / who)], check=True)
-    medium = backup_disk(target_archive, tmp_path / "backup", keys / "operator.pub")
+    # The operator's keys on a web server of theirs, its certificate from their own CA, which is on the backup disk.
+    (tmp_path / "ca").mkdir()
+    ca = TestCa.make(tmp_path / "ca")
+    (tmp_path / "www").mkdir()
+    shutil.copyfile(keys / "operator.pub", tmp_path / "www" / "authorized_keys")
+    https, server = serve_https(tmp_path / "www", *ca.sign("keys", f"IP:{SERVER}"))
+    medium = backup_disk(target_archive, tmp_path / "backup", {"ca.pem": ca.certificate})
     backup = ColdDisk(path=medium, serial="backup", fmt="raw", read_only=True)
     wire = Wire()
     ssh_port = free_port(socket.SOCK_STREAM)
     vm = Machine(
         image=rescue_image,
         workdir=tmp_path / "vm",
-        append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1 rescue.ssh_keys=/mnt/backup/authorized_keys",
+        append=f"{CONSOLE} {OPTIONS} rescue.wipe=disk1 {KEYS_BY_URL} rescue.ca_file=/mnt/backup/ca.pem",
         cold_disks=(*disks, backup),
         nics=(
             Nic(mac=MAC, port=free_port(), peer_port=wire.port),
-            UserNic(mac=SSH_MAC, host_port=ssh_port, guest_port=22),
+            UserNic(mac=SSH_MAC, host_port=ssh_port, guest_port=22, services=((SERVER, 443, https.port),)),
         ),
     )
     vm.start()
@@ -207,6 +220,7 @@ def refused(
         yield Refused(vm=vm, shown=shown, disks=disks, before=before, wire=wire, ssh_port=ssh_port, keys=keys)
     finally:
         vm.kill()
+        stop(server)
         wire.sock.close()
         shutil.rmtree(tmp_path / "backup", ignore_errors=True)
 
@@ -311,6 +325,7 @@ def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_el
         time.sleep(3)
     state = json.loads(done.stdout)
     assert state["keys"] == 1
+    assert f"https://{SERVER}/authorized_keys: 1 key" in state["lines"], state["lines"]
     assert vm.run("ls /etc/ssh/ssh_host_* 2>/dev/null").output == "", "the image carries no host key"
     # The host key the client met is the one the welcome screen shows.
     (known,) = (refused.keys / "known_hosts").read_text().splitlines()[:1]

@@ -22,7 +22,9 @@ def test_no_key_no_sshd_and_the_screen_says_off(tmp_path: Path) -> None:
     run = tmp_path / "run"
     result = setup("boot=live", embedded_with(tmp_path, None), run, tmp_path / "ssh.json")
     assert result.keys == () and result.host_keys == ()
-    assert result.lines == ("SSH off: no key may log in (make iso SSH_KEYS=FILE, or rescue.ssh_keys=PATH)",)
+    assert result.lines == (
+        "SSH off: no key may log in (make iso SSH_KEYS=FILE, or rescue.ssh_keys=PATH or https URL)",
+    )
     assert not run.exists() or not any(run.iterdir())
     assert ssh_text(tmp_path / "ssh.json") == "off (no key may log in)"
 
@@ -74,13 +76,15 @@ def test_a_fifo_named_as_the_keys_is_not_waited_on(tmp_path: Path) -> None:
     assert result.keys == ()
 
 
-def test_a_relative_path_or_a_url_is_a_line_and_no_key(tmp_path: Path) -> None:
+def test_a_relative_path_or_a_plain_text_url_is_a_line_and_no_key(tmp_path: Path) -> None:
     embedded = embedded_with(tmp_path, None)
     result = setup("rescue.ssh_keys=keys.txt", embedded, tmp_path / "run", tmp_path / "s.json")
     assert result.lines[0] == "rescue.ssh_keys=keys.txt: not an absolute path; ignored"
-    result = setup("rescue.ssh_keys=https://x.example/k", embedded, tmp_path / "run", tmp_path / "s.json")
-    assert result.lines[0].startswith("rescue.ssh_keys=https://x.example/k: keys by URL are not fetched yet")
-    assert result.keys == ()
+    for url in ("http://x.example/k", "nfs://x.example/k"):  # keys let root in: not over a plain-text transport
+        result = setup(f"rescue.ssh_keys={url}", embedded, tmp_path / "run", tmp_path / "s.json")
+        assert result.lines[0].startswith(f"rescue.ssh_keys={url}: keys let root in, so they come over https only")
+        assert result.keys == ()
+    assert not (tmp_path / "run" / "fetched").exists()
 
 
 def test_the_forced_command_runs_what_ssh_asked_and_wants_a_terminal_for_the_console() -> None:
