@@ -14,6 +14,7 @@ import pytest
 from rescue_tui import lock
 
 if TYPE_CHECKING:
+    from tests.integration.restore.s3 import S3Server
     from tests.integration.restore.sshd import Sshd
     from tests.integration.restore.tls import TestCa, WebServer
 
@@ -93,4 +94,14 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     from tests.integration.restore.sshd import running_sshd
 
     with running_sshd(tmp_path_factory.mktemp("sshd")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory, test_ca: TestCa) -> Iterator[S3Server]:
+    """A real S3 server (Ceph's radosgw, one-node cluster) on 127.0.0.1: HTTP, and HTTPS signed by ``test_ca``."""
+    from tests.integration.restore.s3 import running_radosgw
+
+    d = tmp_path_factory.mktemp("s3")
+    with running_radosgw(d, certificate=test_ca.sign("s3", "IP:127.0.0.1")) as server:
         yield server

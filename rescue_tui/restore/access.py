@@ -189,6 +189,8 @@ _CREDENTIAL_MARKERS = (
     "access denied",
     "forbidden",
     "empty password",
+    "signature you provided",  # S3: SignatureDoesNotMatch (the secret key is wrong)
+    "access key id you provided does not exist",  # S3: InvalidAccessKeyId
 )
 
 

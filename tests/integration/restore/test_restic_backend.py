@@ -1,5 +1,5 @@
-"""restic backend: a snapshot made by restic itself, restored from a local repository, over sftp and from a
-REST server (HTTP and HTTPS with the operator's CA)."""
+"""restic backend: a snapshot made by restic itself, restored from a local repository, over sftp, from a
+REST server and from an S3 server (Ceph's radosgw), over HTTP and HTTPS with the operator's CA."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rescue_tui.restore.progress import no_progress
 
 from .conftest import SourceTree, Sshd
 from .helpers import error_lines, free_port, read_only_view, run_cli, stop, wait_for_port
+from .s3 import S3Server
 from .tls import TestCa
 from .tree import differences, manifest
 
@@ -171,3 +172,67 @@ def test_a_repository_on_a_read_only_filesystem_restores_without_taking_its_lock
     assert result.returncode == 0, result.stderr
     assert "verified (restic check + tree compare)" in result.stdout
     assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+# -- S3 (Ceph's radosgw: a real S3 server, not a mock) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_repo(source_tree: SourceTree, restic_repo: tuple[Path, Path], s3_server: S3Server) -> str:
+    """A repository in bucket ``host1`` of the S3 server, with one snapshot of the tree made by restic itself."""
+    _, password_file = restic_repo
+    url = f"{s3_server.http}/host1"
+    env = {**os.environ, **s3_server.env, "RESTIC_PASSWORD_FILE": str(password_file), "RESTIC_REPOSITORY": f"s3:{url}"}
+    subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
+    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source_tree.path, check=True, capture_output=True)
+    return "/host1"
+
+
+def test_restic_on_an_s3_server_restores_the_snapshot(
+    source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path, s3_server: S3Server, s3_repo: str
+) -> None:
+    _, password_file = restic_repo
+    spec = f"restic+s3:{s3_server.http}{s3_repo}#latest"
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                     "--password-file", str(password_file), env=s3_server.env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verified (restic check + tree compare)" in result.stdout
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+def test_restic_on_s3_over_https_trusts_the_operators_ca_and_refuses_without_it(
+    source_tree: SourceTree,
+    restic_repo: tuple[Path, Path],
+    target: Path,
+    s3_server: S3Server,
+    s3_repo: str,
+    test_ca: TestCa,
+) -> None:
+    _, password_file = restic_repo
+    assert s3_server.https is not None
+    spec = f"restic+s3:{s3_server.https}{s3_repo}"
+    refused = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                      "--password-file", str(password_file), env=s3_server.env)  # fmt: skip
+    assert refused.returncode != 0
+    assert "certificate" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    assert os.listdir(target) == []
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--password-file",
+                     str(password_file), "--set", f"ca_file={test_ca.certificate}", env=s3_server.env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
+@pytest.mark.parametrize("wrong", ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"])
+def test_a_wrong_s3_key_fails_preflight_as_credentials_without_echoing_it(
+    restic_repo: tuple[Path, Path], target: Path, s3_server: S3Server, s3_repo: str, wrong: str
+) -> None:
+    _, password_file = restic_repo
+    value = "NOTTHEKEY" + "0" * 31
+    result = run_cli("restore", "--backend", f"restic+s3:{s3_server.http}{s3_repo}", "--target", str(target),
+                     "--yes", "--password-file", str(password_file),
+                     env={**s3_server.env, wrong: value})  # fmt: skip
+    assert result.returncode != 0
+    (error,) = error_lines(result.stderr)[:1]
+    assert error.startswith("rescue-tui: preflight: credentials: "), error
+    assert value not in result.stdout + result.stderr
+    assert os.listdir(target) == []
