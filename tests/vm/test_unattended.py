@@ -14,7 +14,8 @@ A second NIC on QEMU's isolated user network forwards a host port to sshd:
 the operator's key (``rescue.ssh_keys=https://...``, fetched from the host's
 web server and checked with the CA ``rescue.ca_file=`` names on the backup
 disk) logs in to the console that follows the refused recovery; other keys
-and passwords do not.
+and passwords do not. Through the same NIC the rescue system reaches an S3
+server (Ceph's radosgw on the host) and restores a restic snapshot from it.
 
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
@@ -22,7 +23,9 @@ that refuses, are ``rescue-tui drill``'s (``test_drill``).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -40,6 +43,7 @@ from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic, UserNic
 from rescue_tui.drill.run import CONSOLE
 from rescue_tui.ssh.keys import parse_keys
 from tests.integration.restore.helpers import stop
+from tests.integration.restore.s3 import S3Server
 from tests.integration.restore.tls import TestCa, serve_https
 from tests.vm.conftest import _track
 from tests.vm.console import SerialConsole
@@ -180,7 +184,10 @@ class Refused:
 
 @pytest.fixture(scope="module")
 def refused(
-    rescue_image: Image, target_archive: TargetArchive, tmp_path_factory: pytest.TempPathFactory
+    rescue_image: Image,
+    target_archive: TargetArchive,
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_server: S3Server,
 ) -> Iterator[Refused]:
     """One unattended boot onto a disk holding data, with a NIC; waited for until it refused."""
     tmp_path = tmp_path_factory.mktemp("unattended")
@@ -211,7 +218,12 @@ def refused(
         cold_disks=(*disks, backup),
         nics=(
             Nic(mac=MAC, port=free_port(), peer_port=wire.port),
-            UserNic(mac=SSH_MAC, host_port=ssh_port, guest_port=22, services=((SERVER, 443, https.port),)),
+            UserNic(
+                mac=SSH_MAC,
+                host_port=ssh_port,
+                guest_port=22,
+                services=((SERVER, 443, https.port), (SERVER, 80, int(s3_server.http.rsplit(":", 1)[1]))),
+            ),
         ),
     )
     vm.start()
@@ -356,10 +368,42 @@ def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_el
         login.close(force=True)
 
 
+def test_the_rescue_system_restores_a_restic_snapshot_from_an_s3_server(
+    guest: Machine, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """restic in the image, on the rescue network, against a real S3 server (radosgw on the host, port 80 here)."""
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "hostname").write_text("s3host\n")
+    (tree / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    password = tmp_path / "password"
+    password.write_text("s3 drill password\n")
+    repo = {**os.environ, **s3_server.env, "RESTIC_PASSWORD_FILE": str(password),
+            "RESTIC_REPOSITORY": f"s3:{s3_server.http}/rescue-vm"}  # fmt: skip
+    subprocess.run(["restic", "init", "-q"], env=repo, check=True, capture_output=True)
+    subprocess.run(["restic", "backup", "-q", "."], env=repo, cwd=tree, check=True, capture_output=True)
+    guest.push({"restic-password": password}, "/root")
+    keys = " ".join(f"{name}={value}" for name, value in s3_server.env.items())
+    started = time.monotonic()
+    out = guest.check(
+        f"chmod 600 /root/restic-password && mkdir -p /tmp/from-s3 && {keys} rescue-tui restore"
+        f" --backend restic+s3:http://{SERVER}/rescue-vm#latest --target /tmp/from-s3 --yes"
+        " --password-file /root/restic-password",
+        timeout=300,
+    )
+    record_timing("s3: restic restore in the guest", time.monotonic() - started)
+    assert "verified (restic check + tree compare)" in out, out
+    assert guest.check("cat /tmp/from-s3/etc/hostname") == "s3host\n"
+    assert (
+        guest.check("sha256sum < /tmp/from-s3/data.bin").split()[0]
+        == hashlib.sha256((tree / "data.bin").read_bytes()).hexdigest()
+    )
+
+
 def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(
     request: pytest.FixtureRequest, refused: Refused
 ) -> None:
-    _track(request, refused.vm)
+    _track(request, refused.vm)  # last in the module: it stops the guest to compare its disks
     assert REFUSED in refused.shown, refused.shown
     assert "(disk2) holds ext4: name it in rescue.wipe= to let it be wiped" in refused.shown, refused.shown
     refused.vm.qmp.execute("stop")
