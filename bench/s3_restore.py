@@ -1,0 +1,103 @@
+"""A restic snapshot restored from an S3 server by a recovery, against plain ``restic restore`` on the same data.
+
+    python -m bench.s3_restore [--size 256M] [--runs 3] [--dir /var/tmp/rescue-tui-bench]
+
+Generates a tree of ``--size`` (``bench.restore``'s mix), starts a real S3 server on 127.0.0.1
+(Ceph's radosgw on a one-node cluster, the restore tests' fixture: ``tests/integration/restore/s3.py``),
+makes a restic repository in a bucket with ``restic backup``, then restores it, into a new directory on
+tmpfs each time:
+
+- ``restic restore latest``: the plain tool;
+- a recovery's reads with ``restic+s3:http://``: ``check_backup`` (the check before apply: open, list,
+  ``restic check``), then ``restore_tree`` (preflight on the target, restore, verify), as the console runs them.
+
+Prints the medians and the throughput (tree bytes / seconds). Needs root and Debian's radosgw, ceph-mon
+and ceph-osd. The loopback is no network: this measures what we add to the tool, not a link.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.restore import generate_tree, parse_size
+from rescue_tui.recover.preflight import check_backup
+from rescue_tui.restore.flow import restore_tree
+from rescue_tui.restore.model import Credentials, Secret
+from rescue_tui.restore.spec import parse_spec
+from rescue_tui.units import human_size
+from tests.integration.restore.s3 import S3Server, running_radosgw
+
+PASSWORD = "bench password"
+
+
+def credentials(server: S3Server) -> Credentials:
+    return Credentials(
+        password=Secret(PASSWORD),
+        secrets={"aws_access_key_id": Secret(server.access_key), "aws_secret_access_key": Secret(server.secret_key)},
+    )
+
+
+def recovery(spec: str, creds: Credentials, target: Path) -> None:
+    report = check_backup(parse_spec(spec), creds, lambda event: None, threading.Event())
+    assert report.ok, report.failures
+    restore_tree(spec, target, credentials=creds, progress=lambda event: None, cancel=threading.Event())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="256M", help="tree size (default 256M)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path("/var/tmp/rescue-tui-bench"))
+    parser.add_argument("--target-dir", type=Path, default=Path("/dev/shm"), help="where the restores go (tmpfs)")
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="s3-", dir=args.dir))
+    target = args.target_dir / f"rescue-tui-bench-target-{os.getpid()}"
+    try:
+        source = work / "source"
+        files, size = generate_tree(source, parse_size(args.size))
+        (work / "cluster").mkdir()
+        with running_radosgw(work / "cluster") as server:
+            repo = f"{server.http}/bench"
+            env = {**os.environ, **server.env, "RESTIC_PASSWORD": PASSWORD, "RESTIC_REPOSITORY": f"s3:{repo}"}
+            subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
+            subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source, check=True, capture_output=True)
+            shutil.rmtree(source)
+            print(f"tree: {files} files, {human_size(size)}; repository s3:{repo}")
+            creds = credentials(server)
+            ways: dict[str, Callable[[Path], None]] = {
+                "restic restore latest (plain)": lambda t: subprocess.run(
+                    ["restic", "restore", "-q", "latest", "--target", str(t)], env=env, check=True
+                ),
+                "recovery, restic+s3:http://": lambda t: recovery(f"restic+s3:{repo}", creds, t),
+            }
+            times: dict[str, list[float]] = {name: [] for name in ways}
+            for run in range(args.runs):
+                for name in ways if run % 2 == 0 else reversed(ways):
+                    shutil.rmtree(target, ignore_errors=True)
+                    target.mkdir()
+                    start = time.monotonic()
+                    ways[name](target)
+                    times[name].append(time.monotonic() - start)
+        print(f"{'':34} {'median':>8} {'tree/s':>10}   runs")
+        for name, seconds in times.items():
+            median = statistics.median(seconds)
+            runs = " ".join(f"{s:.1f}" for s in seconds)
+            print(f"{name:34} {median:7.1f}s {human_size(int(size / median)):>8}/s   {runs}")
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
