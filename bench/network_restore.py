@@ -17,11 +17,9 @@ and ``--size`` of memory. The loopback is no network: this measures what we add 
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.restore import generate_tree, our_tar_backup, parse_size
+from bench.restore import (
+    compare_ways,
+    generate_tree,
+    our_tar_backup,
+    parse_size,
+    print_medians,
+    restore_bench_arguments,
+)
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.restore import tar_scan
 from rescue_tui.restore.flow import restore_tree
@@ -66,12 +71,7 @@ def serve(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="512M", help="tree size (default 512M)")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dir", type=Path, default=Path("/var/tmp/rescue-tui-bench"))
-    parser.add_argument("--target-dir", type=Path, default=Path("/dev/shm"), help="where the restores go (tmpfs)")
-    args = parser.parse_args(argv)
+    args = restore_bench_arguments(__doc__, "512M").parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="network-", dir=args.dir))
     target = args.target_dir / f"rescue-tui-bench-target-{os.getpid()}"
@@ -87,25 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         base, server = serve(work / "www")
         archive_bytes = archive.stat().st_size
         print(f"tree: {files} files, {human_size(size)}; archive {human_size(archive_bytes)}")
-        ways: dict[str, Callable[[Path], None]] = {
+        ways: dict[str, Callable[[Path], object]] = {
             "curl | zstd -d | tar -x (plain)": lambda t: plain(f"{base}/host.tar.zst", t),
             "recovery, tar+http://": lambda t: recovery(f"tar+{base}/host.tar.zst", t),
             "recovery, tar: local file": lambda t: recovery(f"tar:{archive}", t),
         }
-        times: dict[str, list[float]] = {name: [] for name in ways}
-        for run in range(args.runs):
-            for name in ways if run % 2 == 0 else reversed(ways):
-                shutil.rmtree(target, ignore_errors=True)
-                target.mkdir()
-                subprocess.run(["sync"], check=True)
-                start = time.monotonic()
-                ways[name](target)
-                times[name].append(time.monotonic() - start)
-        print(f"{'':34} {'median':>8} {'archive/s':>10}   runs")
-        for name, seconds in times.items():
-            median = statistics.median(seconds)
-            runs = " ".join(f"{s:.1f}" for s in seconds)
-            print(f"{name:34} {median:7.1f}s {human_size(int(archive_bytes / median)):>8}/s   {runs}")
+        print_medians(compare_ways(ways, target, args.runs), archive_bytes, "archive")
         return 0
     finally:
         if server is not None:

@@ -166,6 +166,40 @@ class Targets:
         os.sync()
 
 
+def restore_bench_arguments(doc: str, default_size: str) -> argparse.ArgumentParser:
+    """The options every restore-against-the-plain-tool bench takes: tree size, runs, work and target directories."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--size", default=default_size, help=f"tree size (default {default_size})")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path("/var/tmp/rescue-tui-bench"))
+    parser.add_argument("--target-dir", type=Path, default=Path("/dev/shm"), help="where the restores go (tmpfs)")
+    return parser
+
+
+def compare_ways(ways: dict[str, Callable[[Path], object]], target: Path, runs: int) -> dict[str, list[float]]:
+    """Seconds of each way per run, each into ``target`` made empty first; the order alternates between runs
+    so that no way always comes first (warm caches)."""
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for run_index in range(runs):
+        for name in ways if run_index % 2 == 0 else reversed(ways):
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            subprocess.run(["sync"], check=True)
+            start = time.monotonic()
+            ways[name](target)
+            times[name].append(time.monotonic() - start)
+    return times
+
+
+def print_medians(times: dict[str, list[float]], size: int, per: str) -> None:
+    """One line per way: median seconds, ``size`` bytes per median second, every run."""
+    print(f"{'':34} {'median':>8} {per + '/s':>10}   runs")
+    for name, seconds in times.items():
+        median = statistics.median(seconds)
+        runs = " ".join(f"{s:.1f}" for s in seconds)
+        print(f"{name:34} {median:7.1f}s {human_size(int(size / median)):>8}/s   {runs}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", default="2G", help="tree size, e.g. 512M or 2G (default 2G)")

@@ -17,18 +17,15 @@ and ceph-osd. The loopback is no network: this measures what we add to the tool,
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.restore import generate_tree, parse_size
+from bench.restore import compare_ways, generate_tree, parse_size, print_medians, restore_bench_arguments
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.restore.flow import restore_tree
 from rescue_tui.restore.model import Credentials, Secret
@@ -53,12 +50,7 @@ def recovery(spec: str, creds: Credentials, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="256M", help="tree size (default 256M)")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dir", type=Path, default=Path("/var/tmp/rescue-tui-bench"))
-    parser.add_argument("--target-dir", type=Path, default=Path("/dev/shm"), help="where the restores go (tmpfs)")
-    args = parser.parse_args(argv)
+    args = restore_bench_arguments(__doc__, "256M").parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="s3-", dir=args.dir))
     target = args.target_dir / f"rescue-tui-bench-target-{os.getpid()}"
@@ -74,25 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(source)
             print(f"tree: {files} files, {human_size(size)}; repository s3:{repo}")
             creds = credentials(server)
-            ways: dict[str, Callable[[Path], None]] = {
+            ways: dict[str, Callable[[Path], object]] = {
                 "restic restore latest (plain)": lambda t: subprocess.run(
                     ["restic", "restore", "-q", "latest", "--target", str(t)], env=env, check=True
                 ),
                 "recovery, restic+s3:http://": lambda t: recovery(f"restic+s3:{repo}", creds, t),
             }
-            times: dict[str, list[float]] = {name: [] for name in ways}
-            for run in range(args.runs):
-                for name in ways if run % 2 == 0 else reversed(ways):
-                    shutil.rmtree(target, ignore_errors=True)
-                    target.mkdir()
-                    start = time.monotonic()
-                    ways[name](target)
-                    times[name].append(time.monotonic() - start)
-        print(f"{'':34} {'median':>8} {'tree/s':>10}   runs")
-        for name, seconds in times.items():
-            median = statistics.median(seconds)
-            runs = " ".join(f"{s:.1f}" for s in seconds)
-            print(f"{name:34} {median:7.1f}s {human_size(int(size / median)):>8}/s   {runs}")
+            times = compare_ways(ways, target, args.runs)
+        print_medians(times, size, "tree")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

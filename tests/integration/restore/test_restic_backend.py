@@ -28,6 +28,23 @@ RESTIC_014_GAPS = frozenset({"sparse"})
 """restic 0.14 (Debian 12) writes sparse files in full; ``restore --sparse`` arrived in 0.15."""
 
 
+def restores_faithfully(
+    source_tree: SourceTree,
+    spec: str,
+    target: Path,
+    password_file: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> None:
+    """``rescue-tui restore`` of ``spec`` passes, verifies with restic check and the tree compare, and the tree is
+    the source's."""
+    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
+                     "--password-file", str(password_file), *extra, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verified (restic check + tree compare)" in result.stdout
+    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+
+
 @pytest.fixture(scope="module")
 def restic_repo(source_tree: SourceTree, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A repository and the password file, with one snapshot of the tree made by ``restic backup .``."""
@@ -134,11 +151,7 @@ def test_restic_on_a_rest_server_restores_the_snapshot(
     source_tree: SourceTree, restic_repo: tuple[Path, Path], target: Path, rest_server: Callable[[bool], str]
 ) -> None:
     _, password_file = restic_repo
-    result = run_cli("restore", "--backend", f"restic+rest:{rest_server(False)}#latest", "--target", str(target),
-                     "--yes", "--password-file", str(password_file))  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "verified (restic check + tree compare)" in result.stdout
-    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+    restores_faithfully(source_tree, f"restic+rest:{rest_server(False)}#latest", target, password_file)
 
 
 def test_restic_on_a_rest_server_over_https_trusts_the_operators_ca_and_refuses_without_it(
@@ -155,10 +168,7 @@ def test_restic_on_a_rest_server_over_https_trusts_the_operators_ca_and_refuses_
     assert refused.returncode != 0
     assert "certificate" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
     assert os.listdir(target) == []
-    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
-                     "--password-file", str(password_file), "--set", f"ca_file={test_ca.certificate}")  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+    restores_faithfully(source_tree, spec, target, password_file, "--set", f"ca_file={test_ca.certificate}")
 
 
 def test_a_repository_on_a_read_only_filesystem_restores_without_taking_its_lock(
@@ -193,11 +203,7 @@ def test_restic_on_an_s3_server_restores_the_snapshot(
 ) -> None:
     _, password_file = restic_repo
     spec = f"restic+s3:{s3_server.http}{s3_repo}#latest"
-    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes",
-                     "--password-file", str(password_file), env=s3_server.env)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "verified (restic check + tree compare)" in result.stdout
-    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+    restores_faithfully(source_tree, spec, target, password_file, env=s3_server.env)
 
 
 def test_restic_on_s3_over_https_trusts_the_operators_ca_and_refuses_without_it(
@@ -216,10 +222,9 @@ def test_restic_on_s3_over_https_trusts_the_operators_ca_and_refuses_without_it(
     assert refused.returncode != 0
     assert "certificate" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
     assert os.listdir(target) == []
-    result = run_cli("restore", "--backend", spec, "--target", str(target), "--yes", "--password-file",
-                     str(password_file), "--set", f"ca_file={test_ca.certificate}", env=s3_server.env)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert differences(source_tree.manifest, manifest(target), ignore=RESTIC_014_GAPS) == []
+    restores_faithfully(
+        source_tree, spec, target, password_file, "--set", f"ca_file={test_ca.certificate}", env=s3_server.env
+    )
 
 
 @pytest.mark.parametrize("wrong", ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"])
