@@ -48,11 +48,17 @@ SSH_FIELDS = (
 )
 
 
+SECRETS_ENV = "RESCUE_TUI_SECRETS_DIR"
+"""Where secret files' private directories go instead of /dev/shm (tests that check each is removed)."""
+
+
 class SecretDir:
-    """A private directory for secret files, removed on close."""
+    """A private directory for secret files (in memory: /dev/shm), removed on close."""
 
     def __init__(self) -> None:
-        base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        base = os.environ.get(SECRETS_ENV) or None
+        if base is None and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+            base = "/dev/shm"
         self.path = Path(tempfile.mkdtemp(prefix="rescue-tui-", dir=base))
         os.chmod(self.path, 0o700)
         self._written: dict[tuple[str, str], Path] = {}

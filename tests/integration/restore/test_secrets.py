@@ -7,12 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from rescue_tui.restore.access import SECRETS_ENV
 from rescue_tui.restore.backend import open_backend
 from rescue_tui.restore.model import Credentials, Secret
 from rescue_tui.restore.progress import no_progress
@@ -50,11 +52,13 @@ class Watch:
         self.seen_cmdlines: list[str] = []
         path = f"{shims}:{os.environ['PATH']}" if shims else os.environ["PATH"]
         self.leaks: list[str] = []
-        shm_before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+        # The secret files' directories go to a directory of this run's own, not /dev/shm, where another
+        # test run on this machine would make and remove its own.
+        secrets = Path(tempfile.mkdtemp(prefix="secrets-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.unit.restore.cli_entry", "--debug", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": path, **env},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": path, SECRETS_ENV: str(secrets), **env},
         )  # fmt: skip
         out: list[str] = []
         reader = threading.Thread(target=lambda: out.extend(proc.communicate(timeout=600)), daemon=True)
@@ -82,8 +86,8 @@ class Watch:
         reader.join(30)
         self.returncode = proc.returncode
         self.stdout, self.stderr = out if out else ("", "")
-        shm_after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
-        self.left_behind = sorted(n for n in shm_after - shm_before if n.startswith("rescue-tui-"))
+        self.left_behind = sorted(os.listdir(secrets))
+        shutil.rmtree(secrets, ignore_errors=True)
 
 
 def make_shim(directory: Path, tool: str) -> Path:
