@@ -58,11 +58,15 @@ class BackendScreen(StepScreen):
 After apply recreates the disks, restore brings the files back from a
 backup. Choose where the backup is, then write its spec: the line below the
 field says at once what is wrong with it. tar:/mnt/usb/host1.tar.zst is an
-archive on a mounted medium (mount it from the shell first); restic, borg
-and rsync read repositories and copies, local or over ssh.
+archive on a mounted medium (mount it from the shell first); tar+nfs:// and
+tar+https:// are mounted or fetched by rescue-tui itself; restic, borg and
+rsync read repositories and copies, local, over ssh or NFS (restic also from
+REST and S3 servers).
 
 Some backends need a password or a key: their fields appear below the spec.
-Secrets are never shown, logged or put on a command line.
+Secrets are never shown, logged or put on a command line. Over ssh the
+server's key must be known: give its fingerprint, or, when asked, accept one
+of the keys it offers once it matches what its administrator reads out.
 
 Run the preflight (p or Ctrl-R): it reaches the backup, lists it, checks
 that nothing in it escapes the target and its checksum where there is one.
