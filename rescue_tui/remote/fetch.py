@@ -31,6 +31,10 @@ SCHEMES = ("http", "https", "nfs")
 MAX_BYTES = 16 << 20
 """A layout of a large server is a few hundred KiB; anything this big is not one."""
 TIMEOUT = 180.0
+STALL_BYTES = 1024
+STALL_SECONDS = 120
+"""A transfer slower than STALL_BYTES a second for STALL_SECONDS is given up (curl: (28)): a dead link would
+otherwise hold a restore until TCP itself gives up, many minutes later."""
 _HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*|[0-9A-Fa-f:.]+")
 _NAME = re.compile(r"[^A-Za-z0-9._-]")
 _CURL_PREFIX = re.compile(r"^curl: \(\d+\) ")
@@ -167,12 +171,13 @@ def curl_settings(url: str) -> list[tuple[str, str | None]]:
     fetched here and a tar archive streamed by the tar backend (which writes them to a config file).
 
     An https URL is never redirected to http; ``globoff``: braces and brackets in the URL are characters, not a
-    list of URLs. Not among them: ``-q`` (no ~/.curlrc, where an ``insecure`` would end the certificate check),
-    which must come first on the command line, before any of these.
+    list of URLs; a stalled transfer ends (:data:`STALL_SECONDS`). Not among them: ``-q`` (no ~/.curlrc, where
+    an ``insecure`` would end the certificate check), which must come first on the command line.
     """
     redirect = "=https" if url.startswith("https:") else "=http,https"
     return [("fail", None), ("silent", None), ("show-error", None), ("location", None), ("globoff", None),
-            ("proto", "=http,https"), ("proto-redir", redirect), ("connect-timeout", "20")]  # fmt: skip
+            ("proto", "=http,https"), ("proto-redir", redirect), ("connect-timeout", "20"),
+            ("speed-limit", str(STALL_BYTES)), ("speed-time", str(STALL_SECONDS))]  # fmt: skip
 
 
 def _curl(remote: RemoteFile, destination: Path, ca_file: Path | None) -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from rescue_tui.errors import CancelledError
+from rescue_tui.remote import fetch
 from rescue_tui.restore.backend import open_backend
+from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.model import CheckStatus, ProgressEvent
 from rescue_tui.restore.progress import no_progress
 
@@ -291,3 +293,20 @@ def test_restore_tree_runs_preflight_restore_and_verify_in_one_call(
     assert outcome.preflight.ok and outcome.verify is not None and outcome.verify.method == "tar --compare"
     assert {e.phase.value for e in events} == {"preflight", "restore", "verify"}
     assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_a_download_that_stalls_is_given_up_with_curls_reason(
+    source_tree: SourceTree,
+    target: Path,
+    stalling_server: tuple[str, Path, threading.Event],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Half the archive, then nothing: the restore ends with curl's reason, not when TCP gives up."""
+    spec, archive, _ = stalling_server
+    gnu_tar_backup(source_tree.path, archive)
+    monkeypatch.setattr(fetch, "STALL_SECONDS", 2)  # 120 s for operators; the same setting
+    start = time.monotonic()
+    with pytest.raises(BackendError, match=r"curl: \(28\)"):
+        open_backend(spec).restore(target, no_progress, threading.Event())
+    assert time.monotonic() - start < 15
+    assert _ours(target) == []
