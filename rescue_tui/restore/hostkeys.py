@@ -44,7 +44,7 @@ def resolve(spec: BackendSpec, credentials: Credentials, directory: Path = PIN_D
     assert spec.host is not None
     if known_by_default(spec.host, spec.port):
         return credentials
-    where = f"{spec.host}:{spec.port or 22}"
+    where = _where(spec.host, spec.port)
     offered = scan(spec.host, spec.port)
     shown = ", ".join(f"{key.fingerprint} ({key.kind})" for key in offered)
     raise UnknownHostKeyError(
@@ -65,7 +65,7 @@ def default_files() -> list[Path]:
 
 def known_by_default(host: str, port: int | None, files: list[Path] | None = None) -> bool:
     """Whether one of ``files`` (ssh's default ones) lists ``host`` at ``port``, hashed names included."""
-    name = f"[{host}]:{port}" if port not in (None, 22) else host
+    name = _known_hosts_name(host, port)
     for path in default_files() if files is None else files:
         # exit 1: not listed (quietly); a file ssh-keygen cannot read is an error, as it would be for ssh
         if path.is_file() and run(["ssh-keygen", "-F", name, "-f", str(path)], error=BackendError, ok=(0, 1)).strip():
@@ -85,7 +85,7 @@ def pin(spec: BackendSpec, credentials: Credentials, directory: Path = PIN_DIR) 
         )
     assert spec.host is not None
     offered = scan(spec.host, spec.port)
-    where = f"{spec.host}:{spec.port or 22}"
+    where = _where(spec.host, spec.port)
     matching = [key for key in offered if key.fingerprint == wanted]
     if not matching:
         shown = ", ".join(f"{key.fingerprint} ({key.kind})" for key in offered)
@@ -93,7 +93,7 @@ def pin(spec: BackendSpec, credentials: Credentials, directory: Path = PIN_DIR) 
             f"ssh host key of {where}: the server offers {shown}, not {wanted}",
             hint="compare with the server's own ssh-keygen -l; another machine may stand at that address",
         )
-    name = f"[{spec.host}]:{spec.port}" if spec.port not in (None, 22) else spec.host
+    name = _known_hosts_name(spec.host, spec.port)
     digest = hashlib.sha256(f"{name} {wanted}".encode()).hexdigest()[:16]
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ def pin(spec: BackendSpec, credentials: Credentials, directory: Path = PIN_DIR) 
 
 def scan(host: str, port: int | None) -> list[PublicKey]:
     """The host keys the server offers (``ssh-keyscan``); BackendError when it offers none (unreachable)."""
-    where = f"{host}:{port or 22}"
+    where = _where(host, port)
     try:  # exit 1 with no key: nothing answered (or not ssh); the keys found are what counts
         out = run(
             ["ssh-keyscan", "-T", "10", "-p", str(port or 22), "--", host], error=BackendError, ok=(0, 1), timeout=60
@@ -117,3 +117,13 @@ def scan(host: str, port: int | None) -> list[PublicKey]:
     if not keys:
         raise BackendError(f"ssh host key of {where}: the server offered none (is it reachable, and ssh?)")
     return keys
+
+
+def _where(host: str, port: int | None) -> str:
+    """The server as messages name it: ``HOST:PORT``, 22 when no port was given."""
+    return f"{host}:{port or 22}"
+
+
+def _known_hosts_name(host: str, port: int | None) -> str:
+    """The server as a known_hosts line names it: ``HOST`` on port 22, else ``[HOST]:PORT``."""
+    return f"[{host}]:{port}" if port not in (None, 22) else host
