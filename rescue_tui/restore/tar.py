@@ -492,7 +492,6 @@ class TarBackend(BackendBase):
             commands: list[Command] = []
             stdin: int | IO[bytes] | None
             download: Pipeline | None = None
-            hashing: HashingReader | None = None
             if self.spec.is_local:
                 stdin = stack.enter_context(open(self.spec.path, "rb"))
             else:
@@ -500,8 +499,6 @@ class TarBackend(BackendBase):
                 headers = self._remote.preconditions() if self._remote is not None else []
                 curl = self._curl(secrets, self.spec.url, name="curl-restore.conf", headers=headers)
                 download = stack.enter_context(Pipeline([curl], stdout="pipe", secrets=self._secrets()))
-                assert download.procs[0].stdout is not None
-                hashing = HashingReader(download.procs[0].stdout)
                 stdin = subprocess.PIPE
             dec = decompressor(self.compression)
             if dec is not None:
@@ -514,27 +511,28 @@ class TarBackend(BackendBase):
             )
             first = pipeline.procs[0].pid
             feed = None
-            if hashing is not None:
-                assert pipeline.procs[0].stdin is not None
-                feed = _Feed(hashing, pipeline.procs[0].stdin, None)
+            if download is not None:  # the bytes pass through us, hashed
+                source, sink = download.procs[0].stdout, pipeline.procs[0].stdin
+                assert source is not None and sink is not None
+                feed = _Feed(HashingReader(source), sink, None)
 
             def probe() -> None:
-                done = proc_read_bytes(first, 0) if hashing is None else hashing.count
+                done = proc_read_bytes(first, 0) if feed is None else feed.source.count
                 tracker.update(done, files)
 
             start = time.monotonic()
             try:
                 result = pipeline.wait(cancel=cancel, probe=probe)
             except BackendError:
-                if feed is not None and download is not None and hashing is not None and feed.finished():
+                if download is not None and feed is not None and feed.finished():
                     download.wait(cancel=cancel)  # the download ended first: curl's reason comes first,
-                    self._check_extracted(hashing)  # then whether these were the bytes checked
+                    self._check_extracted(feed.source)  # then whether these were the bytes checked
                 raise
-            if feed is not None and download is not None and hashing is not None:
+            if download is not None and feed is not None:
                 feed.join()
                 download.wait(cancel=cancel)
                 feed.check(self.spec.text)
-                self._check_extracted(hashing)
+                self._check_extracted(feed.source)
             done = total or 0
         tracker.finish(bytes_done=done, files_done=files, message="restored")
         return RestoreResult(bytes=done, files=files, seconds=time.monotonic() - start, warnings=result.warnings)
@@ -673,7 +671,7 @@ class _Feed:
     """A thread copying a hashed source into a tool's stdin; knows whether it stopped at the source's end."""
 
     def __init__(self, source: HashingReader, sink: IO[bytes], tracker: Tracker | None) -> None:
-        self._source = source
+        self.source = source
         self._sink = sink
         self._tracker = tracker
         self._error: BaseException | None = None
@@ -683,10 +681,10 @@ class _Feed:
 
     def _copy(self) -> None:
         try:
-            for chunk in iter(lambda: self._source.read(CHUNK), b""):
+            for chunk in iter(lambda: self.source.read(CHUNK), b""):
                 self._sink.write(chunk)
                 if self._tracker is not None:
-                    self._tracker.update(self._source.count)
+                    self._tracker.update(self.source.count)
             self._at_end.set()
         except BrokenPipeError:
             pass  # the tool stopped reading: its own exit status says why
