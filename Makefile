@@ -27,7 +27,7 @@ test-fast: setup
 	@bash tools/start-services
 	RESCUE_VM_TESTS=0 $(VENV)/bin/python -m pytest
 
-# The rescue image: hybrid BIOS/UEFI ISO + vmlinuz, initrd.img, filesystem.squashfs (network boot) in
+# The rescue image: hybrid BIOS/UEFI ISO + vmlinuz, initrd.img, initrd-net.img, filesystem.squashfs (network boot) in
 # $(ISO_OUT); LAYOUT=saved.json embeds a layout, SSH_KEYS=authorized_keys the keys that may log in. Root. Cached in /var/cache/rescue-tui (a code change repacks in seconds).
 iso: setup
 	iso/build --out $(ISO_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) $(if $(SSH_KEYS),--ssh-keys $(SSH_KEYS))

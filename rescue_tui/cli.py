@@ -21,6 +21,7 @@ from rescue_tui.drill.command import add_drill_parser
 from rescue_tui.errors import ExitCode, RescueError
 from rescue_tui.finalize.commands import add_finalize_parser
 from rescue_tui.network.commands import add_network_parser
+from rescue_tui.publish.command import add_publish_parser
 from rescue_tui.recover.command import add_recover_parser
 from rescue_tui.restore.commands import add_restore_parsers
 from rescue_tui.ssh.commands import add_ssh_parser
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ssh_parser(commands)
     add_tui_parser(commands)
     add_drill_parser(commands)
+    add_publish_parser(commands)
     return parser
 
 

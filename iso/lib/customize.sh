@@ -85,6 +85,10 @@ customize)
 
     # 5. The initramfs, with everything above (mdadm settings among it) in place.
     in_root update-initramfs -u -k all >/dev/null
+    # The network-boot initramfs: the same, with the wired network drivers (see the hook
+    # zz-rescue-medium-only), for iPXE to load beside the kernel (rescue-tui publish).
+    version=$(basename "$(readlink -f "$root/vmlinuz")" | sed 's/^vmlinuz-//')
+    RESCUE_INITRAMFS=network in_root mkinitramfs -o /boot/initrd-net.img "$version" >/dev/null
 
     # 6. What the image does not need to carry.
     rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/var/cache/debconf/*-old \

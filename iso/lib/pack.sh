@@ -6,8 +6,8 @@
 #
 #   pack.sh BASEDIR OUTDIR WORKDIR WHEEL [LAYOUT [SSH_KEYS]]
 # Environment: ISO_DIR, PYTHON, IMAGE_INFO (a JSON file copied to /rescue/etc/image.json).
-# Writes OUTDIR/{rescue-tui.iso,vmlinuz,initrd.img,filesystem.squashfs}: the ISO for
-# CD/USB (dd), the three others for network boot.
+# Writes OUTDIR/{rescue-tui.iso,vmlinuz,initrd.img,initrd-net.img,filesystem.squashfs}: the
+# ISO for CD/USB (dd); vmlinuz, initrd-net.img and filesystem.squashfs for network boot.
 set -euo pipefail
 base=$1 out=$2 work=$3 wheel=$4 layout=${5:-} ssh_keys=${6:-}
 : "${ISO_DIR:?}" "${PYTHON:?}"
@@ -37,7 +37,7 @@ fi
 log "squashfs layer"
 cp "$base/base.squashfs" "$out/filesystem.squashfs"
 mksquashfs "$layer" "$out/filesystem.squashfs" -quiet -no-progress -all-root >&2
-cp "$base/vmlinuz" "$base/initrd.img" "$out/"
+cp "$base/vmlinuz" "$base/initrd.img" "$base/initrd-net.img" "$out/"
 
 # 3. The hybrid ISO: grub for BIOS (El Torito + MBR) and UEFI (an ESP image), the
 #    medium live-boot looks for (/live/filesystem.squashfs).

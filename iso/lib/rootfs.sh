@@ -7,7 +7,7 @@
 #   rootfs.sh OUTDIR WORKDIR
 # Environment: ISO_DIR (iso/), REPO (the clone), PYTHON (a python with pip),
 #              SQUASH_LEVEL (zstd level for mksquashfs).
-# Writes OUTDIR/{vmlinuz,initrd.img,base.squashfs,packages.txt,python.txt}.
+# Writes OUTDIR/{vmlinuz,initrd.img,initrd-net.img,base.squashfs,packages.txt,python.txt}.
 set -euo pipefail
 out=$1 work=$2
 : "${ISO_DIR:?}" "${REPO:?}" "${PYTHON:?}" "${SQUASH_LEVEL:?}"
@@ -65,6 +65,7 @@ root=$work/rootfs
 log "pack (zstd level $SQUASH_LEVEL)"
 cp "$(readlink -f "$root/vmlinuz")" "$out/vmlinuz"
 cp "$(readlink -f "$root/initrd.img")" "$out/initrd.img"
+cp "$root/boot/initrd-net.img" "$out/initrd-net.img"
 chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' > "$out/packages.txt"
 cp "$wheels/requirements.txt" "$out/python.txt"
 rm -f "$out/base.squashfs"
@@ -75,7 +76,7 @@ rm -f "$out/base.squashfs"
 # points themselves.
 mksquashfs "$root" "$out/base.squashfs" -noappend -quiet -no-progress \
     -comp zstd -Xcompression-level "$SQUASH_LEVEL" -b 128K -wildcards \
-    -e 'boot/vmlinuz*' 'boot/initrd.img*' 'vmlinuz*' 'initrd.img*' \
+    -e 'boot/vmlinuz*' 'boot/initrd*' 'vmlinuz*' 'initrd.img*' \
        'proc/*' 'sys/*' 'dev/*' 'run/*' 'tmp/*' 'var/tmp/*' >&2
 du -sm --apparent-size "$root" | awk '{print "rootfs_mb", $1}' > "$out/sizes.txt"
 rm -rf "$root" "$wheels"

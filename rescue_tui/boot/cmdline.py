@@ -96,6 +96,10 @@ OPTIONS: Final = (
     "net",
     "ssh_keys",
 )
+IMAGE_OPTIONS: Final = ("boot=live", "init_on_alloc=0", "quiet", "console=tty1", "console=ttyS0,115200n8")
+"""The rescue image's own kernel options, as its GRUB menu's default entry gives them (``iso/grub/grub.cfg``; a
+test holds the two equal), less what only a medium needs (``noeject``, ``rescue.medium=``): what a kernel booted
+directly (a drill) or over the network (``rescue-tui publish``) is given."""
 SECRETS: Final = ("password", "passphrase")
 """Options a user may try to give a secret with: refused with a pointer to the ``_file`` option."""
 BACKUP_MOUNT: Final = Path("/mnt/backup")

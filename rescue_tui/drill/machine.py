@@ -111,13 +111,15 @@ class UserNic:
     answered by QEMU; ``host_port`` of the host's loopback forwarded to ``guest_port`` of the guest (sshd's, say).
 
     ``services`` go the other way: (address, port) the guest connects to, and the host loopback port that
-    answers (an NFS server, say), each connection carried by socat (QEMU's guestfwd).
+    answers (an NFS server, say), each connection carried by socat (QEMU's guestfwd). ``bootfile`` is the
+    filename QEMU's DHCP server hands out: what the NIC's iPXE boots (a URL, for a network boot).
     """
 
     mac: str
     host_port: int | None = None
     guest_port: int | None = None
     services: tuple[tuple[str, int, int], ...] = ()
+    bootfile: str | None = None
 
     def forwards(self) -> tuple[list[str], list[str]]:
         """QEMU's ``hostfwd`` and ``guestfwd`` values."""
@@ -187,6 +189,11 @@ class Machine:
     """Disks plugged in at power-on (the rescue image boots beside them): what an unattended boot sees."""
     nics: tuple[Nic | UserNic, ...] = ()
     """Network links, there from power-on."""
+    network_boot: bool = False
+    """Boot from the first NIC (its iPXE, then the DHCP filename: ``UserNic.bootfile``) instead of the image,
+    which is not attached: the rescue system comes from a server (``rescue-tui publish``)."""
+    dmi_serial: str | None = None
+    """The machine's DMI (SMBIOS) system serial number, as a real server's firmware reports it."""
     serial: Channel = field(init=False)
     qmp: Qmp = field(init=False)
     process: subprocess.Popen[bytes] | None = field(init=False, default=None)
@@ -224,9 +231,10 @@ class Machine:
                 "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
                 "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
                 "-device", "virtio-rng-pci",
-                "-boot", "d",
             ]  # fmt: skip
-            if not self._medium_on_virtio:
+            if not self.network_boot:
+                cmd += ["-boot", "d"]
+            if not self._medium_on_virtio and not self.network_boot:
                 cmd += ["-drive", f"file={self.image.iso},media=cdrom,if=ide,index=0,readonly=on,format=raw"]
         for index, cold in enumerate(self.cold_disks):
             cmd += [
@@ -245,10 +253,14 @@ class Machine:
                     [f"user,id=net{index},restrict=on"]
                     + [f"hostfwd={f}" for f in host]
                     + [f"guestfwd={f}" for f in guest]
+                    + ([f"bootfile={nic.bootfile}"] if nic.bootfile else [])
                 )
             else:
                 netdev = f"socket,id=net{index},udp=127.0.0.1:{nic.peer_port},localaddr=127.0.0.1:{nic.port}"
-            cmd += ["-netdev", netdev, "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}"]
+            boot = ",bootindex=0" if self.network_boot and index == 0 else ""
+            cmd += ["-netdev", netdev, "-device", f"virtio-net-pci,netdev=net{index},mac={nic.mac}{boot}"]
+        if self.dmi_serial is not None:
+            cmd += ["-smbios", f"type=1,serial={self.dmi_serial}"]
         if self.state is not None:
             cmd += ["-drive", f"if=none,id=state,file={self.state},format=qcow2"]
         if self.firmware == "uefi":

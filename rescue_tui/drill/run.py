@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rescue_tui.boot.cmdline import IMAGE_OPTIONS
 from rescue_tui.drill.machine import ColdDisk, Firmware, Image, Machine
 from rescue_tui.drill.media import (
     BACKUP_SERIAL,
@@ -38,7 +39,7 @@ from rescue_tui.layout.codec import parse_layout
 from rescue_tui.layout.identity import identity_differences
 from rescue_tui.layout.model import Disk, Layout
 
-CONSOLE = "boot=live noeject init_on_alloc=0 quiet console=tty1 console=ttyS0,115200n8"
+CONSOLE = " ".join((IMAGE_OPTIONS[0], "noeject", *IMAGE_OPTIONS[1:]))
 """The rescue image's own boot options (its GRUB entry's), without the medium's UUID: booted from the CD-ROM."""
 PHASE_ENDS = (
     ("boot to console", "rescue-tui: unattended recovery ("),

@@ -49,7 +49,7 @@ SNAPSHOT_FORMAT = 1
 VM_SHARD_OF_GROUP = {
     "test_console_drill.py[uefi]": 0, "test_drill.py": 0, "test_boot.py": 0, "test_boot.py[bios]": 0,
     "test_console_drill.py[bios]": 1, "test_apply_roundtrip.py": 1, "test_capture.py": 1, "test_storage.py": 1,
-    "test_image.py": 1, "test_unattended.py": 1, "test_boot.py[uefi]": 1,
+    "test_image.py": 1, "test_unattended.py": 1, "test_boot.py[uefi]": 1, "test_netboot.py": 0,
 }  # fmt: skip
 """Which of two shards runs each group of VM tests (``tools/run-tests`` runs both at once, a core each).
 
