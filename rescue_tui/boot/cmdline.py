@@ -28,6 +28,12 @@ Options (each optional; the last one given wins, as for any kernel option):
 ``rescue.passphrase_file=PATH``
     A file whose first line is the LUKS passphrase of the containers the recovery
     creates; an unattended recovery of a layout with LUKS does not start without it.
+``rescue.credentials_file=PATH``
+    A file of ``NAME=value`` lines: the backup's credentials besides its password,
+    under the variables ``rescue-tui restore`` reads them from (``AWS_ACCESS_KEY_ID``
+    and ``AWS_SECRET_ACCESS_KEY`` for restic on S3, ``RESCUE_TUI_REST_USER`` and
+    ``RESCUE_TUI_REST_PASSWORD`` for a REST server...): how an unattended recovery,
+    which nobody starts from a shell, gets them (:mod:`rescue_tui.restore.env_credentials`).
 ``rescue.ca_file=PATH``
     The certificate (PEM) of the CA that signed the backup server's, for a backup
     over HTTPS from a server the system's CAs do not vouch for (the console's ``ca_file``).
@@ -87,6 +93,7 @@ OPTIONS: Final = (
     "wipe",
     "password_file",
     "passphrase_file",
+    "credentials_file",
     "ca_file",
     "after",
     "dryrun",
@@ -133,6 +140,8 @@ class BootOptions:
     """File holding the restic or borg repository password (first line)."""
     passphrase_file: Path | None = None
     """File holding the LUKS passphrase for the containers the recovery creates (first line)."""
+    credentials_file: Path | None = None
+    """File of ``NAME=value`` lines: the backup's other credentials (S3 keys, a REST server's user and password)."""
     ca_file: Path | None = None
     """PEM certificate of the CA that signed the backup server's certificate (tar over HTTPS)."""
     after: After = "reboot"
@@ -218,6 +227,7 @@ def parse_cmdline(text: str) -> BootOptions:
     wipe, wipe_all = _wipe(values, problems) if "wipe" in values else ((), False)
     password_file = _secret_file("password_file", values, problems) if "password_file" in values else None
     passphrase_file = _secret_file("passphrase_file", values, problems) if "passphrase_file" in values else None
+    credentials_file = _secret_file("credentials_file", values, problems) if "credentials_file" in values else None
     ca_file = _file("ca_file", values, problems, holding="the CA's certificate") if "ca_file" in values else None
     unattended = _flag("unattended", values, problems, safe=False) if "unattended" in values else False
     after = _after(values, problems) if "after" in values else "reboot"
@@ -237,6 +247,7 @@ def parse_cmdline(text: str) -> BootOptions:
         wipe_all=wipe_all,
         password_file=password_file,
         passphrase_file=passphrase_file,
+        credentials_file=credentials_file,
         ca_file=ca_file,
         after=after,
         dryrun=dryrun,

@@ -44,7 +44,8 @@ from rescue_tui.recover.confirm import read_secret
 from rescue_tui.recover.events import RecoveryListener
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
-from rescue_tui.restore.backend import raise_for_preflight, status_symbol
+from rescue_tui.restore.backend import fields_for, raise_for_preflight, status_symbol
+from rescue_tui.restore.env_credentials import EnvCredentials, read_credentials_file
 from rescue_tui.restore.model import BackendSpec, Credentials, Secret
 
 GUESSES = ("same size", "smallest disk that fits")
@@ -213,14 +214,20 @@ def luks_passphrase(plan: Plan, options: BootOptions) -> Secret | None:
     return Secret(text)
 
 
-def backup_credentials(options: BootOptions) -> Credentials:
-    """The repository password's file from ``rescue.password_file=`` (used as it is: never read into argv), and
-    the CA to trust from ``rescue.ca_file=``."""
-    for key, path in (("password_file", options.password_file), ("ca_file", options.ca_file)):
+def backup_credentials(options: BootOptions, spec: BackendSpec) -> Credentials:
+    """The repository password's file from ``rescue.password_file=`` (used as it is: never read into argv), the
+    backend's other credentials from ``rescue.credentials_file=``, and the CA to trust from ``rescue.ca_file=``."""
+    files = (("password_file", options.password_file), ("credentials_file", options.credentials_file),
+             ("ca_file", options.ca_file))  # fmt: skip
+    for key, path in files:
         if path is not None and not path.is_file():
             raise RefusedError(f"rescue.{key}={path}: no such file (is the disk holding it mounted?)")
+    given = EnvCredentials()
+    if options.credentials_file is not None:
+        where = f"rescue.credentials_file={options.credentials_file}"
+        given = read_credentials_file(options.credentials_file, fields_for(spec), scheme=spec.scheme, where=where)
     extra = {"ca_file": str(options.ca_file)} if options.ca_file is not None else {}
-    return Credentials(password_file=options.password_file, options=extra)
+    return Credentials(password_file=options.password_file, secrets=given.secrets, options={**given.options, **extra})
 
 
 @dataclass
@@ -245,7 +252,7 @@ def decide(settings: Settings, say: Say, listener: RecoveryListener) -> Decided:
     spec: BackendSpec = parse_spec(options.backend)
     plan = plan_recovery(settings, say)
     passphrase = luks_passphrase(plan, options)
-    credentials = backup_credentials(options)
+    credentials = backup_credentials(options, spec)
     report = check_backup(spec, credentials, lambda event: None, threading.Event())
     for check in report.checks:
         say(f"backup {check.name}: {status_symbol(check.status)} {check.detail}")

@@ -37,6 +37,7 @@ from rescue_tui.restore.backend import (
     raise_for_preflight,
     status_symbol,
 )
+from rescue_tui.restore.env_credentials import from_environment
 from rescue_tui.restore.errors import CredentialsError, SpecError, VerifyError
 from rescue_tui.restore.model import BackendSpec, Credentials, PreflightReport, ProgressEvent, Secret
 from rescue_tui.restore.progress import format_event
@@ -82,9 +83,9 @@ def credentials_from_args(args: argparse.Namespace, spec: BackendSpec) -> Creden
             password = Secret(os.environ[var])
         elif args.password_env:
             raise CredentialsError(f"--password-env {var}: the variable is not set")
-    secrets: dict[str, Secret] = {}
-    options: dict[str, str] = {}
     fields = {f.name: f for f in fields_for(spec)}
+    from_env = from_environment(fields.values(), os.environ)
+    options: dict[str, str] = {}
     for item in args.set or []:
         name, sep, value = item.partition("=")
         if not sep or name not in fields:
@@ -96,24 +97,14 @@ def credentials_from_args(args: argparse.Namespace, spec: BackendSpec) -> Creden
                 hint=f"set {fields[name].env} in the environment instead",
             )
         options[name] = value
-    for field in fields.values():
-        if field.name in ("password", "ssh_key", "known_hosts") or field.env is None:
-            continue
-        value = os.environ.get(field.env)
-        if value is None:
-            continue
-        if field.secret:
-            secrets[field.name] = Secret(value)
-        else:
-            options.setdefault(field.name, value)
     return Credentials(
         password=password,
         password_file=password_file,
         ssh_key=args.ssh_key,
         known_hosts=args.known_hosts,
         accept_new_host_key=args.accept_new_host_key,
-        secrets=secrets,
-        options=options,
+        secrets=from_env.secrets,
+        options={**from_env.options, **options},
     )
 
 

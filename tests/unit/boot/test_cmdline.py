@@ -280,11 +280,13 @@ def test_secrets_are_named_by_file_and_a_secret_given_as_a_value_is_refused_with
     assert not any("hunter2" in p or "s3cret" in p for p in given.problems)
 
 
+@pytest.mark.parametrize("key", ["password_file", "passphrase_file", "credentials_file"])
 @pytest.mark.parametrize("value", ["", "repo.pw", "/mnt/backup/../etc/shadow"])
-def test_a_secret_file_that_is_not_an_absolute_path_is_a_problem_and_ignored(value: str) -> None:
-    options = parse_cmdline(f"rescue.password_file={value}")
-    assert options.password_file is None
+def test_a_secret_file_that_is_not_an_absolute_path_is_a_problem_and_ignored(key: str, value: str) -> None:
+    options = parse_cmdline(f"rescue.{key}={value}")
+    assert getattr(options, key) is None
     assert options.problems and "needs the absolute path of a file holding the secret" in options.problems[0]
+    assert parse_cmdline(f"rescue.{key}=/mnt/backup/s.env").problems == ()
 
 
 @pytest.mark.parametrize(
