@@ -59,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         files, size = generate_tree(source, parse_size(args.size))
         (work / "cluster").mkdir()
         with running_radosgw(work / "cluster") as server:
-            repo = f"{server.http}/bench"
+            password_file = work / "password"
+            password_file.write_text(PASSWORD)
+            repo = server.restic_backup("bench", source, password_file).removeprefix("s3:")
             env = {**os.environ, **server.env, "RESTIC_PASSWORD": PASSWORD, "RESTIC_REPOSITORY": f"s3:{repo}"}
-            subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
-            subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source, check=True, capture_output=True)
             shutil.rmtree(source)
             print(f"tree: {files} files, {human_size(size)}; repository s3:{repo}")
             creds = credentials(server)

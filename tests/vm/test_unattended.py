@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
@@ -378,10 +377,7 @@ def test_the_rescue_system_restores_a_restic_snapshot_from_an_s3_server(
     (tree / "data.bin").write_bytes(bytes(range(256)) * 4096)
     password = tmp_path / "password"
     password.write_text("s3 drill password\n")
-    repo = {**os.environ, **s3_server.env, "RESTIC_PASSWORD_FILE": str(password),
-            "RESTIC_REPOSITORY": f"s3:{s3_server.http}/rescue-vm"}  # fmt: skip
-    subprocess.run(["restic", "init", "-q"], env=repo, check=True, capture_output=True)
-    subprocess.run(["restic", "backup", "-q", "."], env=repo, cwd=tree, check=True, capture_output=True)
+    s3_server.restic_backup("rescue-vm", tree, password)
     guest.push({"restic-password": password}, "/root")
     keys = " ".join(f"{name}={value}" for name, value in s3_server.env.items())
     started = time.monotonic()

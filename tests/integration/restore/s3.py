@@ -44,6 +44,16 @@ class S3Server:
     def env(self) -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
 
+    def restic_backup(self, bucket: str, tree: Path, password_file: Path, *, host: str | None = None) -> str:
+        """A new restic repository in ``bucket`` holding one snapshot of ``tree`` (its paths relative to it), made
+        by restic itself; the repository as restic names it (``s3:http://127.0.0.1:PORT/BUCKET``)."""
+        repository = f"s3:{self.http}/{bucket}"
+        env = {**os.environ, **self.env, "RESTIC_PASSWORD_FILE": str(password_file), "RESTIC_REPOSITORY": repository}
+        subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
+        backup = ["restic", "backup", "-q", *(["--host", host] if host else []), "."]
+        subprocess.run(backup, env=env, cwd=tree, check=True, capture_output=True)
+        return repository
+
 
 def _config(d: Path, fsid: str, mon_port: int, frontends: str) -> str:
     return f"""[global]

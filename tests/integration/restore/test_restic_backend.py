@@ -191,10 +191,7 @@ def test_a_repository_on_a_read_only_filesystem_restores_without_taking_its_lock
 def s3_repo(source_tree: SourceTree, restic_repo: tuple[Path, Path], s3_server: S3Server) -> str:
     """A repository in bucket ``host1`` of the S3 server, with one snapshot of the tree made by restic itself."""
     _, password_file = restic_repo
-    url = f"{s3_server.http}/host1"
-    env = {**os.environ, **s3_server.env, "RESTIC_PASSWORD_FILE": str(password_file), "RESTIC_REPOSITORY": f"s3:{url}"}
-    subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
-    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source_tree.path, check=True, capture_output=True)
+    s3_server.restic_backup("host1", source_tree.path, password_file)
     return "/host1"
 
 
