@@ -89,10 +89,10 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"machines boot: {plan.entry}")
         return ExitCode.OK
 
-    from rescue_tui.publish.s3 import Credentials, S3Client
+    from rescue_tui.publish.s3 import S3Client, S3Keys
     from rescue_tui.publish.upload import upload
 
-    client = S3Client(endpoint, Credentials.from_environment(), region=args.region, ca_file=args.ca_file)
+    client = S3Client(endpoint, S3Keys.from_environment(), region=args.region, ca_file=args.ca_file)
     upload(plan, client, create_bucket=args.create_bucket, say=_line)
     print(f"machines boot: {plan.entry}")
     return ExitCode.OK

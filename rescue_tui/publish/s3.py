@@ -40,18 +40,18 @@ class S3Error(RescueError):
 
 
 @dataclass(frozen=True)
-class Credentials:
+class S3Keys:
     access_key: str
     secret_key: str
 
     @classmethod
-    def from_environment(cls) -> Credentials:
+    def from_environment(cls) -> S3Keys:
         """The keys from ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY``; BadInputError when one is missing."""
         values = [os.environ.get(name, "") for name in ACCESS_ENV]
-        missing = [name for name, value in zip(ACCESS_ENV, values, strict=False) if not value]
+        missing = [name for name, value in zip(ACCESS_ENV, values, strict=True) if not value]
         if missing:
             raise BadInputError(f"no S3 keys: set {' and '.join(missing)} (never on the command line)")
-        for name, value in zip(ACCESS_ENV, values, strict=False):
+        for name, value in zip(ACCESS_ENV, values, strict=True):
             if any(ord(c) < 32 or c in '"\\' for c in value):
                 raise BadInputError(f"{name}: contains a quote, backslash or control character")
         return cls(values[0], values[1])
@@ -69,7 +69,7 @@ class S3Client:
     """Path-style requests (``ENDPOINT/BUCKET/KEY``) to one endpoint, signed for ``region``."""
 
     endpoint: str
-    credentials: Credentials
+    keys: S3Keys
     region: str = "us-east-1"
     ca_file: Path | None = None
 
@@ -109,7 +109,7 @@ class S3Client:
         headers: dict[str, str] | None = None,
     ) -> Response:
         url = f"{self.endpoint}/{path}"
-        config = [f'user = "{self.credentials.access_key}:{self.credentials.secret_key}"']
+        config = [f'user = "{self.keys.access_key}:{self.keys.secret_key}"']
         argv = ["curl", "-q", "-K", "-"]
         for name, value in curl_settings(url):
             if name != "fail":  # the status and S3's own error code are read below

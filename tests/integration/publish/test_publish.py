@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.publish.s3 import Credentials, S3Client
+from rescue_tui.publish.s3 import S3Client, S3Keys
 from tests.conftest import ROOT
 from tests.integration.restore.s3 import S3Server
 from tests.integration.restore.tls import TestCa
@@ -74,7 +74,7 @@ def said(stdout: str) -> dict[str, str]:
 
 
 def bucket_exists(s3: S3Server, bucket: str) -> bool:
-    return S3Client(s3.http, Credentials(s3.access_key, s3.secret_key)).bucket_exists(bucket)
+    return S3Client(s3.http, S3Keys(s3.access_key, s3.secret_key)).bucket_exists(bucket)
 
 
 def test_publish_puts_a_recovery_set_machines_read_anonymously_and_shares_the_image(
