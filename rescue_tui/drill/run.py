@@ -111,6 +111,27 @@ def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
     return report
 
 
+def follow_phases(
+    machine: Machine, ended: Callable[[str, float], None], *, phase_timeout: float = RECOVERY_TIMEOUT
+) -> str:
+    """Follow an unattended recovery on the machine's ttyS0 from power-on to its end (:data:`PHASE_ENDS`), calling
+    ``ended(phase, seconds)`` as each phase ends; what ttyS0 said. GuestError when it stops, fails or times out."""
+    console = SerialLog(machine, offset=0)
+    mark = machine.started
+    shown = ""
+    for phase, line in PHASE_ENDS:
+        booting = phase == PHASE_ENDS[0][0]
+        shown = console.wait_lines(
+            line,
+            timeout=BOOT_TIMEOUT if booting else phase_timeout,
+            fail=(*STOPPED, *BOOT_FAILED) if booting else STOPPED,
+        )
+        now = time.monotonic()
+        ended(phase, now - mark)
+        mark = now
+    return shown
+
+
 def _rescue_boot(
     request: DrillRequest, disks: list[TargetDisk], medium: Path, report: DrillReport, progress: Progress
 ) -> Machine | None:
@@ -136,19 +157,12 @@ def _rescue_boot(
     progress(f"rescue image: booting {request.image.iso.name} ({request.firmware}, {len(disks)} blank disk(s))")
     machine.start()
     try:
-        console = SerialLog(machine, offset=0)
-        mark = machine.started
-        for phase, line in PHASE_ENDS:
-            booting = phase == PHASE_ENDS[0][0]
-            shown = console.wait_lines(
-                line,
-                timeout=BOOT_TIMEOUT if booting else RECOVERY_TIMEOUT,
-                fail=(*STOPPED, *BOOT_FAILED) if booting else STOPPED,
-            )
-            now = time.monotonic()
-            report.phases[phase] = now - mark
-            mark = now
-            progress(f"{phase}: {report.phases[phase]:.0f} s")
+
+        def ended(phase: str, seconds: float) -> None:
+            report.phases[phase] = seconds
+            progress(f"{phase}: {seconds:.0f} s")
+
+        shown = follow_phases(machine, ended)
         verified = [line.strip() for line in shown.splitlines() if "; verified (" in line]
         report.check(
             "restore verified",

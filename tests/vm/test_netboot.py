@@ -25,7 +25,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +33,7 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine, UserNic
 from rescue_tui.drill.media import blank_disks
 from rescue_tui.drill.report import DrillReport
-from rescue_tui.drill.run import BOOT_FAILED, PHASE_ENDS, STOPPED, check_identity
-from rescue_tui.drill.serial import SerialLog
+from rescue_tui.drill.run import check_identity, follow_phases
 from rescue_tui.layout.validate import load_valid_layout
 from tests.conftest import ROOT
 from tests.integration.restore.s3 import S3Server
@@ -208,16 +206,8 @@ def test_a_machine_found_by_its_serial_recovers_itself_unattended_from_restic_on
     vm = netbooted(request, rescue_image, published, tmp_path / "vm", OTHER_MAC, dmi_serial=SERIAL, disks=cold)
     vm.start()
     try:
-        console = SerialLog(vm, offset=0)
-        mark = vm.started
-        for phase, line in PHASE_ENDS:
-            booting = phase == PHASE_ENDS[0][0]
-            shown = console.wait_lines(
-                line, timeout=BOOT_TIMEOUT if booting else 1200, fail=(*STOPPED, *BOOT_FAILED) if booting else STOPPED
-            )
-            now = time.monotonic()
-            record_timing(f"netboot fleet: {phase}", now - mark)
-            mark = now
+        shown = follow_phases(vm, lambda phase, seconds: record_timing(f"netboot fleet: {phase}", seconds),
+                              phase_timeout=1200)  # fmt: skip
         assert f"rescue.layout=http://{SERVER}/{BUCKET}/dc1/web2/layout.json" in vm.check("cat /proc/cmdline")
         assert "recovering netboot-web2 onto" in shown
         verified = [line for line in shown.splitlines() if "; verified (" in line]
