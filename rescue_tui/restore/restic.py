@@ -168,6 +168,10 @@ class ResticBackend(SnapshotBackend):
         """``latest`` names no snapshot: it is this host's newest."""
         return self.spec.selector if self.spec.selector and self.spec.selector != "latest" else None
 
+    def _fixed_snapshot(self, secrets: SecretDir, cancel: threading.Event | None) -> str | None:
+        """A restic snapshot's id is the hash of what it holds: the id chosen (or named) fixes the content."""
+        return self.chosen(secrets, cancel)
+
     def _snapshots(self, secrets: SecretDir, cancel: threading.Event | None) -> list[Snapshot]:
         out = self._run(["snapshots", "--json"], secrets, cancel=cancel).stdout
         try:

@@ -7,11 +7,13 @@ same; a backend names only its commands and reads its own JSON (the hooks below)
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -40,6 +42,18 @@ from rescue_tui.units import human_size
 Entry = dict[str, Any]
 """One listed entry, as the tool's JSON has it."""
 MAX_MISMATCHES = 200
+
+
+class RepositoryChecks(NamedTuple):
+    """The checks of a preflight that do not depend on the target, and the listing (None: it stopped before)."""
+
+    checks: list[CheckResult]
+    entries: list[Entry] | None
+
+
+_CHECKED: dict[tuple[str, str, str, str], RepositoryChecks] = {}
+"""Snapshots that passed a preflight in this process, by (backend, spec, the snapshot's fixed name, a digest of the
+credentials): the memory that spares a recovery's second preflight (see ``SnapshotBackend.preflight``)."""
 
 
 class Opened(NamedTuple):
@@ -175,43 +189,44 @@ class SnapshotBackend(BackendBase):
         """The data an entry brings: a regular file's listed size, nothing for the rest."""
         return int(entry.get("size", 0)) if entry.get("type") == self.file_type else 0
 
+    def _fixed_snapshot(self, secrets: SecretDir, cancel: threading.Event | None) -> str | None:
+        """The chosen snapshot's name when it names fixed content (restic's ids hash what they hold), so that what
+        a preflight found on it holds for the rest of the session; None when a name can be reused (borg's)."""
+        return None
+
     def preflight(
         self, target: Path, progress: ProgressCallback, cancel: threading.Event | None = None
     ) -> PreflightReport:
+        """Open the repository, list the chosen snapshot, check it, and see that it fits in ``target``.
+
+        A recovery runs preflight twice: before apply (on no target yet) and again on the mounted target. A
+        snapshot whose name fixes its content (:meth:`_fixed_snapshot`) that passed once in this session is not
+        opened, listed and checked again (each a tool run that derives the key from the password: seconds, more
+        under emulation); only the target's own checks run again."""
         checks: list[CheckResult] = [target_check(target)]
         tracker = Tracker(Phase.PREFLIGHT, progress)
         with SecretDir() as secrets:
             try:
-                opened = self._open(secrets, cancel)
-            except BackendError as exc:
-                checks.append(
-                    CheckResult(name=failed_check_name(exc.message), status=CheckStatus.FAIL, detail=exc.message)
-                )
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            checks.append(CheckResult(name="reachable", status=CheckStatus.OK, detail=opened.reachable))
-            checks.append(CheckResult(name="credentials", status=CheckStatus.OK, detail=opened.credentials))
-            tracker.update(message=opened.progress, force=True)
-            try:
-                entries = self._list(secrets, cancel)
-            except self.listing_errors as exc:
-                checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=self._unlisted(exc)))
-                return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-            self._listing = entries
-            total = sum(self._entry_bytes(entry) for entry in entries)
-            checks.append(CheckResult(name="lists", status=CheckStatus.OK,
-                                      detail=f"{self.what} {self._label()}: {len(entries)} {self.entries}, "
-                                             f"{human_size(total)}{opened.note}"))  # fmt: skip
-            checks += self._listing_checks(entries, tracker)
-            if (unavailable := self._check_unavailable()) is not None:
-                checks.append(CheckResult(name="integrity", status=CheckStatus.SKIPPED, detail=unavailable))
+                fixed = self._fixed_snapshot(secrets, cancel)
+            except BackendError:
+                fixed = None  # the checks below say why, in their own words
+            key = (self.kind, self.spec.text, fixed, self._credentials_digest()) if fixed is not None else None
+            before = _CHECKED.get(key) if key is not None else None
+            if before is not None and before.entries is not None:
+                self._snapshot_id = fixed
+                self._listing = entries = before.entries
+                checks += [replace(check, detail=f"{check.detail} (checked before, this session)")
+                           for check in before.checks]  # fmt: skip
+                tracker.update(message="checked before, this session", force=True)
             else:
-                try:
-                    self._run(self._check_args(secrets, cancel, verify=False), secrets, cancel=cancel, timeout=None)
-                    checks.append(
-                        CheckResult(name="integrity", status=CheckStatus.OK, detail=f"{self.kind} check passed")
-                    )
-                except BackendError as exc:
-                    checks.append(CheckResult(name="integrity", status=CheckStatus.FAIL, detail=exc.message))
+                found = self._check_repository(secrets, cancel, tracker)
+                checks += found.checks
+                if found.entries is None:
+                    return PreflightReport(spec=self.spec.text, checks=tuple(checks))
+                entries = found.entries
+                if key is not None and all(check.status is not CheckStatus.FAIL for check in found.checks):
+                    _CHECKED[key] = found
+        total = sum(self._entry_bytes(entry) for entry in entries)
         if target.is_dir():
             estimate = SpaceEstimate(target)
             for entry in entries:
@@ -221,6 +236,50 @@ class SnapshotBackend(BackendBase):
         return PreflightReport(
             spec=self.spec.text, checks=tuple(checks), estimated_bytes=total, estimated_files=len(entries)
         )
+
+    def _credentials_digest(self) -> str:
+        """A digest of the credentials given (other keys, another password: not the session's earlier check)."""
+        creds = self.credentials
+        given = [
+            *sorted(creds.all_secrets()),
+            str(creds.password_file),
+            *sorted(f"{k}={v}" for k, v in creds.options.items()),
+        ]
+        return hashlib.sha256("\0".join(given).encode()).hexdigest()
+
+    def _check_repository(
+        self, secrets: SecretDir, cancel: threading.Event | None, tracker: Tracker
+    ) -> RepositoryChecks:
+        """Open, list, the listing's own checks, the tool's check: what does not depend on the target."""
+        checks: list[CheckResult] = []
+        try:
+            opened = self._open(secrets, cancel)
+        except BackendError as exc:
+            checks.append(CheckResult(name=failed_check_name(exc.message), status=CheckStatus.FAIL, detail=exc.message))
+            return RepositoryChecks(checks, None)
+        checks.append(CheckResult(name="reachable", status=CheckStatus.OK, detail=opened.reachable))
+        checks.append(CheckResult(name="credentials", status=CheckStatus.OK, detail=opened.credentials))
+        tracker.update(message=opened.progress, force=True)
+        try:
+            entries = self._list(secrets, cancel)
+        except self.listing_errors as exc:
+            checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=self._unlisted(exc)))
+            return RepositoryChecks(checks, None)
+        self._listing = entries
+        total = sum(self._entry_bytes(entry) for entry in entries)
+        checks.append(CheckResult(name="lists", status=CheckStatus.OK,
+                                  detail=f"{self.what} {self._label()}: {len(entries)} {self.entries}, "
+                                         f"{human_size(total)}{opened.note}"))  # fmt: skip
+        checks += self._listing_checks(entries, tracker)
+        if (unavailable := self._check_unavailable()) is not None:
+            checks.append(CheckResult(name="integrity", status=CheckStatus.SKIPPED, detail=unavailable))
+        else:
+            try:
+                self._run(self._check_args(secrets, cancel, verify=False), secrets, cancel=cancel, timeout=None)
+                checks.append(CheckResult(name="integrity", status=CheckStatus.OK, detail=f"{self.kind} check passed"))
+            except BackendError as exc:
+                checks.append(CheckResult(name="integrity", status=CheckStatus.FAIL, detail=exc.message))
+        return RepositoryChecks(checks, entries)
 
     def _unlisted(self, exc: Exception) -> str:
         """The ``lists`` detail of a listing that failed."""

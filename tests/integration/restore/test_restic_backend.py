@@ -238,3 +238,58 @@ def test_a_wrong_s3_key_fails_preflight_as_credentials_without_echoing_it(
     assert error.startswith("rescue-tui: preflight: credentials: "), error
     assert value not in result.stdout + result.stderr
     assert os.listdir(target) == []
+
+
+def restic_runs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The restic commands run since the log was last cleared (``check``, ``ls``, ``snapshots``, ...)."""
+    runs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("run: ") and "restic" in r.getMessage()]
+    caplog.clear()
+    return [next(word for word in run.split()[2:] if not word.startswith("-")) for run in runs]
+
+
+def test_a_recoverys_second_preflight_of_the_same_snapshot_is_not_checked_again_but_a_new_snapshot_is(
+    source_tree: SourceTree, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A recovery preflights before apply and again on the mounted target: restic's snapshot ids hash their
+    content, so the second need not open, list and check the repository again (each run derives the key from the
+    password); a newer snapshot of the host, or other credentials, are checked afresh."""
+    password_file = tmp_path / "password"
+    password_file.write_text(PASSWORD)
+    password_file.chmod(0o600)
+    repo = tmp_path / "repo"
+    env = {**os.environ, "RESTIC_PASSWORD_FILE": str(password_file), "RESTIC_REPOSITORY": str(repo)}
+    subprocess.run(["restic", "init", "-q"], env=env, check=True)
+    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=source_tree.path, check=True)
+    target = tmp_path / "target"
+    target.mkdir()
+    caplog.set_level("DEBUG", logger="rescue_tui")
+    creds = Credentials(password_file=password_file)
+
+    def preflight(credentials: Credentials = creds) -> dict[str, str]:
+        report = open_backend(f"restic:{repo}", credentials).preflight(target, no_progress)
+        return {check.name: check.detail for check in report.checks if check.status is not CheckStatus.OK} or {
+            check.name: check.detail for check in report.checks
+        }
+
+    first = preflight()
+    assert first["integrity"] == "restic check passed"
+    assert {"cat", "ls", "check"} <= set(restic_runs(caplog))
+    second = preflight()
+    assert second["integrity"] == "restic check passed (checked before, this session)"
+    assert second["lists"] == f"{first['lists']} (checked before, this session)"
+    assert "fits" in second
+    assert restic_runs(caplog) == ["snapshots"], "only the newest snapshot is asked for again"
+    # A newer snapshot of this host: it is the one restored, and it is checked.
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.txt").write_text("after the first preflight\n")
+    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=tmp_path / "more", check=True)
+    caplog.clear()
+    third = preflight()
+    assert third["integrity"] == "restic check passed" and third["lists"] != first["lists"]
+    assert "check" in restic_runs(caplog)
+    # Other credentials (a wrong password): not the session's earlier check; refused by restic itself.
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the password")
+    wrong.chmod(0o600)
+    refused = preflight(Credentials(password_file=wrong))
+    assert "integrity" not in refused and set(refused) & {"credentials", "reachable"}, refused
