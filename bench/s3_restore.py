@@ -29,6 +29,7 @@ from bench.restore import compare_ways, generate_tree, parse_size, print_medians
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.restore.flow import restore_tree
 from rescue_tui.restore.model import Credentials, Secret
+from rescue_tui.restore.snapshot_backend import forget_checked
 from rescue_tui.restore.spec import parse_spec
 from rescue_tui.units import human_size
 from tests.integration.restore.s3 import S3Server, running_radosgw
@@ -44,6 +45,9 @@ def credentials(server: S3Server) -> Credentials:
 
 
 def recovery(spec: str, creds: Credentials, target: Path) -> None:
+    """A recovery's two preflights and its restore, as one recovery runs them: the first run's checks are not
+    remembered into the next run."""
+    forget_checked()
     report = check_backup(parse_spec(spec), creds, lambda event: None, threading.Event())
     assert report.ok, report.failures
     restore_tree(spec, target, credentials=creds, progress=lambda event: None, cancel=threading.Event())

@@ -56,6 +56,11 @@ _CHECKED: dict[tuple[str, str, str, str], RepositoryChecks] = {}
 credentials): the memory that spares a recovery's second preflight (see ``SnapshotBackend.preflight``)."""
 
 
+def forget_checked() -> None:
+    """Forget the snapshots checked in this process: the next preflight checks again (a benchmark's runs)."""
+    _CHECKED.clear()
+
+
 class Opened(NamedTuple):
     """What opening the repository showed: the details of the ``reachable`` and ``credentials`` checks."""
 
