@@ -7,19 +7,22 @@ Compression comes from the name (``.tar.zst``/``.tzst``, ``.tar.gz``/``.tgz``,
 ``.tar.xz``/``.txz``, ``.tar.bz2``/``.tbz2``, ``.tar``), else from the magic
 bytes of a local file; decompression uses the fastest tool present (``zstd``,
 ``pigz`` before ``gzip``, ``xz -T0``). Restore runs
-``[curl |] decompressor | tar --extract`` in one process group with GNU tar's
+``decompressor | tar --extract`` (over HTTP: ``curl``, the decompressor and
+``tar --extract``, our hash and member gate between them) with GNU tar's
 fidelity flags (numeric owners, xattrs of every namespace, ACLs, SELinux
 labels; sparse files, hard links, devices, fifos and times come with tar).
 
-Preflight streams the archive once: its sha256 against ``NAME.sha256``, every
-member name through :class:`rescue_tui.restore.safety.MemberCheck`, sizes
-per target filesystem (over HTTP that is a full download before the
-restore's own: the price of knowing the archive is whole and safe before the
-target is touched). A recovery checks its archive before apply and restore
-checks it again on the new filesystems: an archive that has not changed (a
-local file's identity, a server's ``ETag``/``Last-Modified``) is not read a
-second time (:mod:`rescue_tui.restore.tar_scan`). Over HTTP the restore's
-bytes pass through us, hashed, and must be the ones checked. Verify hashes
+A local archive is read whole by preflight, before anything is written: its
+sha256 against ``NAME.sha256``, every member name through
+:class:`rescue_tui.restore.safety.MemberCheck`, completeness against
+``NAME.files.jsonl``, sizes per target filesystem. A recovery checks it before
+apply and restore checks it again on the new filesystems; an unchanged file is
+not read a second time (:mod:`rescue_tui.restore.tar_scan`). Over HTTP reading
+it twice would double the longest phase of a recovery, so preflight reads its
+first member (a range), ``NAME.manifest.json`` (length and checksums must
+agree) and the checksum files, and the restore checks the rest on its way to
+GNU tar (:mod:`rescue_tui.restore.tar_gate`): the first unsafe member stops it,
+and a digest, completeness or parse failure fails it. Verify hashes
 the restored files against ``NAME.files.jsonl``; without it, ``tar --compare``. HTTP credentials
 (``http_user``/``http_password``) and the URL itself reach curl in a 0600
 ``--config`` file, never argv.
@@ -49,6 +52,7 @@ from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.manifest import (
     CHUNK,
     FILES_SUFFIX,
+    MANIFEST_SUFFIX,
     SHA256_SUFFIX,
     HashingReader,
     completeness_check,
@@ -62,6 +66,7 @@ from rescue_tui.restore.manifest import (
 from rescue_tui.restore.model import (
     Artifact,
     BackendSpec,
+    BackupManifest,
     CheckResult,
     CheckStatus,
     Credentials,
@@ -75,7 +80,8 @@ from rescue_tui.restore.model import (
 from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck, normalise
-from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted
+from rescue_tui.restore.tar_gate import GateResult, MemberGate
+from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted, names_difference
 from rescue_tui.restore.tar_scan import (
     ArchiveScan,
     RemoteStamp,
@@ -94,6 +100,9 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "zstd"), (b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bzip2"),
 )  # fmt: skip
+
+HEAD_BYTES = 1 << 20
+"""Bytes of a remote archive preflight reads to see its first member (a range, not the archive)."""
 
 FIDELITY = ("--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls", "--selinux")
 """GNU tar flags for a faithful copy: numeric owners, every xattr namespace, ACLs, SELinux labels."""
@@ -275,20 +284,9 @@ class TarBackend(BackendBase):
         assert self._remote is not None
         return self._remote.size
 
-    def _stamp(self, secrets: SecretDir, *, ask_again: bool = False) -> SourceStamp | RemoteStamp | None:
-        """What says the archive is the one read before: a local file's identity, or the server's validator
-        (from the last HEAD, or a new one with ``ask_again``)."""
-        if self.spec.is_local:
-            return SourceStamp.of(self.spec.path)
-        remote = self._head(secrets) if ask_again or self._remote is None else self._remote
-        return remote if remote.usable else None
-
-    def _unchanged(self, secrets: SecretDir, stamp: SourceStamp | RemoteStamp) -> bool:
-        """The archive is still the one ``stamp`` describes (it did not change while it was read)."""
-        try:
-            return self._stamp(secrets, ask_again=True) == stamp
-        except BackendError:  # the server stopped answering: keep nothing
-            return False
+    def _stamp(self) -> SourceStamp | None:
+        """A local file's identity now: the same stamp later means the archive read before is unchanged."""
+        return SourceStamp.of(self.spec.path)
 
     # -- preflight ----------------------------------------------------------------------------------------------
 
@@ -310,33 +308,154 @@ class TarBackend(BackendBase):
                 return PreflightReport(spec=self.spec.text, checks=tuple(checks))
             expected = parse_sha256_line(self._fetch_small(SHA256_SUFFIX, secrets) or "")
             listing = self._listing = self._fetch_small(FILES_SUFFIX, secrets)
-            on_target = escaping_symlinks(target) if target.is_dir() else {}
-            stamp = self._stamp(secrets) if not on_target else None
-            scan = recall(stamp, listing) if stamp else None
-            if scan is None:
-                tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=size)
-                try:
-                    scan = self._scan(secrets, MemberCheck(on_target=on_target), listing, tracker, cancel)
-                except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
-                    detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
-                    checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
-                    return PreflightReport(spec=self.spec.text, checks=tuple(checks))
-                tracker.finish(message="listed")
-                if stamp is not None and self._unchanged(secrets, stamp):
-                    remember(stamp, scan)
-                read = ""
+            self._expected = expected
+            if self.spec.is_local:
+                sizes: SizeTally | None = self._local_checks(
+                    checks, secrets, target, expected, listing, progress, cancel
+                )
             else:
-                read = "; read before, unchanged since"
-            checks += self._archive_checks(scan, expected, read)
-            self._expected = expected or scan.digest
-            estimate = scan.sizes.estimate(target) if target.is_dir() else None
+                sizes = self._streamed_checks(checks, secrets, size, expected, listing)
+            estimate = sizes.estimate(target) if sizes is not None and target.is_dir() else None
             if estimate is not None:
                 checks.append(estimate.check())
+            elif target.is_dir() and not self.spec.is_local and listing is None:
+                detail = f"sizes are not known before the restore: no {FILES_SUFFIX} beside the archive"
+                checks.append(CheckResult(name="fits", status=CheckStatus.WARN, detail=detail))
         return PreflightReport(
             spec=self.spec.text,
             checks=tuple(checks),
             estimated_bytes=estimate.total_bytes if estimate else None,
             estimated_files=estimate.total_files if estimate else None,
+        )
+
+    def _local_checks(
+        self,
+        checks: list[CheckResult],
+        secrets: SecretDir,
+        target: Path,
+        expected: str | None,
+        listing: str | None,
+        progress: ProgressCallback,
+        cancel: threading.Event | None,
+    ) -> SizeTally | None:
+        """A local archive is read whole before anything is written (or its earlier read reused)."""
+        on_target = escaping_symlinks(target) if target.is_dir() else {}
+        stamp = self._stamp() if not on_target else None
+        scan = recall(stamp, listing) if stamp else None
+        if scan is None:
+            tracker = Tracker(Phase.PREFLIGHT, progress, bytes_total=self._source_size(secrets))
+            try:
+                scan = self._scan(secrets, MemberCheck(on_target=on_target), listing, tracker, cancel)
+            except (BackendError, tarfile.TarError, EOFError, OSError) as exc:
+                detail = exc.message if isinstance(exc, BackendError) else f"not a readable tar archive: {exc}"
+                checks.append(CheckResult(name="lists", status=CheckStatus.FAIL, detail=detail))
+                return None
+            tracker.finish(message="listed")
+            if stamp is not None and self._stamp() == stamp:
+                remember(stamp, scan)
+            read = ""
+        else:
+            read = "; read before, unchanged since"
+        checks += self._archive_checks(scan, expected, read)
+        self._expected = expected or scan.digest
+        return scan.sizes
+
+    def _streamed_checks(
+        self,
+        checks: list[CheckResult],
+        secrets: SecretDir,
+        size: int | None,
+        expected: str | None,
+        listing: str | None,
+    ) -> SizeTally | None:
+        """Over HTTP the archive is read once, by the restore (:mod:`rescue_tui.restore.tar_gate`): here only
+        its first member, its manifest and its checksum files, so that a wrong URL, a partial upload or
+        another archive is refused before anything is written."""
+        checks.append(self._first_member(secrets))
+        checks.append(self._manifest_check(secrets, size, expected, listing))
+        listed = f", completeness against {FILES_SUFFIX}" if listing is not None else ""
+        checks.append(
+            CheckResult(
+                name="safe",
+                status=CheckStatus.SKIPPED,
+                detail=f"each member{listed}: checked as the restore reads the archive, once;"
+                " the first unsafe member stops it before GNU tar sees that member",
+            )
+        )
+        if expected is None:
+            detail = f"no {SHA256_SUFFIX} beside the archive: the restore cannot tell a damaged download"
+            checks.append(CheckResult(name="integrity", status=CheckStatus.WARN, detail=detail))
+        else:
+            detail = f"sha256 {expected} ({SHA256_SUFFIX}): checked as the restore reads the archive"
+            checks.append(CheckResult(name="integrity", status=CheckStatus.SKIPPED, detail=detail))
+        if listing is None:
+            return None
+        try:
+            entries = read_digests(listing.splitlines(), where=f"{self.spec.text}{FILES_SUFFIX}")
+            return SizeTally.of_files((str(e["path"]), int(str(e["size"]))) for e in entries)
+        except BadInputError as exc:
+            checks.append(CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message))
+            return None
+
+    def _first_member(self, secrets: SecretDir) -> CheckResult:
+        """``readable``: the archive's first bytes decompress to a tar header (a range of it, not all of it)."""
+        assert self.spec.url is not None
+        curl = self._curl(secrets, self.spec.url, name="curl-first.conf", headers=[f"Range: bytes=0-{HEAD_BYTES - 1}"])
+        commands = [curl]
+        dec = decompressor(self.compression)
+        if dec is not None:
+            commands.append(Command(argv=dec[0], codes=dec[1]))
+        with Pipeline(commands, stdout="pipe", secrets=self._secrets()) as pipeline:
+            out = pipeline.procs[-1].stdout
+            assert out is not None
+            try:
+                with tarfile.open(fileobj=out, mode="r|") as tar:
+                    first = tar.next()
+            except (tarfile.TarError, EOFError, OSError) as exc:
+                reason = f"not a readable tar archive: {exc}"
+                try:
+                    pipeline.wait(timeout=60)
+                except BackendError as failed:  # the download (first) or the decompression says why
+                    download_failed = pipeline.procs[0].returncode != 0
+                    reason = failed.message if download_failed else f"not a readable tar archive: {failed.message}"
+                return CheckResult(name="readable", status=CheckStatus.FAIL, detail=reason)
+        if first is None:
+            return CheckResult(name="readable", status=CheckStatus.FAIL, detail="an empty tar archive")
+        kind = "plain" if dec is None else self.compression
+        return CheckResult(name="readable", status=CheckStatus.OK, detail=f"{kind} tar, first member {first.name!r}")
+
+    def _manifest_check(
+        self, secrets: SecretDir, size: int | None, expected: str | None, listing: str | None
+    ) -> CheckResult:
+        """``intact``: the server's archive is the one ``rescue-tui backup`` described in its manifest."""
+        where = f"{self.spec.text}{MANIFEST_SUFFIX}"
+        text = self._fetch_small(MANIFEST_SUFFIX, secrets)
+        if text is None:
+            detail = f"no {MANIFEST_SUFFIX} beside the archive: its length is not known before the restore"
+            return CheckResult(name="intact", status=CheckStatus.WARN, detail=detail)
+        try:
+            manifest = BackupManifest.from_json(text)
+        except (ValueError, TypeError, KeyError) as exc:
+            return CheckResult(name="intact", status=CheckStatus.FAIL, detail=f"{where}: not a backup manifest: {exc}")
+        problems = []
+        archive, checksums = manifest.archive, manifest.file_checksums
+        if archive is None:
+            problems.append("it describes no tar archive")
+        else:
+            if size is not None and size != archive.size:
+                problems.append(
+                    f"the server's archive is {size} bytes, the manifest says {archive.size}"
+                    " (a partial upload, or another archive)"
+                )
+            if expected is not None and expected != archive.sha256:
+                problems.append(f"{SHA256_SUFFIX} says {expected}, the manifest {archive.sha256}")
+        if checksums is not None and listing is not None and listing_digest(listing) != checksums.sha256:
+            problems.append(f"{FILES_SUFFIX} is not the checksum list the manifest names")
+        if problems:
+            return CheckResult(name="intact", status=CheckStatus.FAIL, detail=f"{where}: " + "; ".join(problems))
+        shown = human_size(archive.size) if archive is not None else "?"
+        return CheckResult(
+            name="intact", status=CheckStatus.OK, detail=f"length ({shown}) and checksums agree with {where}"
         )
 
     def _archive_checks(self, scan: ArchiveScan, expected: str | None, read: str) -> list[CheckResult]:
@@ -418,26 +537,12 @@ class TarBackend(BackendBase):
         *,
         lister: GnuTarLister | None = None,
     ) -> str:
-        """Read the archive once through Python: hash, decompress, hand a stream-mode TarFile to ``consume``.
+        """Read a local archive once through Python: hash, decompress, hand a stream-mode TarFile to ``consume``.
 
         With ``lister``, every byte tarfile sees (and the rest, drained) also goes to GNU tar's listing.
         """
         with contextlib.ExitStack() as stack:
-            if self.spec.is_local:
-                raw: IO[bytes] = stack.enter_context(open(self.spec.path, "rb"))
-                source_pipe: Pipeline | None = None
-            else:
-                assert self.spec.url is not None
-                source_pipe = stack.enter_context(
-                    Pipeline(
-                        [self._curl(secrets, self.spec.url, name="curl-scan.conf")],
-                        stdout="pipe",
-                        secrets=self._secrets(),
-                    )
-                )
-                assert source_pipe.procs[-1].stdout is not None
-                raw = source_pipe.procs[-1].stdout
-            hashing = HashingReader(raw)
+            hashing = HashingReader(stack.enter_context(open(self.spec.path, "rb")))
             dec = decompressor(self.compression)
             if dec is None:
                 plain: Readable = lister.reader(hashing) if lister else hashing
@@ -470,75 +575,124 @@ class TarBackend(BackendBase):
                     feed.join()
                 pipe.wait(cancel=cancel)
                 feed.check(self.spec.path)
-            if source_pipe is not None:
-                source_pipe.wait(cancel=cancel)
             return hashing.hash.hexdigest()
 
     # -- restore ------------------------------------------------------------------------------------------------
 
     def restore(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
-        """``[curl |] decompressor | tar --extract``. Over HTTP the bytes pass through us on the way, hashed:
-        what was extracted must be what preflight checked (see :mod:`rescue_tui.restore.tar_scan`)."""
+        """``decompressor < ARCHIVE | tar --extract``; over HTTP, :meth:`_restore_streamed`."""
+        if not self.spec.is_local:
+            return self._restore_streamed(target, progress, cancel)
         files = 0
-        lock = threading.Lock()
 
         def on_line(_line: str) -> None:
             nonlocal files
-            with lock:
-                files += 1
+            files += 1
 
-        with SecretDir() as secrets, contextlib.ExitStack() as stack:
-            total = self._source_size(secrets)
+        with open(self.spec.path, "rb") as archive:
+            total = os.fstat(archive.fileno()).st_size
             commands: list[Command] = []
-            stdin: int | IO[bytes] | None
-            download: Pipeline | None = None
-            if self.spec.is_local:
-                stdin = stack.enter_context(open(self.spec.path, "rb"))
-            else:
-                assert self.spec.url is not None
-                headers = self._remote.preconditions() if self._remote is not None else []
-                curl = self._curl(secrets, self.spec.url, name="curl-restore.conf", headers=headers)
-                download = stack.enter_context(Pipeline([curl], stdout="pipe", secrets=self._secrets()))
-                stdin = subprocess.PIPE
             dec = decompressor(self.compression)
             if dec is not None:
                 commands.append(Command(argv=dec[0], codes=dec[1]))
             commands.append(Command(argv=extract_argv(target), codes=codes.TAR_EXTRACT))
             tracker = Tracker(Phase.RESTORE, progress, bytes_total=total)
             tracker.update(0, 0, force=True)
-            pipeline = stack.enter_context(
-                Pipeline(commands, stdin=stdin, stdout="lines", on_line=on_line, secrets=self._secrets())
-            )
-            first = pipeline.procs[0].pid
-            feed = None
-            if download is not None:  # the bytes pass through us, hashed
-                source, sink = download.procs[0].stdout, pipeline.procs[0].stdin
-                assert source is not None and sink is not None
-                feed = _Feed(HashingReader(source), sink, None)
+            start = time.monotonic()
+            with Pipeline(commands, stdin=archive, stdout="lines", on_line=on_line, secrets=self._secrets()) as pipe:
+                first = pipe.procs[0].pid
+                result = pipe.wait(cancel=cancel, probe=lambda: tracker.update(proc_read_bytes(first, 0), files))
+        tracker.finish(bytes_done=total, files_done=files, message="restored")
+        return RestoreResult(bytes=total, files=files, seconds=time.monotonic() - start, warnings=result.warnings)
+
+    def _restore_streamed(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
+        """``curl | [hash] | decompressor | [member gate] | tar --extract``: the archive is read once, checked on
+        its way (:mod:`rescue_tui.restore.tar_gate`), and what was extracted must be what preflight described."""
+        extracted: list[str] = []
+        with SecretDir() as secrets, contextlib.ExitStack() as stack:
+            total = self._source_size(secrets)
+            assert self.spec.url is not None
+            headers = self._remote.preconditions() if self._remote is not None else []
+            curl = self._curl(secrets, self.spec.url, name="curl-restore.conf", headers=headers)
+            download = stack.enter_context(Pipeline([curl], stdout="pipe", secrets=self._secrets()))
+            assert download.procs[0].stdout is not None
+            hashing = HashingReader(download.procs[0].stdout)
+            plain: Readable = hashing
+            feed = decode = None
+            dec = decompressor(self.compression)
+            if dec is not None:
+                decode = stack.enter_context(
+                    Pipeline([Command(argv=dec[0], codes=dec[1])], stdin=subprocess.PIPE, stdout="pipe",
+                             secrets=self._secrets())
+                )  # fmt: skip
+                assert decode.procs[0].stdin is not None and decode.procs[0].stdout is not None
+                feed = _Feed(hashing, decode.procs[0].stdin, None)
+                plain = decode.procs[0].stdout
+            extract = stack.enter_context(
+                Pipeline(
+                    [Command(argv=[*extract_argv(target), "--quoting-style=escape"], codes=codes.TAR_EXTRACT,
+                             env={"LC_ALL": "C"})],
+                    stdin=subprocess.PIPE,
+                    stdout="lines",
+                    on_line=lambda line: extracted.append(line.rstrip("/") or "."),
+                    secrets=self._secrets(),
+                )
+            )  # fmt: skip
+            assert extract.procs[0].stdin is not None
+            gate = MemberGate(plain, extract.procs[0].stdin, MemberCheck(on_target=escaping_symlinks(target)))
+            tracker = Tracker(Phase.RESTORE, progress, bytes_total=total)
+            tracker.update(0, 0, force=True)
+            start = time.monotonic()
 
             def probe() -> None:
-                done = proc_read_bytes(first, 0) if feed is None else feed.source.count
-                tracker.update(done, files)
+                tracker.update(hashing.count, len(extracted))
 
-            start = time.monotonic()
             try:
-                result = pipeline.wait(cancel=cancel, probe=probe)
+                result = extract.wait(cancel=cancel, probe=probe)
             except BackendError:
-                if download is not None and feed is not None and feed.finished():
-                    download.wait(cancel=cancel)  # the download ended first: curl's reason comes first,
-                    self._check_extracted(feed.source)  # then whether these were the bytes checked
+                if download.procs[0].poll() is not None:
+                    download.wait(cancel=cancel)  # the download ended first: curl's reason comes first
                 raise
-            if download is not None and feed is not None:
+            gate.wait(cancel, probe)  # the rest of the stream: the digest covers every byte
+            outcome = gate.result
+            if outcome.refused is not None:
+                raise BackendError(f"{self.spec.url}: {outcome.problem}")
+            download.wait(cancel=cancel)
+            if decode is not None and feed is not None:
                 feed.join()
-                download.wait(cancel=cancel)
+                decode.wait(cancel=cancel)
                 feed.check(self.spec.text)
-                self._check_extracted(feed.source)
-            done = total or 0
-        tracker.finish(bytes_done=done, files_done=files, message="restored")
-        return RestoreResult(bytes=done, files=files, seconds=time.monotonic() - start, warnings=result.warnings)
+            self._check_extracted(hashing)
+            warnings = list(result.warnings)
+            if problems := self._stream_problems(outcome, extracted):
+                raise BackendError(f"{self.spec.url}: {problems[0]}")
+            if outcome.complete is not None and outcome.complete.status is CheckStatus.WARN:
+                warnings.append(outcome.complete.detail)
+        tracker.finish(bytes_done=hashing.count, files_done=len(extracted), message="restored")
+        return RestoreResult(
+            bytes=hashing.count, files=len(extracted), seconds=time.monotonic() - start, warnings=tuple(warnings)
+        )
+
+    def _stream_problems(self, outcome: GateResult, extracted: list[str]) -> list[str]:
+        """What makes a streamed restore untrustworthy after the fact, first the most telling."""
+        problems = []
+        if outcome.problem is not None:
+            problems.append(outcome.problem)
+        if (difference := names_difference(extracted, outcome.names, None, verb="extracted")) is not None:
+            problems.append(f"{difference}: do not trust the restored files")
+        if self._listing is not None:
+            where = f"{self.spec.text}{FILES_SUFFIX}"
+            try:
+                outcome.complete = completeness_check(self._listing, outcome.files, where=where)
+            except BadInputError as exc:
+                problems.append(exc.message)
+            else:
+                if outcome.complete.status is CheckStatus.FAIL:
+                    problems.append(f"the archive is not complete: {outcome.complete.detail}")
+        return problems
 
     def _check_extracted(self, hashing: HashingReader) -> None:
-        """The bytes extracted over HTTP against the digest preflight checked (or the ``.sha256`` beside them)."""
+        """The bytes extracted over HTTP against the ``.sha256`` preflight read (fetched now if it did not run)."""
         expected = self._expected
         if expected is None:
             with SecretDir() as secrets:
@@ -546,8 +700,8 @@ class TarBackend(BackendBase):
         digest = hashing.hash.hexdigest()
         if expected is not None and digest != expected:
             raise BackendError(
-                f"{self.spec.url}: the archive extracted has sha256 {digest}, not the {expected} checked before;"
-                " it changed on the server or in transit: do not trust the restored files"
+                f"{self.spec.url}: the archive extracted has sha256 {digest}, not the {expected} of its"
+                f" {SHA256_SUFFIX}; it changed on the server or in transit: do not trust the restored files"
             )
 
     # -- verify -------------------------------------------------------------------------------------------------

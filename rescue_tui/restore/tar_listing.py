@@ -92,21 +92,25 @@ class GnuTarLister:
             self._pipe.wait(timeout=600)
         except BackendError as exc:
             complaint = exc.message
-        if self.names != checked:
-            first = next(
-                (i for i, (a, b) in enumerate(zip(self.names, checked, strict=False)) if a != b),
-                min(len(self.names), len(checked)),
-            )
-            gnu = self.names[first] if first < len(self.names) else "(nothing)"
-            ours = checked[first] if first < len(checked) else "(nothing)"
-            return (
-                f"GNU tar lists {len(self.names)} members, the safety check read {len(checked)} "
-                f"(first difference at member {first + 1}: {gnu!r} against {ours!r}): a corrupt or crafted archive"
-                + (f"; {complaint}" if complaint else "")
-            )
-        if complaint is not None:
-            return f"GNU tar cannot list it: {complaint}"
-        return None
+        return names_difference(self.names, checked, complaint, verb="lists")
+
+
+def names_difference(gnu: list[str], checked: list[str], complaint: str | None, *, verb: str) -> str | None:
+    """Why GNU tar's names (it ``verb`` them) are not the ``checked`` ones, or its ``complaint``; None if neither."""
+    if gnu != checked:
+        first = next(
+            (i for i, (a, b) in enumerate(zip(gnu, checked, strict=False)) if a != b), min(len(gnu), len(checked))
+        )
+        theirs = gnu[first] if first < len(gnu) else "(nothing)"
+        ours = checked[first] if first < len(checked) else "(nothing)"
+        return (
+            f"GNU tar {verb} {len(gnu)} members, the safety check read {len(checked)} "
+            f"(first difference at member {first + 1}: {theirs!r} against {ours!r}): a corrupt or crafted archive"
+            + (f"; {complaint}" if complaint else "")
+        )
+    if complaint is not None:
+        return f"GNU tar cannot list it: {complaint}"
+    return None
 
 
 class _Tee:

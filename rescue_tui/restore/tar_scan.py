@@ -10,10 +10,10 @@ and change times), and reused while that identity and the checksum list are the 
 target's own checks (empty, fits) always run again. Nothing is kept when the target holds
 symlinks that lead out of it (the member check depends on them).
 
-Over HTTP the identity is the server's: the URL, the length and the validator of a HEAD
-(``ETag``, else ``Last-Modified``); a server that sends neither gets its archive read again.
-A server can still change the bytes behind an unchanged validator, so the restore over HTTP
-hashes what it extracts and fails when that is not the digest checked here.
+Over HTTP nothing is kept: preflight does not read the whole archive there, the restore reads it once
+and checks it on its way (:mod:`rescue_tui.restore.tar_gate`). A HEAD's length and validator
+(:class:`RemoteStamp`) make the restore's request conditional, so a server that honours ``If-Match``
+refuses an archive changed since preflight before its first byte.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rescue_tui.restore.checks import SpaceEstimate, allocated
 from rescue_tui.restore.model import CheckResult
+from rescue_tui.restore.safety import normalise
 
 KEPT = 4
 """Archives remembered at once (a recovery needs one; the oldest goes first)."""
@@ -90,12 +92,6 @@ class RemoteStamp:
             last_modified=headers.get("last-modified") or None,
         )
 
-    @property
-    def usable(self) -> bool:
-        """A length and a strong validator: a weak ETag (``W/``) may stay the same when bytes change."""
-        strong_etag = self.etag is not None and not self.etag.startswith("W/")
-        return self.size is not None and (strong_etag or self.last_modified is not None)
-
     def preconditions(self) -> list[str]:
         """Request headers that make a server that honours them refuse a changed archive (HTTP 412)."""
         if self.etag is not None and not self.etag.startswith("W/"):
@@ -121,6 +117,22 @@ class SizeTally:
         tally[0] += 1
         tally[1] += allocated(size)
         tally[2] += max(size, 0)
+
+    @classmethod
+    def of_files(cls, files: Iterable[tuple[str, int]]) -> SizeTally:
+        """From a checksum list's regular files (path, size) and the directories that hold them; symlinks and
+        other entries the list does not name are missing, a few inodes and no data."""
+        tally = cls()
+        directories: set[str] = set()
+        for path, size in files:
+            rel = normalise(path)
+            tally.add(rel, size)
+            parent = rel.rpartition("/")[0]
+            while parent and parent not in directories:
+                directories.add(parent)
+                tally.add(parent, 0)
+                parent = parent.rpartition("/")[0]
+        return tally
 
     def estimate(self, target: Path, mount_points: list[str] | None = None) -> SpaceEstimate:
         """What each filesystem under ``target`` receives (``mount_points``: those mounted there now)."""
@@ -150,17 +162,17 @@ def listing_digest(listing: str | None) -> str | None:
     return None if listing is None else hashlib.sha256(listing.encode()).hexdigest()
 
 
-_kept: dict[SourceStamp | RemoteStamp, ArchiveScan] = {}
+_kept: dict[SourceStamp, ArchiveScan] = {}
 
 
-def remember(stamp: SourceStamp | RemoteStamp, scan: ArchiveScan) -> None:
+def remember(stamp: SourceStamp, scan: ArchiveScan) -> None:
     _kept.pop(stamp, None)
     _kept[stamp] = scan
     while len(_kept) > KEPT:
         del _kept[next(iter(_kept))]
 
 
-def recall(stamp: SourceStamp | RemoteStamp, listing: str | None) -> ArchiveScan | None:
+def recall(stamp: SourceStamp, listing: str | None) -> ArchiveScan | None:
     """The scan of this very archive made with this checksum list; None when there is none (or either changed)."""
     scan = _kept.get(stamp)
     if scan is None or scan.listing_digest != listing_digest(listing):

@@ -18,7 +18,7 @@ import pytest
 
 from .helpers import free_port, stop, wait_for_port
 from .sshd import Sshd
-from .tls import WebServer
+from .tls import PLAIN_SERVE, WebServer
 from .tree import build_tree, manifest
 
 __all__ = ["SourceTree", "Sshd"]
@@ -47,6 +47,15 @@ def source_tree(tmp_path_factory: pytest.TempPathFactory) -> SourceTree:
 
 
 @pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A directory beside the target that must stay exactly as it is."""
+    out = tmp_path / "outside"
+    out.mkdir()
+    (out / "victim").write_text("original\n")
+    return out
+
+
+@pytest.fixture
 def target(tmp_path: Path) -> Path:
     t = tmp_path / "target"
     t.mkdir()
@@ -61,7 +70,7 @@ def http_server(tmp_path: Path) -> Iterator[WebServer]:
     log = tmp_path / "www.log"
     with log.open("wb") as requests:
         proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
+            [sys.executable, "-u", "-c", PLAIN_SERVE, str(root), str(port)],
             stdout=subprocess.DEVNULL,
             stderr=requests,
         )

@@ -72,15 +72,6 @@ def crafted_archive(tmp_path: Path, builder: Builder, outside: Path) -> Path:
     return archive
 
 
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    """A directory beside the target that must stay exactly as it is."""
-    out = tmp_path / "outside"
-    out.mkdir()
-    (out / "victim").write_text("original\n")
-    return out
-
-
 def snapshot(path: Path) -> list[tuple[str, float, int]]:
     return sorted((str(p), p.lstat().st_mtime, p.lstat().st_size) for p in path.rglob("*"))
 

@@ -1,11 +1,10 @@
-"""A recovery reads its archive once before restore: its restore reuses the check made before apply while the
-file (or, over HTTP, the server's validator) is unchanged, and reads it again (refusing what it must) when the
-file or the target changed. Over HTTP the restore hashes what it extracts against the digest checked."""
+"""A recovery reads a local archive once before restore: its restore reuses the check made before apply while the
+file is unchanged, and reads it again (refusing what it must) when the file or the target changed. Over HTTP the
+archive is read once, by the restore itself: ``test_tar_streamed``."""
 
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import tempfile
 import threading
@@ -15,12 +14,10 @@ import pytest
 
 from rescue_tui.restore import tar_scan
 from rescue_tui.restore.backend import open_backend
-from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.model import CheckStatus, Phase, PreflightReport, ProgressEvent
 
 from .conftest import SourceTree
 from .test_tar_backend import gnu_tar_backup
-from .tls import WebServer
 from .tree import differences, manifest
 
 pytestmark = pytest.mark.root
@@ -120,71 +117,3 @@ def test_a_target_holding_a_symlink_out_of_it_gets_the_archive_read_again(target
     assert [e for e in events if e.phase == Phase.PREFLIGHT], "the archive was not read against this target"
     assert detail(report, "safe")[0] == CheckStatus.FAIL, report.checks
     assert list(outside.iterdir()) == []
-
-
-# -- over HTTP: the server's validator stands for the file's identity --------------------------------------------
-
-
-def test_over_http_the_restore_after_a_check_downloads_the_archive_once_more_not_twice(
-    source_tree: SourceTree, target: Path, http_server: WebServer
-) -> None:
-    gnu_tar_backup(source_tree.path, http_server.root / "host.tar.zst")
-    spec = "tar+" + http_server.url("host.tar.zst")
-    first = check_before_apply(spec)
-    assert first.ok, first.failures
-    assert http_server.requests("GET", "host.tar.zst") == 1
-
-    backend = open_backend(spec)
-    events: list[ProgressEvent] = []
-    report = backend.preflight(target, events.append)
-    assert report.ok, report.failures
-    assert not [e for e in events if e.phase == Phase.PREFLIGHT], "the archive was downloaded again"
-    assert detail(report, "lists")[1] == detail(first, "lists")[1] + REUSED
-    backend.restore(target, events.append, threading.Event())
-    assert http_server.requests("GET", "host.tar.zst") == 2, "one read to check, one to restore"
-    restored = [e for e in events if e.phase == Phase.RESTORE]
-    assert restored[-1].bytes_done == (http_server.root / "host.tar.zst").stat().st_size
-    assert backend.verify(target, lambda e: None, threading.Event()).ok
-    assert differences(source_tree.manifest, manifest(target)) == []
-
-
-def test_over_http_an_archive_replaced_on_the_server_after_the_check_is_read_again(
-    target: Path, http_server: WebServer
-) -> None:
-    archive = http_server.root / "host.tar"
-    archive.write_bytes(_crafted({"etc/hostname": b"host\n"}))
-    spec = "tar+" + http_server.url("host.tar")
-    assert check_before_apply(spec).ok
-
-    archive.write_bytes(_crafted({"etc/hostname": b"host\n", "../outside/motd": b"pwned\n"}))
-    os.utime(archive, (1, 1))  # a Last-Modified of its own, whatever the clock's resolution
-    report, events = preflight(spec, target)
-    assert [e for e in events if e.phase == Phase.PREFLIGHT], "the replaced archive was not read again"
-    assert detail(report, "safe")[0] == CheckStatus.FAIL
-    assert list(target.iterdir()) == []
-
-
-def test_over_http_bytes_changed_behind_an_unchanged_validator_fail_the_restore(
-    tmp_path: Path, target: Path, http_server: WebServer
-) -> None:
-    """A server that changes the bytes but not its Last-Modified or length (or a corrupting proxy): the check
-    before apply is reused, so the restore's own hash is what catches it, and GNU tar still refuses '..'."""
-    archive = http_server.root / "host.tar"
-    clean = _crafted({"etc/hostname": b"host\n", "etc/motd": b"hello\n", "x/outside/motd": b"pwned\n"})
-    archive.write_bytes(clean)
-    spec = "tar+" + http_server.url("host.tar")
-    assert check_before_apply(spec).ok
-    stamp = archive.stat()
-
-    swapped = _crafted({"etc/hostname": b"host\n", "etc/motd": b"hello\n", "../outside/mot": b"pwned\n"})
-    assert len(swapped) == len(clean) and swapped != clean
-    archive.write_bytes(swapped)
-    os.utime(archive, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    backend = open_backend(spec)
-    events: list[ProgressEvent] = []
-    assert backend.preflight(target, events.append).ok
-    assert not [e for e in events if e.phase == Phase.PREFLIGHT], "the check was not reused: the test shows nothing"
-
-    with pytest.raises(BackendError, match="changed on the server or in transit"):
-        backend.restore(target, lambda e: None, threading.Event())
-    assert not (target.parent / "outside").exists()

@@ -28,6 +28,57 @@ server.serve_forever()
 """
 
 
+PLAIN_SERVE = """
+import functools, http.server, os, re, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_head(self):
+        wanted = re.fullmatch(r"bytes=(\\d+)-(\\d*)", self.headers.get("Range", ""))
+        if self.command != "GET" or wanted is None:
+            return super().send_head()
+        try:
+            f = open(self.translate_path(self.path), "rb")
+        except OSError:
+            self.send_error(404)
+            return None
+        st = os.fstat(f.fileno())
+        start, end = int(wanted[1]), min(int(wanted[2] or st.st_size - 1), st.st_size - 1)
+        if start >= st.st_size:
+            f.close()
+            self.send_error(416)
+            return None
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {start}-{end}/{st.st_size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
+        self.end_headers()
+        f.seek(start)
+        self.left = end - start + 1
+        return f
+    def copyfile(self, source, out):
+        while self.left is None or self.left > 0:
+            chunk = source.read(65536 if self.left is None else min(65536, self.left))
+            if not chunk:
+                break
+            out.write(chunk)
+            self.sent += len(chunk)
+            if self.left is not None:
+                self.left -= len(chunk)
+    def log_request(self, code="-", size="-"):
+        pass
+    def handle_one_request(self):
+        self.sent, self.left, self.requestline = 0, None, ""
+        try:
+            super().handle_one_request()
+        finally:
+            if self.requestline:
+                sys.stderr.write(f'"{self.requestline}" sent={self.sent}\\n')
+root, port = sys.argv[1], int(sys.argv[2])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=root))
+server.serve_forever()
+"""
+"""A static HTTP server that answers single ranges and logs each request with the bytes it sent."""
+
+
 def openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True)
 
@@ -79,6 +130,12 @@ class WebServer:
         """How many ``method`` requests for ``name`` the log shows (the server must keep one)."""
         assert self.log is not None
         return sum(f'"{method} /{name} HTTP/' in line for line in self.log.read_text().splitlines())
+
+    def bytes_sent(self, name: str) -> int:
+        """Bytes of ``name`` the server has sent, in every GET (``PLAIN_SERVE`` logs them)."""
+        assert self.log is not None
+        lines = [line for line in self.log.read_text().splitlines() if f'"GET /{name} HTTP/' in line]
+        return sum(int(line.rpartition(" sent=")[2]) for line in lines)
 
 
 def serve_https(root: Path, certificate: Path, key: Path) -> tuple[WebServer, subprocess.Popen[bytes]]:
