@@ -97,16 +97,11 @@ def _layout_check(args: argparse.Namespace) -> int:
 
 
 def _layout_import_rear(args: argparse.Namespace) -> int:
-    from rescue_tui.errors import LayoutError
     from rescue_tui.layout.codec import write_layout
     from rescue_tui.layout.rear_import import read_rear
-    from rescue_tui.layout.validate import validate_layout
+    from rescue_tui.layout.validate import valid_layout
 
-    layout = read_rear(args.file)
-    problems = validate_layout(layout)
-    if problems:
-        lines = [f"{args.file}: imported layout is not valid: {p}" for p in problems]
-        raise LayoutError(lines[0], problems=lines)
+    layout = valid_layout(read_rear(args.file), where=f"{args.file}: imported layout is not valid")
     write_layout(layout, args.output)
     excluded = len(layout.origin.excluded) if layout.origin else 0
     print(

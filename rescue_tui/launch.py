@@ -101,6 +101,7 @@ def run_recovery_console(args: argparse.Namespace, options: BootOptions) -> int:
             layout=layout if layout is not None and layout.is_file() else None,
             layout_url=options.layout if options.layout_is_url else None,
             ca_file=options.ca_file,
+            credentials_file=options.credentials_file,
             targets="live",
             glyphs=options.console,
             console=console,

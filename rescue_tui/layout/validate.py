@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rescue_tui.errors import LayoutError
-from rescue_tui.layout.codec import read_layout
+from rescue_tui.layout.codec import parse_layout, read_layout
 from rescue_tui.layout.graph import LayoutGraph
 from rescue_tui.layout.model import (
     BtrfsSubvolume,
@@ -499,9 +499,18 @@ def validate_layout(layout: Layout) -> list[Problem]:
 
 def load_valid_layout(path: str | Path) -> Layout:
     """Read a layout file and insist it is valid; LayoutError lists every problem."""
-    layout = read_layout(path)
+    return valid_layout(read_layout(path), where=str(path))
+
+
+def parse_valid_layout(text: str, *, where: str) -> Layout:
+    """Layout JSON already read (one read: what is checked is what the caller keeps), insisting it is valid."""
+    return valid_layout(parse_layout(text, where=where), where=where)
+
+
+def valid_layout(layout: Layout, *, where: str) -> Layout:
+    """``layout`` when it has no semantic problem; else LayoutError listing each, prefixed by ``where``."""
     problems = validate_layout(layout)
     if problems:
-        lines = [f"{path}: {p}" for p in problems]
+        lines = [f"{where}: {p}" for p in problems]
         raise LayoutError(lines[0], problems=lines)
     return layout

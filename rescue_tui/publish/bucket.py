@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from rescue_tui.errors import BadInputError
+from rescue_tui.remote.s3 import BUCKET, base_url
 
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-"""S3's bucket names (3-63 characters: lower case, digits, dots and hyphens; a letter or digit at each end)."""
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 """One part of a key: a plain name (a host name, a data centre), never '.' or '..' and nothing to escape."""
 
@@ -40,7 +38,7 @@ def parse_destination(text: str) -> BucketPrefix:
     if not text.startswith("s3://"):
         raise bad("must be s3://BUCKET/PREFIX/ (the machine's folder in the bucket)")
     bucket, _, rest = text[len("s3://") :].partition("/")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+    if not BUCKET.fullmatch(bucket) or ".." in bucket:
         raise bad(f"bucket {bucket!r} is not an S3 bucket name (3-63 of a-z 0-9 . -)")
     parts = rest.removesuffix("/").split("/")
     if parts == [""]:
@@ -59,28 +57,8 @@ RESERVED = ("images", "by-mac", "by-serial")
 
 
 def parse_base_url(text: str, *, option: str) -> str:
-    """An http(s) URL without credentials, query or fragment, without its trailing slash; BadInputError else."""
-
-    def bad(what: str) -> BadInputError:
-        return BadInputError(f"{option} {text!r}: {what}")
-
-    if any(ord(c) <= 32 or ord(c) == 127 for c in text):
-        raise bad("contains spaces or control characters")
-    try:
-        url = urlsplit(text)
-        url.port  # noqa: B018  (raises on a port that is not a number)
-    except ValueError:
-        raise bad("the host or port is not valid") from None
-    if url.scheme not in ("http", "https"):
-        raise bad("must be an http:// or https:// URL")
-    if not url.hostname:
-        raise bad("names no host")
-    if url.username is not None or url.password is not None:
-        raise bad("credentials in a URL would show in process lists and boot scripts")
-    if url.query or url.fragment:
-        raise bad("unexpected '?' or '#'")
-    if any(part in (".", "..") for part in url.path.split("/")):
-        raise bad("the path has a '.' or '..' part")
+    """An http(s) URL without credentials, query or fragment (``remote.s3.base_url``) that iPXE reads as written."""
+    url = base_url(text, where=option)
     if "${" in text or '"' in text or "\\" in text:
-        raise bad("'${', quotes and backslashes would be read by iPXE as its own syntax")
-    return text.rstrip("/")
+        raise BadInputError(f"{option} {text!r}: '${{', quotes and backslashes would be read by iPXE as its own syntax")
+    return url

@@ -21,7 +21,8 @@ def add_publish_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Machines network-boot BASE/boot.ipxe (the DHCP filename, or 'chain' from iPXE) and find their own "
             "recovery set there by MAC or DMI serial. Keys: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Every "
-            "object is public-read (iPXE and live-boot read anonymously): use a bucket on the boot network."
+            "object is public-read (iPXE and live-boot read anonymously): use a bucket on the boot network; "
+            "--private keeps the layout and manifest to those with keys."
         ),
     )
     p.add_argument("--to", required=True, metavar="s3://BUCKET/PREFIX/", help="the machine's folder in the bucket")
@@ -46,6 +47,12 @@ def add_publish_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="OPTION",
         help="a kernel option for the machine's rescue boot (rescue.backend=..., rescue.unattended); repeatable",
     )
+    p.add_argument(
+        "--private",
+        action="store_true",
+        help="layout and manifest readable with keys only: the rescue system reads the layout as s3://BUCKET/KEY "
+        "with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_ENDPOINT_URL from rescue.credentials_file=",
+    )
     p.add_argument("--region", default="us-east-1", help="the region the signature names (default: us-east-1)")
     p.add_argument("--ca-file", type=Path, help="the CA certificate that signed the S3 server's (PEM)")
     p.add_argument("--create-bucket", action="store_true", help="make the bucket when it does not exist")
@@ -55,8 +62,9 @@ def add_publish_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from rescue_tui.errors import LayoutError
     from rescue_tui.inputs import parse_json, read_text
-    from rescue_tui.layout.validate import load_valid_layout
+    from rescue_tui.layout.validate import parse_valid_layout
     from rescue_tui.publish.bucket import parse_base_url, parse_destination
     from rescue_tui.publish.contents import publication
 
@@ -67,7 +75,8 @@ def _publish(args: argparse.Namespace) -> int:
         if args.public_url
         else f"{endpoint}/{destination.bucket}"
     )
-    layout = load_valid_layout(args.layout)
+    layout_text = read_text(args.layout, what="layout", error=LayoutError)
+    layout = parse_valid_layout(layout_text, where=str(args.layout))  # the bytes checked are the bytes put
     manifest = None
     if args.manifest is not None:
         text = read_text(args.manifest, what="backup manifest")
@@ -77,11 +86,12 @@ def _publish(args: argparse.Namespace) -> int:
         destination=destination,
         base_url=base,
         layout=layout,
-        layout_bytes=read_text(args.layout, what="layout").encode(),
+        layout_bytes=layout_text.encode(),
         image=args.image,
         manifest=manifest,
         serials=args.serial,
         options=args.boot_option,
+        private=args.private,
     )
     if args.dry_run:
         for item in plan.uploads:
@@ -89,8 +99,8 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"machines boot: {plan.entry}")
         return ExitCode.OK
 
-    from rescue_tui.publish.s3 import S3Client, S3Keys
     from rescue_tui.publish.upload import upload
+    from rescue_tui.remote.s3 import S3Client, S3Keys
 
     client = S3Client(endpoint, S3Keys.from_environment(), region=args.region, ca_file=args.ca_file)
     upload(plan, client, create_bucket=args.create_bucket, say=_line)
@@ -101,5 +111,6 @@ def _publish(args: argparse.Namespace) -> int:
 def _line(verb: str, item: Any) -> None:
     from rescue_tui.units import human_size
 
-    print(f"{verb:>9}  {human_size(item.size):>10}  {item.key}  ({item.what})")
+    private = ", private" if item.private else ""
+    print(f"{verb:>9}  {human_size(item.size):>10}  {item.key}  ({item.what}{private})")
     sys.stdout.flush()

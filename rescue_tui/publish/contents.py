@@ -14,7 +14,10 @@ The bucket, for ``s3://fleet/dc1/web1/`` and an image whose files hash to ``K``:
     dc1/web1/published.json       what was published, with every object's sha256
 
 Machines read these anonymously (iPXE and live-boot send no S3 signature), so every object is
-public-read: publish to a bucket on the network the machines boot from.
+public-read: publish to a bucket on the network the machines boot from. With ``private`` the layout
+and the manifest are not: the boot script names the layout ``s3://BUCKET/PREFIX/layout.json``, and
+the rescue system signs its GET with the keys of ``rescue.credentials_file=`` (``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``). The image and the scripts stay public: iPXE cannot sign.
 """
 
 from __future__ import annotations
@@ -57,10 +60,13 @@ class Upload:
     path: Path | None = None
     shared: bool = False
     """Content-addressed (the image): left as it is when the bucket already holds these bytes."""
+    private: bool = False
+    """Read with keys only (a layout, a manifest with ``--private``); everything else is public-read."""
 
     @classmethod
-    def of_bytes(cls, key: str, what: str, data: bytes, content_type: str) -> Upload:
-        return cls(key, what, len(data), hashlib.sha256(data).hexdigest(), content_type, data=data)
+    def of_bytes(cls, key: str, what: str, data: bytes, content_type: str, *, private: bool = False) -> Upload:
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(key, what, len(data), digest, content_type, data=data, private=private)
 
     @classmethod
     def of_file(cls, key: str, what: str, path: Path, digest: str, *, shared: bool) -> Upload:
@@ -123,10 +129,11 @@ def publication(
     manifest: bytes | None = None,
     serials: Sequence[str] = (),
     options: Sequence[str] = (),
+    private: bool = False,
     now: datetime | None = None,
 ) -> Publication:
     """The objects that publish ``layout`` (and the file's bytes), ``image`` (a folder, see :func:`image_files`) and
-    the backup's ``manifest`` at ``destination``."""
+    the backup's ``manifest`` at ``destination``; with ``private``, layout and manifest are read with keys only."""
     files = image_files(image)
     digests = {name: sha256_file(path) for name, path in files.items()}
     image_key = hashlib.sha256("".join(digests[name] for name in IMAGE_FILES).encode()).hexdigest()[:16]
@@ -135,16 +142,16 @@ def publication(
         Upload.of_file(f"{image_dir}/{name}", f"rescue image: {name}", path, digests[name], shared=True)
         for name, path in files.items()
     ]
-    uploads.append(Upload.of_bytes(destination.key("layout.json"), "layout", layout_bytes, "application/json"))
+    layout_key = destination.key("layout.json")
+    uploads.append(Upload.of_bytes(layout_key, "layout", layout_bytes, "application/json", private=private))
     if manifest is not None:
-        uploads.append(
-            Upload.of_bytes(destination.key("backup.manifest.json"), "backup manifest", manifest, "application/json")
-        )
+        key = destination.key("backup.manifest.json")
+        uploads.append(Upload.of_bytes(key, "backup manifest", manifest, "application/json", private=private))
     host_key = destination.key("boot.ipxe")
     script = ipxe.host_script(
         hostname=layout.machine.hostname,
         image=f"{base_url}/{image_dir}",
-        layout=f"{base_url}/{destination.key('layout.json')}",
+        layout=f"s3://{destination.bucket}/{layout_key}" if private else f"{base_url}/{layout_key}",
         options=check_options(options),
     )
     uploads.append(Upload.of_bytes(host_key, "boot script", script.encode(), "text/plain"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rescue_tui.publish.contents import Publication, Upload
-from rescue_tui.publish.s3 import S3Client, S3Error
+from rescue_tui.remote.s3 import S3Client, S3Error
 
 
 @dataclass(frozen=True)
@@ -61,4 +61,6 @@ def _put(client: S3Client, bucket: str, item: Upload) -> None:
 
 
 def _put_file(client: S3Client, bucket: str, item: Upload, source: Path) -> None:
-    client.put(bucket, item.key, source=source, sha256=item.sha256, content_type=item.content_type, public=True)
+    client.put(
+        bucket, item.key, source=source, sha256=item.sha256, content_type=item.content_type, public=not item.private
+    )

@@ -44,8 +44,9 @@ from rescue_tui.recover.confirm import read_secret
 from rescue_tui.recover.events import RecoveryListener
 from rescue_tui.recover.preflight import check_backup
 from rescue_tui.recover.recovery import Recovery, RecoveryRequest, Stages
+from rescue_tui.remote.s3 import S3_VARIABLES
 from rescue_tui.restore.backend import fields_for, raise_for_preflight, status_symbol
-from rescue_tui.restore.env_credentials import EnvCredentials, read_credentials_file
+from rescue_tui.restore.env_credentials import EnvCredentials, environment_with, read_credentials_file
 from rescue_tui.restore.model import BackendSpec, Credentials, Secret
 
 GUESSES = ("same size", "smallest disk that fits")
@@ -108,11 +109,16 @@ def fetch_layout(url: str, settings: Settings, say: Say) -> Path:
     (``settings.fetch_wait`` seconds), then the last reason (a URL that cannot be fetched at all: at once)."""
     from rescue_tui.remote.fetch import FetchError, fetch_waiting
 
+    keys = settings.options.credentials_file
+    environ = None
+    if url.startswith("s3:") and keys is not None:  # a private bucket: its keys, endpoint and region
+        environ = environment_with(keys, S3_VARIABLES, where=f"rescue.credentials_file={keys}")
     try:
         path = fetch_waiting(
             url,
             settings.journal_dir / "fetched",
             ca_file=settings.options.ca_file,
+            environ=environ,
             wait=settings.fetch_wait,
             retry=FETCH_RETRY_SECONDS,
             say=lambda line: say(f"layout: {line}"),
@@ -225,7 +231,9 @@ def backup_credentials(options: BootOptions, spec: BackendSpec) -> Credentials:
     given = EnvCredentials()
     if options.credentials_file is not None:
         where = f"rescue.credentials_file={options.credentials_file}"
-        given = read_credentials_file(options.credentials_file, fields_for(spec), scheme=spec.scheme, where=where)
+        given = read_credentials_file(
+            options.credentials_file, fields_for(spec), scheme=spec.scheme, where=where, also=S3_VARIABLES
+        )  # the layout's S3 keys may share the file
     extra = {"ca_file": str(options.ca_file)} if options.ca_file is not None else {}
     return Credentials(password_file=options.password_file, secrets=given.secrets, options={**given.options, **extra})
 

@@ -1,11 +1,13 @@
-"""A file named by URL, copied to a local file: a layout on a web server or an NFS server.
+"""A file named by URL, copied to a local file: a layout on a web server, an NFS server or in a bucket.
 
 ``http://`` and ``https://`` go through curl: the certificate verified against the system's CAs,
 or the operator's ``ca_file``; redirects only to http(s); at most :data:`MAX_BYTES`.
 ``nfs://HOST[:PORT]/PATH`` mounts the directory holding PATH read-only (:mod:`rescue_tui.remote.nfs`)
-and copies the file. The copy is written whole or not at all, in the directory the caller gives,
-under a name made of the URL's hash and its last part: no URL chooses where it is written.
-Credentials never go in a URL (they would show in process lists and logs): refused.
+and copies the file. ``s3://BUCKET/KEY`` is a GET signed with the ``AWS_*`` keys of the environment
+the caller gives (:mod:`rescue_tui.remote.s3`): a layout in a private bucket. The copy is written
+whole or not at all, in the directory the caller gives, under a name made of the URL's hash and its
+last part: no URL chooses where it is written. Credentials never go in a URL (they would show in
+process lists and logs): refused.
 """
 
 from __future__ import annotations
@@ -18,16 +20,16 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from rescue_tui.command import run
 from rescue_tui.errors import BadInputError, RescueError
 from rescue_tui.files import write_atomic
 
-SCHEMES = ("http", "https", "nfs")
+SCHEMES = ("http", "https", "nfs", "s3")
 MAX_BYTES = 16 << 20
 """A layout of a large server is a few hundred KiB; anything this big is not one."""
 TIMEOUT = 180.0
@@ -81,6 +83,8 @@ def parse_url(text: str) -> RemoteFile:
         raise bad(f"only {', '.join(s + '://' for s in SCHEMES)} can be fetched")
     if url.username is not None or url.password is not None:
         raise bad("credentials in a URL would show in process lists; the server must allow reading without them")
+    if url.scheme == "s3":
+        return _s3_location(text, url, bad)
     host = url.hostname or ""
     if not host:
         raise bad("the URL names no host")
@@ -98,14 +102,30 @@ def parse_url(text: str) -> RemoteFile:
     return RemoteFile(url=url.geturl(), scheme=url.scheme, host=host, port=port, path=url.path)
 
 
+def _s3_location(text: str, url: SplitResult, bad: Callable[[str], BadInputError]) -> RemoteFile:
+    """``s3://BUCKET/KEY``: a bucket name, and a key of plain parts (a server or curl would collapse '..')."""
+    from rescue_tui.remote.s3 import BUCKET
+
+    if not BUCKET.fullmatch(url.netloc) or ".." in url.netloc:
+        raise bad(f"bucket {url.netloc!r} is not an S3 bucket name (3-63 of a-z 0-9 . -)")
+    if url.query or url.fragment or "?" in text or "#" in text:
+        raise bad("unexpected '?' or '#' in an S3 key")
+    if not url.path or url.path.endswith("/"):
+        raise bad("the URL must name a file")
+    if any(part in ("", ".", "..") for part in url.path[1:].split("/")):
+        raise bad("the key has an empty, '.' or '..' part")
+    return RemoteFile(url=text, scheme="s3", host=url.netloc, port=None, path=url.path)
+
+
 def local_copy(remote: RemoteFile, directory: Path) -> Path:
     """Where the copy of ``remote`` goes in ``directory``: the URL's hash, then its last part made plain."""
     digest = hashlib.sha256(remote.url.encode()).hexdigest()[:16]
     return directory / f"{digest}-{_NAME.sub('_', remote.name)[-64:] or 'file'}"
 
 
-def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
-    """Copy the file the URL names into ``directory``; the local copy's path.
+def fetch(text: str, directory: Path, *, ca_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """Copy the file the URL names into ``directory``; the local copy's path. ``environ``: where an ``s3://``
+    URL's keys, endpoint and region are read (by default the process's environment).
 
     BadInputError for a URL that cannot be fetched (exit 2), FetchError when the server does not give it.
     """
@@ -122,9 +142,28 @@ def fetch(text: str, directory: Path, *, ca_file: Path | None = None) -> Path:
             remote.host, remote.port, posixpath.dirname(remote.path), named=remote.url, error=FetchError
         )
         write_atomic(destination, _read_bounded(where / remote.name, remote.url), mode=0o600)
+    elif remote.scheme == "s3":
+        _s3_get(remote, destination, ca_file, environ)
     else:
         _curl(remote, destination, ca_file)
     return destination
+
+
+def _s3_get(remote: RemoteFile, destination: Path, ca_file: Path | None, environ: Mapping[str, str] | None) -> None:
+    from rescue_tui.remote.s3 import S3Error, client_from_environment
+
+    client = client_from_environment(environ, ca_file=ca_file)
+    partial = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.part")
+    try:
+        client.get(remote.host, remote.path[1:], partial, max_bytes=MAX_BYTES)
+        os.replace(partial, destination)
+    except S3Error as exc:
+        raise FetchError(f"{remote.url}: cannot fetch: {exc.message}") from None
+    except OSError as exc:
+        raise FetchError(f"{remote.url}: cannot keep the copy in {destination.parent}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def fetch_waiting(
@@ -132,6 +171,7 @@ def fetch_waiting(
     directory: Path,
     *,
     ca_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
     wait: float,
     retry: float = 5.0,
     say: Callable[[str], None] | None = None,
@@ -141,7 +181,7 @@ def fetch_waiting(
     deadline = time.monotonic() + wait
     while True:
         try:
-            return fetch(text, directory, ca_file=ca_file)
+            return fetch(text, directory, ca_file=ca_file, environ=environ)
         except FetchError as exc:
             if time.monotonic() + retry > deadline:
                 raise

@@ -10,6 +10,7 @@ password, ssh key and known_hosts are not among them: each has its own file opti
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,11 +53,27 @@ def from_environment(fields: Iterable[Field], environ: Mapping[str, str]) -> Env
     return found
 
 
-def read_credentials_file(path: Path, fields: Iterable[Field], *, scheme: str, where: str) -> EnvCredentials:
-    """``NAME=value`` lines (``#`` comments, blank lines, ``export``, one pair of quotes around a value) for the
-    variables of ``fields``; CredentialsError naming ``where`` and the line for anything else. The file must not be
-    readable by others, like every file of secrets we read."""
+def read_credentials_file(
+    path: Path, fields: Iterable[Field], *, scheme: str, where: str, also: Iterable[str] = ()
+) -> EnvCredentials:
+    """The values of ``fields`` the file sets (see :func:`read_variables`); CredentialsError naming ``where`` and
+    the line for a variable that is neither theirs nor one of ``also`` (read by someone else: the layout's S3 keys)."""
     wanted = by_variable(fields)
+    others = set(also)
+    values: dict[str, str] = {}
+    for name, (value, number) in read_variables(path, where=where).items():
+        if name in wanted:
+            values[name] = value
+        elif name not in others:
+            known = ", ".join(sorted(wanted)) or "none"
+            raise CredentialsError(f"{where}:{number}: {name} is not a credential of {scheme} (it takes: {known})")
+    return from_environment(wanted.values(), values)
+
+
+def read_variables(path: Path, *, where: str) -> dict[str, tuple[str, int]]:
+    """``NAME=value`` lines (``#`` comments, blank lines, ``export``, one pair of quotes around a value): each
+    variable's value and line; CredentialsError naming ``where`` and the line for anything else. The file must
+    not be readable by others, like every file of secrets we read."""
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -64,7 +81,7 @@ def read_credentials_file(path: Path, fields: Iterable[Field], *, scheme: str, w
     if mode & 0o077:
         raise CredentialsError(f"{where}: readable by others (mode {mode & 0o777:o})", hint=f"chmod 600 {path}")
     text = read_text(path, what="credentials file", max_bytes=MAX_BYTES, error=CredentialsError)
-    values: dict[str, str] = {}
+    values: dict[str, tuple[str, int]] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -72,12 +89,18 @@ def read_credentials_file(path: Path, fields: Iterable[Field], *, scheme: str, w
         matched = _LINE.fullmatch(line)
         if matched is None:
             raise CredentialsError(f"{where}:{number}: not a NAME=value line")
-        name, value = matched.group(1), _unquoted(matched.group(2).strip())
-        if name not in wanted:
-            known = ", ".join(sorted(wanted)) or "none"
-            raise CredentialsError(f"{where}:{number}: {name} is not a credential of {scheme} (it takes: {known})")
-        values[name] = value
-    return from_environment(wanted.values(), values)
+        values[matched.group(1)] = (_unquoted(matched.group(2).strip()), number)
+    return values
+
+
+def environment_with(path: Path | None, names: Iterable[str], *, where: str) -> dict[str, str]:
+    """This process's environment, with the variables of ``names`` that the file sets (the file wins)."""
+    environ = dict(os.environ)
+    if path is not None:
+        wanted = set(names)
+        given = read_variables(path, where=where)
+        environ.update({name: value for name, (value, _) in given.items() if name in wanted})
+    return environ
 
 
 def _unquoted(value: str) -> str:

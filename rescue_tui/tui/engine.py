@@ -67,14 +67,23 @@ def url_choice(url: str, options: TuiOptions, source: str) -> LayoutChoice:
     return LayoutChoice(path=path, source=source, url=url)  # type: ignore[arg-type]
 
 
-def check_layout(choice: LayoutChoice, ca_file: Path | None = None) -> LayoutChoice:
-    """Fetch (a URL's), read and validate a layout file; problems come back as lines, never as an exception."""
+def check_layout(
+    choice: LayoutChoice, ca_file: Path | None = None, credentials_file: Path | None = None
+) -> LayoutChoice:
+    """Fetch (a URL's), read and validate a layout file; problems come back as lines, never as an exception.
+    An ``s3://`` layout's keys come from the environment, or ``credentials_file`` (``rescue.credentials_file=``)."""
     from rescue_tui.layout.validate import load_valid_layout
     from rescue_tui.remote.fetch import fetch
+    from rescue_tui.remote.s3 import S3_VARIABLES
+    from rescue_tui.restore.env_credentials import environment_with
 
     try:
         if choice.url is not None:
-            fetch(choice.url, choice.path.parent, ca_file=ca_file)
+            environ = None
+            if choice.url.startswith("s3:"):
+                where = f"rescue.credentials_file={credentials_file}"
+                environ = environment_with(credentials_file, S3_VARIABLES, where=where)
+            fetch(choice.url, choice.path.parent, ca_file=ca_file, environ=environ)
         layout = load_valid_layout(choice.path)
     except RescueError as exc:
         return LayoutChoice(path=choice.path, source=choice.source, url=choice.url, problems=tuple(exc.lines()))

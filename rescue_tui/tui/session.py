@@ -39,6 +39,8 @@ class TuiOptions:
     """``rescue.layout=URL``: a layout to fetch (when the layout screen opens: the network is up by then)."""
     ca_file: Path | None = None
     """``rescue.ca_file=``: the CA a layout fetched over HTTPS is checked against."""
+    credentials_file: Path | None = None
+    """``rescue.credentials_file=``: where an ``s3://`` layout's keys may be (``AWS_*`` variables)."""
     targets: str = "live"
     """'live' (udev) or the path of a simulated inventory JSON file."""
     glyphs: GlyphRequest = "auto"

@@ -32,7 +32,7 @@ def test_the_options_and_their_defaults() -> None:
 
 def test_a_layout_url_that_cannot_be_fetched_is_one_error_before_any_screen() -> None:
     args = parse("--layout", "ftp://backup.example/web01.json")
-    with pytest.raises(BadInputError, match=r"only http://, https://, nfs:// can be fetched"):
+    with pytest.raises(BadInputError, match=r"only http://, https://, nfs://, s3:// can be fetched"):
         args.handler(args)
 
 

@@ -37,7 +37,7 @@ async def test_a_layout_typed_as_a_url_is_fetched_checked_and_used(
         await pilot.press("enter")
         await settle(pilot)
         problem = str(app.screen.query_one("#path-problem", Static).render())
-        assert "only http://, https://, nfs:// can be fetched" in problem, "a bad URL is refused in the dialog"
+        assert "only http://, https://, nfs://, s3:// can be fetched" in problem, "a bad URL is refused in the dialog"
         field.value = server.url("web01.json")
         await pilot.press("enter")
         await settle(pilot)

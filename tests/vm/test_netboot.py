@@ -12,7 +12,8 @@ into RAM.
 - ``web2``, whose NIC the layout does not know (a replaced board), is found by its DMI serial.
   Its script boots ``rescue.unattended``: it recovers itself onto its blank disks (RAID1 + LVM)
   from a restic repository in the same S3 server, the S3 keys and the repository password on a
-  small disk of its own (``rescue.credentials_file=``, ``rescue.password_file=``); the files are
+  small disk of its own (``rescue.credentials_file=``, ``rescue.password_file=``). Its layout was
+  published ``--private``: it reads it as ``s3://`` with the same keys. The files are
   on their filesystems and every identity field of its layout is on its disks afterwards. Its
   data is a few files, not a bootable system (see ``FLEET_FILES``): that a restored Debian boots
   is the drills' to prove.
@@ -97,7 +98,7 @@ def published(rescue_image: Image, s3_server: S3Server, tmp_path_factory: pytest
         layouts[folder].write_text(json.dumps(document, indent=2))
     publish(s3_server, rescue_image, layouts["web1"], "web1")
     options = [f"--boot-option={option}" for option in WEB2_OPTIONS]
-    entry = publish(s3_server, rescue_image, layouts["web2"], "web2", "--serial", SERIAL, *options)
+    entry = publish(s3_server, rescue_image, layouts["web2"], "web2", "--serial", SERIAL, "--private", *options)
     return Published(layouts=layouts, entry=entry, s3_port=int(s3_server.http.rsplit(":", 1)[1]))
 
 
@@ -132,7 +133,8 @@ def keys_disk(s3: S3Server, password: str, where: Path) -> Path:
     content = where / "keys"
     content.mkdir(parents=True)
     (content / "restic-password").write_text(password)
-    (content / "s3.env").write_text("".join(f"{name}={value}\n" for name, value in s3.env.items()))
+    keys = {**s3.env, "AWS_ENDPOINT_URL": f"http://{SERVER}"}  # the repository's keys are the layout's too
+    (content / "s3.env").write_text("".join(f"{name}={value}\n" for name, value in keys.items()))
     for name in ("restic-password", "s3.env"):
         (content / name).chmod(0o600)
     image = where / "keys.img"
@@ -208,7 +210,9 @@ def test_a_machine_found_by_its_serial_recovers_itself_unattended_from_restic_on
     try:
         shown = follow_phases(vm, lambda phase, seconds: record_timing(f"netboot fleet: {phase}", seconds),
                               phase_timeout=1200)  # fmt: skip
-        assert f"rescue.layout=http://{SERVER}/{BUCKET}/dc1/web2/layout.json" in vm.check("cat /proc/cmdline")
+        # Published --private: the layout is read with the keys on the keys disk, not anonymously.
+        assert f"rescue.layout=s3://{BUCKET}/dc1/web2/layout.json" in vm.check("cat /proc/cmdline")
+        assert f"layout: fetched s3://{BUCKET}/dc1/web2/layout.json" in shown
         assert "recovering netboot-web2 onto" in shown
         verified = [line for line in shown.splitlines() if "; verified (" in line]
         assert verified and "restic" in verified[-1], shown[-3000:]

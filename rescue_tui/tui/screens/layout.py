@@ -42,7 +42,7 @@ class LayoutScreen(StepScreen):
     | :- | :- |
     | up/down | highlight a layout (its tree shows below) |
     | enter | use the highlighted layout |
-    | o | open a layout file by path (USB stick) or URL (https://, nfs://) |
+    | o | open a layout file by path (USB stick) or URL (https://, nfs://, s3://) |
     | tab | move to the tree (scroll it) |
     | escape | back |
     """
@@ -56,7 +56,8 @@ rescue.layout=, and in the examples of a source checkout. A layout on a USB
 stick: mount it from the shell, then press o and type its path. On a web or
 NFS server: press o and type its URL (https://host/web01.json,
 nfs://host/export/web01.json); rescue-tui fetches a copy (rescue.ca_file=
-names a CA of your own for https).
+names a CA of your own for https). In a private bucket: s3://BUCKET/KEY,
+with the AWS_* keys (and AWS_ENDPOINT_URL) in rescue.credentials_file=.
 
 The tree shows what the layout holds: disks, partitions, RAID, LUKS, LVM,
 filesystems and mount points, with sizes. A layout that cannot be used
@@ -94,8 +95,8 @@ shows its problems instead, one per line, each naming where it is.
     @work(thread=True, exclusive=True, exit_on_error=False, group="storage")
     def check_layouts(self, choices: list[LayoutChoice]) -> None:
         """Read and validate every layout found (milliseconds each)."""
-        ca_file = self.session.options.ca_file
-        checked = [c if c.checked else check_layout(c, ca_file) for c in choices]
+        options = self.session.options
+        checked = [c if c.checked else check_layout(c, options.ca_file, options.credentials_file) for c in choices]
         if not get_current_worker().is_cancelled:  # a newer check (a layout opened meanwhile) has the last word
             self.post_message(LayoutsChecked(checked))
 
@@ -174,7 +175,7 @@ shows its problems instead, one per line, each naming where it is.
 
         dialog = PathDialog(
             "Open a layout",
-            "Path of the layout file (JSON), or its URL (https://, http://, nfs://):",
+            "Path of the layout file (JSON), or its URL (https://, http://, nfs://, s3://):",
             "",
             must_exist=True,
             urls=True,

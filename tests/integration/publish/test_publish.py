@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.publish.s3 import S3Client, S3Keys
+from rescue_tui.remote.fetch import fetch
+from rescue_tui.remote.s3 import S3Client, S3Keys
 from tests.conftest import ROOT
 from tests.integration.restore.s3 import S3Server
 from tests.integration.restore.tls import TestCa
@@ -107,6 +108,21 @@ def test_publish_puts_a_recovery_set_machines_read_anonymously_and_shares_the_im
     assert done["dc1/web2/layout.json"] == "put"
     # The serial now leads to the machine published last with it; the MAC too.
     assert anonymous(f"{base}/by-serial/SN-1.ipxe") == f"#!ipxe\nchain --autofree {base}/dc1/web2/boot.ipxe\n".encode()
+
+
+def test_with_private_the_layout_needs_keys_and_the_rescue_system_reads_it_by_its_s3_url(
+    s3_server: S3Server, image: Path, layout: Path, tmp_path: Path
+) -> None:
+    args = ("--endpoint", s3_server.http, "--layout", str(layout), "--image", str(image), "--private")
+    done = cli("--to", "s3://private-set/web1/", *args, "--create-bucket", env=s3_server.env)
+    assert done.returncode == 0, done.stderr
+    assert "dc1" not in done.stdout and "web1/layout.json  (layout, private)" in done.stdout
+    base = f"{s3_server.http}/private-set"
+    assert anonymous(f"{base}/web1/layout.json") == 403
+    script = anonymous(f"{base}/web1/boot.ipxe")
+    assert isinstance(script, bytes) and b"rescue.layout=s3://private-set/web1/layout.json" in script
+    environ = {**s3_server.env, "AWS_ENDPOINT_URL": s3_server.http}
+    assert fetch("s3://private-set/web1/layout.json", tmp_path, environ=environ).read_bytes() == layout.read_bytes()
 
 
 def test_a_dry_run_lists_what_it_would_put_and_makes_no_request(s3_server: S3Server, image: Path, layout: Path) -> None:

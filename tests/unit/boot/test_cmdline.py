@@ -61,7 +61,7 @@ def test_layout_with_another_url_scheme_is_a_problem_and_ignored() -> None:
     options = parse_cmdline("rescue.layout=ftp://host/l.json")
     assert options.layout is None
     assert options.problems == (
-        "rescue.layout=ftp://host/l.json: only http://, https://, nfs:// can be fetched; ignored",
+        "rescue.layout=ftp://host/l.json: only http://, https://, nfs://, s3:// can be fetched; ignored",
     )
 
 

@@ -96,6 +96,17 @@ def test_a_publication_puts_the_image_then_the_machine_then_the_scripts_that_poi
     assert {o["key"]: o["sha256"] for o in record["objects"]} == {u.key: u.sha256 for u in done.uploads[:-1]}
 
 
+def test_a_private_layout_is_named_s3_in_the_boot_script_and_only_it_and_the_manifest_are_private(
+    layout_file: Path, image: Path
+) -> None:
+    done = publish(layout_file, image, manifest=b"{}", private=True)
+    private = {u.key for u in done.uploads if u.private}
+    assert private == {"dc1/web1/layout.json", "dc1/web1/backup.manifest.json"}, "iPXE reads the rest unsigned"
+    host = next(u.data or b"" for u in done.uploads if u.key == "dc1/web1/boot.ipxe").decode()
+    assert "rescue.layout=s3://fleet/dc1/web1/layout.json" in host.split()
+    assert not any(u.private for u in publish(layout_file, image, manifest=b"{}").uploads)
+
+
 def test_the_image_folder_is_named_by_its_bytes_so_machines_on_one_image_share_it(
     layout_file: Path, image: Path
 ) -> None:

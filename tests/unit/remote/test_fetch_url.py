@@ -20,6 +20,7 @@ from rescue_tui.remote.fetch import is_url, local_copy, parse_url
         ("http://10.0.0.5:8000/web01.json", ("http", "10.0.0.5", 8000, "/web01.json")),
         ("nfs://nas/backups/web01.json", ("nfs", "nas", None, "/backups/web01.json")),
         ("nfs://[fd00::5]:2049/l.json", ("nfs", "fd00::5", 2049, "/l.json")),
+        ("s3://fleet/web01/layout.json", ("s3", "fleet", None, "/web01/layout.json")),
     ],
 )
 def test_a_url_of_a_file_parses_into_its_parts(text: str, parts: tuple[object, ...]) -> None:
@@ -31,7 +32,13 @@ def test_a_url_of_a_file_parses_into_its_parts(text: str, parts: tuple[object, .
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("ftp://host/l.json", "only http://, https://, nfs:// can be fetched"),
+        ("ftp://host/l.json", "only http://, https://, nfs://, s3:// can be fetched"),
+        ("s3://Fleet/l.json", "bucket 'Fleet' is not an S3 bucket name"),
+        ("s3://fleet/a/../l.json", "the key has an empty, '.' or '..' part"),
+        ("s3://fleet/a//l.json", "the key has an empty, '.' or '..' part"),
+        ("s3://fleet/web01/", "must name a file"),
+        ("s3://fleet/l.json?versionId=1", "unexpected '?' or '#'"),
+        ("s3://key:secret@fleet/l.json", "credentials in a URL"),
         ("https://bob:pw@host/l.json", "credentials in a URL"),
         ("https://bob@host/l.json", "credentials in a URL"),
         ("https://host/", "must name a file"),

@@ -8,8 +8,9 @@ import pytest
 
 from rescue_tui.boot.cmdline import parse_cmdline
 from rescue_tui.recover.unattended import backup_credentials
+from rescue_tui.remote.s3 import S3_VARIABLES
 from rescue_tui.restore.backend import fields_for
-from rescue_tui.restore.env_credentials import from_environment, read_credentials_file
+from rescue_tui.restore.env_credentials import environment_with, from_environment, read_credentials_file
 from rescue_tui.restore.errors import CredentialsError
 from rescue_tui.restore.spec import parse_spec
 
@@ -87,3 +88,26 @@ def test_an_unattended_recovery_gets_its_s3_keys_from_rescue_credentials_file(tm
     wrong = secrets_file(tmp_path, "BORG_PASSPHRASE=x\n")
     with pytest.raises(CredentialsError, match=rf"rescue.credentials_file={wrong}:1: BORG_PASSPHRASE is not"):
         backup_credentials(parse_cmdline(f"rescue.credentials_file={wrong}"), parse_spec(S3))
+
+
+def test_one_file_holds_a_tar_backends_credentials_and_its_s3_layouts_keys_each_reader_takes_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rescue.layout=s3://...`` with ``rescue.backend=tar+https://...``: the layout's AWS_* lines are not the
+    backend's, and the backend's are not the layout's; neither reader refuses the other's."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    path = secrets_file(
+        tmp_path,
+        "RESCUE_TUI_HTTP_USER=backup\nAWS_ACCESS_KEY_ID=AKIAEXAMPLE\nAWS_SECRET_ACCESS_KEY=s3cret\n"
+        "AWS_ENDPOINT_URL=https://s3.example\n",
+    )
+    tar = "tar+https://backup.example/web01.tar.zst"
+    options = parse_cmdline(f"rescue.backend={tar} rescue.credentials_file={path}")
+    credentials = backup_credentials(options, parse_spec(tar))
+    assert credentials.options == {"http_user": "backup"} and credentials.secrets == {}
+    environ = environment_with(path, S3_VARIABLES, where="F")
+    assert environ["AWS_ENDPOINT_URL"] == "https://s3.example" and environ["AWS_SECRET_ACCESS_KEY"] == "s3cret"
+    assert environ["AWS_REGION"] == "eu-west-1", "what the file does not set comes from the environment"
+    assert "RESCUE_TUI_HTTP_USER" not in environ
+    with pytest.raises(CredentialsError, match=r"F:2: not a NAME=value line"):
+        environment_with(secrets_file(tmp_path, "AWS_ACCESS_KEY_ID=a\nAWS_SECRET\n"), S3_VARIABLES, where="F")

@@ -1,10 +1,15 @@
-"""A minimal S3 client for publish: HEAD, PUT an object, PUT a bucket, signed by curl (``--aws-sigv4``).
+"""A minimal S3 client: HEAD, GET and PUT an object, PUT a bucket, signed by curl (``--aws-sigv4``).
 
-curl is already how every HTTP(S) transfer of ours is made, with one policy (``remote.fetch.curl_settings``); its
-AWS signature covers S3 here without a new library. The keys reach curl on its standard input as a config file
-(``-K -``), never on its command line, where any user could read them in the process list. Every request sends
-the payload's sha256 (S3 wants it in ``x-amz-content-sha256``), so a body changed in transit is refused by the
-server; the same digest goes in ``x-amz-meta-sha256``, which is how a later publish knows the image is there.
+Used by ``publish`` (it writes a recovery set into a bucket) and by ``remote.fetch`` (a layout named
+``s3://BUCKET/KEY``, read with keys from a private bucket). curl is already how every HTTP(S) transfer of ours
+is made, with one policy (``remote.fetch.curl_settings``); its AWS signature covers S3 here without a new
+library. The keys reach curl on its standard input as a config file (``-K -``), never on its command line,
+where any user could read them in the process list. Every request sends the payload's sha256 (S3 wants it in
+``x-amz-content-sha256``), so a body changed in transit is refused by the server; the same digest goes in
+``x-amz-meta-sha256``, which is how a later publish knows the image is there.
+
+Where the server is and how to sign for it come from the variables every S3 tool reads: ``AWS_ENDPOINT_URL``
+(default AWS itself), ``AWS_REGION`` or ``AWS_DEFAULT_REGION`` (default ``us-east-1``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rescue_tui.command import run
 from rescue_tui.errors import BadInputError, RescueError
@@ -25,9 +32,17 @@ TIMEOUT = 6 * 3600.0
 (curl's speed limit, ``remote.fetch.STALL_SECONDS``)."""
 ACCESS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 """Where the keys come from: the variables restic, the AWS tools and every S3 client read."""
+PLACE_ENV = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION")
+"""Where the server is and the region to sign for (not secrets)."""
+S3_VARIABLES = ACCESS_ENV + PLACE_ENV
+"""Every variable an S3 client of ours reads (``rescue.credentials_file=`` may set them for an ``s3://`` layout)."""
+DEFAULT_ENDPOINT = "https://s3.amazonaws.com"
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+"""S3's bucket names (3-63 characters: lower case, digits, dots and hyphens; a letter or digit at each end)."""
 _CODE = re.compile(rb"<Code>([^<]{1,64})</Code>")
 _ADVICE = {
-    "NoSuchBucket": "the bucket does not exist (--create-bucket makes it)",
+    "NoSuchBucket": "the bucket does not exist (publish --create-bucket makes it)",
+    "NoSuchKey": "no such object in the bucket",
     "SignatureDoesNotMatch": "the server refused the signature: the secret key (AWS_SECRET_ACCESS_KEY) is wrong",
     "InvalidAccessKeyId": "the server does not know the access key (AWS_ACCESS_KEY_ID)",
     "AccessDenied": "the keys may not write there",
@@ -45,9 +60,11 @@ class S3Keys:
     secret_key: str
 
     @classmethod
-    def from_environment(cls) -> S3Keys:
-        """The keys from ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY``; BadInputError when one is missing."""
-        values = [os.environ.get(name, "") for name in ACCESS_ENV]
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> S3Keys:
+        """The keys from ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` (of ``environ``, by default the
+        process's); BadInputError when one is missing."""
+        source = os.environ if environ is None else environ
+        values = [source.get(name, "") for name in ACCESS_ENV]
         missing = [name for name, value in zip(ACCESS_ENV, values, strict=True) if not value]
         if missing:
             raise BadInputError(f"no S3 keys: set {' and '.join(missing)} (never on the command line)")
@@ -55,6 +72,42 @@ class S3Keys:
             if any(ord(c) < 32 or c in '"\\' for c in value):
                 raise BadInputError(f"{name}: contains a quote, backslash or control character")
         return cls(values[0], values[1])
+
+
+def client_from_environment(environ: Mapping[str, str] | None = None, *, ca_file: Path | None = None) -> S3Client:
+    """A client for the server, region and keys the ``AWS_*`` variables name; BadInputError for a bad one."""
+    source = os.environ if environ is None else environ
+    endpoint = base_url(source.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT, where="AWS_ENDPOINT_URL")
+    region = source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or "us-east-1"
+    if not re.fullmatch(r"[a-z0-9-]{1,32}", region):
+        raise BadInputError(f"AWS_REGION {region!r}: not a region name")
+    return S3Client(endpoint, S3Keys.from_environment(source), region=region, ca_file=ca_file)
+
+
+def base_url(text: str, *, where: str) -> str:
+    """An http(s) URL without credentials, query or fragment, without its trailing slash; BadInputError else."""
+
+    def bad(what: str) -> BadInputError:
+        return BadInputError(f"{where} {text!r}: {what}")
+
+    if any(ord(c) <= 32 or ord(c) == 127 for c in text):
+        raise bad("contains spaces or control characters")
+    try:
+        url = urlsplit(text)
+        url.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise bad("the host or port is not valid") from None
+    if url.scheme not in ("http", "https"):
+        raise bad("must be an http:// or https:// URL")
+    if not url.hostname:
+        raise bad("names no host")
+    if url.username is not None or url.password is not None:
+        raise bad("credentials in a URL would show in process lists and boot scripts")
+    if url.query or url.fragment:
+        raise bad("unexpected '?' or '#'")
+    if any(part in (".", "..") for part in url.path.split("/")):
+        raise bad("the path has a '.' or '..' part")
+    return text.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -75,6 +128,12 @@ class S3Client:
 
     def head(self, bucket: str, key: str) -> Response:
         return self._request("HEAD", f"{bucket}/{key}")
+
+    def get(self, bucket: str, key: str, destination: Path, *, max_bytes: int) -> None:
+        """The object's bytes into ``destination`` (at most ``max_bytes``); S3Error with S3's reason else."""
+        answer = self._request("GET", f"{bucket}/{key}", output=destination, max_bytes=max_bytes)
+        if answer.status != 200:
+            raise self._refused("GET", f"{bucket}/{key}", answer)
 
     def put_bucket(self, bucket: str) -> None:
         """Make ``bucket``; one that is ours already is fine."""
@@ -107,7 +166,10 @@ class S3Client:
         upload: Path | None = None,
         sha256: str = EMPTY_SHA256,
         headers: dict[str, str] | None = None,
+        output: Path | None = None,
+        max_bytes: int | None = None,
     ) -> Response:
+        """One signed request; the body goes to ``output`` (kept only on 200) or is read for S3's error code."""
         url = f"{self.endpoint}/{path}"
         config = [f'user = "{self.keys.access_key}:{self.keys.secret_key}"']
         argv = ["curl", "-q", "-K", "-"]
@@ -120,19 +182,26 @@ class S3Client:
             argv += ["-H", f"{name}: {value}"]
         if self.ca_file is not None:
             argv += ["--cacert", str(self.ca_file)]
+        if max_bytes is not None:
+            argv += ["--max-filesize", str(max_bytes)]
         if method == "HEAD":
             argv += ["--head"]
         elif upload is not None:
             argv += ["--upload-file", str(upload)]
         else:
             argv += ["--request", method]
-        with tempfile.NamedTemporaryFile(prefix="rescue-tui-s3-") as body:
+        with tempfile.NamedTemporaryFile(prefix="rescue-tui-s3-", dir=output.parent if output else None) as body:
             argv += ["--output", body.name, "--url", url]
             try:
                 said = run(argv, error=S3Error, timeout=TIMEOUT, stdin="\n".join(config) + "\n")
             except S3Error as exc:
                 reason = exc.message.split(" failed with exit code ", 1)[-1].split(": ", 1)[-1]
                 raise S3Error(f"{method} {url}: {reason}") from None
+            answer = _response(said, b"")
+            if output is not None and answer.status == 200:
+                os.chmod(body.name, 0o600)
+                os.link(body.name, output)
+                return answer
             data = Path(body.name).read_bytes()[:65536]
         return _response(said, data)
 
