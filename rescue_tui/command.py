@@ -25,10 +25,11 @@ TOOL_ENV = {"LC_ALL": "C", "LVM_SUPPRESS_FD_WARNINGS": "1"}
 """Stable, untranslated output; LVM quiet about inherited descriptors."""
 
 
-_REASON = re.compile(r"^(curl: \(\d+\) |Fatal: )")
+_REASON = re.compile(r"^(curl: \(\d+\) |Fatal: |mount error\(\d+\): )")
 """The line where a tool says why, before the advice it adds: curl's ``curl: (60) SSL certificate problem: ...``
 (then a paragraph on certificates), restic's ``Fatal: unable to open config file: ...: x509: ...`` (then "Is there
-a repository at the following location?" and the location)."""
+a repository at the following location?" and the location), mount.cifs's ``mount error(13): Permission denied``
+(then "Refer to the mount.cifs(8) manual page")."""
 
 
 def last_reason(lines: Sequence[str]) -> str:

@@ -139,7 +139,8 @@ def backend_class(kind: str) -> BackendClass:
 def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None) -> Backend:
     """The backend for a spec (parsed here when given as text; SpecError on a bad one).
 
-    An ``+nfs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`) and opened as the local one;
+    An ``+nfs`` or ``+cifs`` spec is mounted here (read-only, once: :mod:`rescue_tui.restore.nfs`,
+    :mod:`rescue_tui.restore.cifs`) and opened as the local one;
     how ssh knows the server's key is settled here: a fingerprint is checked and pinned, a server nothing
     knows is refused with what it offers (:mod:`rescue_tui.restore.hostkeys`).
     """
@@ -149,6 +150,10 @@ def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None
         from rescue_tui.restore import nfs
 
         parsed = nfs.attach(parsed)
+    elif parsed.transport == "cifs":
+        from rescue_tui.restore import cifs
+
+        parsed = cifs.attach(parsed, credentials)
     if parsed.transport in ("ssh", "sftp"):
         from rescue_tui.restore import hostkeys
 
@@ -158,8 +163,14 @@ def open_backend(spec: str | BackendSpec, credentials: Credentials | None = None
 
 
 def fields_for(spec: str | BackendSpec) -> tuple[Field, ...]:
+    """The backend's own fields, and the SMB login of a ``+cifs`` spec (the transport's, whatever the backend)."""
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
-    return backend_class(parsed.kind).fields(parsed)
+    fields = backend_class(parsed.kind).fields(parsed)
+    if parsed.transport == "cifs":
+        from rescue_tui.restore.cifs import CIFS_FIELDS
+
+        fields = (*fields, *CIFS_FIELDS)
+    return fields
 
 
 def credentials_from_form(spec: BackendSpec, values: Mapping[str, str]) -> Credentials:

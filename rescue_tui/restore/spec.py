@@ -7,23 +7,29 @@ scheme             syntax                                             example
 ``tar+http``       ``tar+http://HOST[:PORT]/PATH``                    ``tar+http://10.0.0.5:8000/host1.tar.gz``
 ``tar+https``      ``tar+https://HOST[:PORT]/PATH``                   ``tar+https://backup.example/host1.tar.zst``
 ``tar+nfs``        ``tar+nfs://HOST[:PORT]/PATH/NAME.tar[.zst|..]``   ``tar+nfs://10.0.0.5/backups/host1.tar.zst``
+``tar+cifs``       ``tar+cifs://HOST[:PORT]/SHARE/PATH/NAME.tar[..]``  ``tar+cifs://nas/backups/host1.tar.zst``
 ``rsync``          ``rsync:/ABS/DIR/``                                ``rsync:/mnt/nfs/host1/``
 ``rsync+ssh``      ``rsync+ssh://[USER@]HOST[:PORT]/ABS/DIR``         ``rsync+ssh://backup@10.0.0.5:2222/srv/host1``
 ``rsync+nfs``      ``rsync+nfs://HOST[:PORT]/DIR/``                   ``rsync+nfs://10.0.0.5/backups/host1/``
+``rsync+cifs``     ``rsync+cifs://HOST[:PORT]/SHARE/DIR/``            ``rsync+cifs://nas/backups/host1/``
 ``restic``         ``restic:/ABS/REPO[#SNAPSHOT]``                    ``restic:/mnt/usb/restic#latest``
 ``restic+sftp``    ``restic+sftp://[USER@]HOST[:PORT]/ABS/REPO[#S]``  ``restic+sftp://backup@10.0.0.5/srv/restic#4f2a9c01``
 ``restic+rest``    ``restic+rest:http[s]://HOST[:PORT]/PATH[#S]``     ``restic+rest:http://10.0.0.5:8000/host1``
 ``restic+s3``      ``restic+s3:http[s]://HOST[:PORT]/BUCKET[/P][#S]`` ``restic+s3:https://s3.example/bk/host1``
 ``restic+nfs``     ``restic+nfs://HOST[:PORT]/REPO[#SNAPSHOT]``       ``restic+nfs://10.0.0.5/backups/restic``
+``restic+cifs``    ``restic+cifs://HOST[:PORT]/SHARE/REPO[#S]``       ``restic+cifs://nas/backups/restic``
 ``borg``           ``borg:/ABS/REPO[::ARCHIVE]``                      ``borg:/mnt/usb/borg::host1-2024-05-01``
 ``borg+ssh``       ``borg+ssh://[USER@]HOST[:PORT]/ABS/REPO[::A]``    ``borg+ssh://backup@10.0.0.5/srv/borg::host1``
 ``borg+nfs``       ``borg+nfs://HOST[:PORT]/REPO[::ARCHIVE]``         ``borg+nfs://10.0.0.5/backups/borg::host1``
+``borg+cifs``      ``borg+cifs://HOST[:PORT]/SHARE/REPO[::A]``        ``borg+cifs://nas/backups/borg::host1``
 =================  =================================================  ==============================================
 
 The snapshot defaults to ``latest``, the borg archive to the newest one. A
 ``tar:`` path may sit on any mounted medium (USB, NFS, CIFS). An ``+nfs``
 spec names the server and the path there; rescue-tui mounts the directory
-holding it read-only itself (:mod:`rescue_tui.restore.nfs`). Credentials
+holding it read-only itself (:mod:`rescue_tui.restore.nfs`); a ``+cifs`` spec names the
+server, the SMB share and the path in it, mounted the same way with the ``cifs_user`` and
+``cifs_password`` fields (:mod:`rescue_tui.restore.cifs`). Credentials
 never go in a spec: a ``user:password@`` part is refused (it would show in
 process lists and logs); repository passwords come from ``--password-file``
 or an environment variable named with ``--password-env``, ssh keys from
@@ -75,6 +81,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         summary="tar archive on an NFS server (mounted read-only)",
     ),
     SpecSyntax(
+        scheme="tar+cifs",
+        syntax="tar+cifs://HOST[:PORT]/SHARE/PATH/NAME.tar[.gz|.zst|.xz|.bz2]",
+        example="tar+cifs://nas/backups/host1.tar.zst",
+        summary="tar archive on an SMB share (mounted read-only; user in cifs_user)",
+    ),
+    SpecSyntax(
         scheme="rsync",
         syntax="rsync:/ABS/DIR/",
         example="rsync:/mnt/nfs/host1/",
@@ -91,6 +103,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         syntax="rsync+nfs://HOST[:PORT]/DIR/",
         example="rsync+nfs://10.0.0.5/backups/host1/",
         summary="a copy of the tree on an NFS server",
+    ),
+    SpecSyntax(
+        scheme="rsync+cifs",
+        syntax="rsync+cifs://HOST[:PORT]/SHARE/DIR/",
+        example="rsync+cifs://nas/backups/host1/",
+        summary="a copy of the tree on an SMB share",
     ),
     SpecSyntax(
         scheme="restic",
@@ -123,6 +141,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         summary="restic repository on an NFS server",
     ),
     SpecSyntax(
+        scheme="restic+cifs",
+        syntax="restic+cifs://HOST[:PORT]/SHARE/REPO[#SNAPSHOT]",
+        example="restic+cifs://nas/backups/restic",
+        summary="restic repository on an SMB share",
+    ),
+    SpecSyntax(
         scheme="borg",
         syntax="borg:/ABS/REPO[::ARCHIVE]",
         example="borg:/mnt/usb/borg::host1-2024-05-01",
@@ -139,6 +163,12 @@ SYNTAX: tuple[SpecSyntax, ...] = (
         syntax="borg+nfs://HOST[:PORT]/REPO[::ARCHIVE]",
         example="borg+nfs://10.0.0.5/backups/borg::host1",
         summary="borg repository on an NFS server",
+    ),
+    SpecSyntax(
+        scheme="borg+cifs",
+        syntax="borg+cifs://HOST[:PORT]/SHARE/REPO[::ARCHIVE]",
+        example="borg+cifs://nas/backups/borg::host1",
+        summary="borg repository on an SMB share",
     ),
 )
 
@@ -180,8 +210,8 @@ def parse_spec(text: str) -> BackendSpec:
     if not rest:
         raise _fail(text, "nothing after the scheme")
 
-    if transport == "nfs":
-        return _nfs_spec(text, kind, rest)
+    if transport in ("nfs", "cifs"):
+        return _mounted_spec(text, kind, rest, transport)
     if kind == "tar" and transport in ("http", "https"):
         url = _url(text, f"{transport}:{rest}", need_scheme=transport)
         if url.path in ("", "/") or url.path.endswith("/"):
@@ -244,8 +274,9 @@ def parse_spec(text: str) -> BackendSpec:
     raise _fail(text, f"unknown backend {scheme!r}")  # pragma: no cover - SCHEMES and the branches agree
 
 
-def _nfs_spec(text: str, kind: str, rest: str) -> BackendSpec:
-    """``KIND+nfs://HOST[:PORT]/PATH[selector]``: the path on the server, checked so that the mount is predictable."""
+def _mounted_spec(text: str, kind: str, rest: str, transport: str) -> BackendSpec:
+    """``KIND+nfs://HOST[:PORT]/PATH[selector]``, ``KIND+cifs://HOST[:PORT]/SHARE/PATH[selector]``: the path on the
+    server, checked so that the mount is predictable."""
     location, selector = rest, None
     if kind == "restic":
         location, selector = _split_selector(text, rest, "#")
@@ -257,21 +288,25 @@ def _nfs_spec(text: str, kind: str, rest: str) -> BackendSpec:
             raise _fail(text, f"archive name {selector!r} is not valid")
     if not location.startswith("//"):
         raise _fail(text, "expected //HOST[:PORT]/PATH after the scheme")
-    url = _split(text, "nfs:" + location)
+    url = _split(text, f"{transport}:" + location)
     user, host, port = _authority(text, url)
+    name = transport.upper()
     if user is not None:
-        raise _fail(text, "an NFS location has no user (the server maps users itself)")
+        why = "the server maps users itself" if transport == "nfs" else "the user goes in cifs_user"
+        raise _fail(text, f"an {name} location has no user ({why})")
     if url.query or url.fragment:
-        raise _fail(text, "unexpected '?' or '#' in an NFS location")
+        raise _fail(text, f"unexpected '?' or '#' in an {name} location")
     path = url.path
     parts = path[1:].rstrip("/").split("/")  # a leading or inner "//" is an empty part
     if not path.startswith("/") or parts == [""]:
         raise _fail(text, "missing the path on the server after the host")
     if any(part in ("", ".", "..") for part in parts):
         raise _fail(text, "the path on the server has an empty, '.' or '..' part")
+    if transport == "cifs" and len(parts) < 2:
+        raise _fail(text, "name the share, then the backup in it (//HOST/SHARE/NAME)")
     if kind == "tar" and path.endswith("/"):
         raise _fail(text, "a tar spec names an archive file, not a directory")
-    return BackendSpec(text=text, kind=kind, transport="nfs", path=path, host=host, port=port, selector=selector)
+    return BackendSpec(text=text, kind=kind, transport=transport, path=path, host=host, port=port, selector=selector)
 
 
 def _split_selector(text: str, rest: str, sep: str) -> tuple[str, str | None]:

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from rescue_tui.plan.codec import read_plan
 from rescue_tui.plan.model import Plan
 from rescue_tui.recover.recovery import Stages
+from rescue_tui.restore.spec import SYNTAX
 from tests.tui import recorded
 from tests.tui.conftest import settle
 from tests.tui.factory import BROKEN_LAYOUT, REFUSED_LAYOUT, SHRINK_LAYOUT, demo_app
@@ -159,7 +160,8 @@ class TestBackend:
         assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, TAR_PREFLIGHT), terminal_size=SIZE)
 
     def test_a_repository_password_field(self, snap_compare: SnapCompare) -> None:
-        restic = ["down"] * 5 + ["enter", *"/mnt/usb/restic", "enter", *"hunter2"]
+        downs = [s.scheme for s in SYNTAX].index("restic")  # from the first scheme, highlighted on arrival
+        restic = ["down"] * downs + ["enter", *"/mnt/usb/restic", "enter", *"hunter2"]
         assert snap_compare(recovery_app(), run_before=keys(*TO_BACKEND, restic), terminal_size=SIZE)
 
 

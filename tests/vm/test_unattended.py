@@ -15,7 +15,10 @@ the operator's key (``rescue.ssh_keys=https://...``, fetched from the host's
 web server and checked with the CA ``rescue.ca_file=`` names on the backup
 disk) logs in to the console that follows the refused recovery; other keys
 and passwords do not. Through the same NIC the rescue system reaches an S3
-server (Ceph's radosgw on the host) and restores a restic snapshot from it.
+server (Ceph's radosgw on the host) and restores a restic snapshot from it,
+an SMB server (Samba's smbd on the host) whose share it mounts to restore a
+tar archive, and an ssh server (the host's sshd, its key pinned by fingerprint)
+that rsync and borg restore from.
 
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -41,11 +45,13 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic, UserNic
 from rescue_tui.drill.run import CONSOLE
 from rescue_tui.ssh.keys import parse_keys
-from tests.integration.restore.helpers import stop
+from tests.integration.restore.helpers import run_cli, stop
 from tests.integration.restore.s3 import S3Server
+from tests.integration.restore.sshd import Sshd
 from tests.integration.restore.tls import TestCa, serve_https
 from tests.vm.conftest import _track
 from tests.vm.console import SerialConsole
+from tests.vm.smb_server import SmbServer
 from tests.vm.target import TargetArchive
 from tests.vm.test_apply_roundtrip import LAYOUTS
 from tests.vm.timings import record_timing
@@ -182,11 +188,66 @@ class Refused:
 
 
 @pytest.fixture(scope="module")
+def smb_share(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmbServer]:
+    """A share holding a backup made by ``rescue-tui backup`` (archive, checksums, manifest), read-only."""
+    tmp = tmp_path_factory.mktemp("smb")
+    tree, share = tmp / "tree", tmp / "share"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "hostname").write_text("smbhost\n")
+    (tree / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    share.mkdir()
+    made = run_cli("backup", "--backend", f"tar:{share}/smbhost.tar.zst", "--source", str(tree))
+    assert made.returncode == 0, made.stderr
+    server = SmbServer(share, tmp / "work").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class OverSsh:
+    """What the host's sshd serves: a copy of a tree (rsync) and a borg repository of the same tree."""
+
+    sshd: Sshd
+    tree: Path
+    borg_repo: Path
+    passphrase: Path
+
+
+@pytest.fixture(scope="module")
+def over_ssh(sshd: Sshd, tmp_path_factory: pytest.TempPathFactory) -> OverSsh:
+    tmp = tmp_path_factory.mktemp("over-ssh")
+    tree = tmp / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "hostname").write_text("sshhost\n")
+    (tree / "srv").mkdir()
+    (tree / "srv" / "data.bin").write_bytes(bytes(range(256)) * 2048)
+    (tree / "srv" / "current").symlink_to("data.bin")
+    passphrase = tmp / "passphrase"
+    passphrase.write_text("borg over ssh in the rescue system\n")
+    env = {
+        **os.environ,
+        "BORG_PASSPHRASE": passphrase.read_text().strip(),
+        "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK": "yes",
+    }
+    repo = tmp / "borg"
+    subprocess.run(
+        ["borg", "init", "--encryption", "repokey-blake2", str(repo)], env=env, check=True, capture_output=True
+    )
+    subprocess.run(["borg", "create", "--numeric-ids", f"{repo}::sshhost", "."], env=env, cwd=tree, check=True,
+                   capture_output=True)  # fmt: skip
+    return OverSsh(sshd=sshd, tree=tree, borg_repo=repo, passphrase=passphrase)
+
+
+@pytest.fixture(scope="module")
 def refused(
     rescue_image: Image,
     target_archive: TargetArchive,
     tmp_path_factory: pytest.TempPathFactory,
     s3_server: S3Server,
+    smb_share: SmbServer,
+    over_ssh: OverSsh,
 ) -> Iterator[Refused]:
     """One unattended boot onto a disk holding data, with a NIC; waited for until it refused."""
     tmp_path = tmp_path_factory.mktemp("unattended")
@@ -221,7 +282,12 @@ def refused(
                 mac=SSH_MAC,
                 host_port=ssh_port,
                 guest_port=22,
-                services=((SERVER, 443, https.port), (SERVER, 80, int(s3_server.http.rsplit(":", 1)[1]))),
+                services=(
+                    (SERVER, 443, https.port),
+                    (SERVER, 80, int(s3_server.http.rsplit(":", 1)[1])),
+                    (SERVER, 445, smb_share.port),
+                    (SERVER, 22, over_ssh.sshd.port),
+                ),
             ),
         ),
     )
@@ -394,6 +460,70 @@ def test_the_rescue_system_restores_a_restic_snapshot_from_an_s3_server(
         guest.check("sha256sum < /tmp/from-s3/data.bin").split()[0]
         == hashlib.sha256((tree / "data.bin").read_bytes()).hexdigest()
     )
+
+
+def test_the_rescue_system_mounts_an_smb_share_and_restores_a_tar_archive_from_it(
+    guest: Machine, smb_share: SmbServer
+) -> None:
+    """The kernel's CIFS client in the image, the login from the fields' variables (to mount.cifs through a
+    file), the share mounted read-only by rescue-tui; a wrong password is one line and mounts nothing."""
+    spec = f"tar+cifs://{SERVER}/backups/smbhost.tar.zst"
+    login = f"RESCUE_TUI_CIFS_USER={smb_share.user} RESCUE_TUI_CIFS_PASSWORD"
+    wrong = guest.run(f"mkdir -p /tmp/not-cifs && {login}='not it' rescue-tui restore --backend {spec}"
+                      " --target /tmp/not-cifs --yes", timeout=120)  # fmt: skip
+    assert wrong.rc != 0 and "CIFS: cannot mount //10.0.2.100/backups" in wrong.output, wrong.output
+    assert "Permission denied" in wrong.output and guest.check("ls /tmp/not-cifs") == ""
+    started = time.monotonic()
+    out = guest.check(
+        f"mkdir -p /tmp/from-cifs && {login}='{smb_share.password}' rescue-tui restore --backend {spec}"
+        " --target /tmp/from-cifs --yes",
+        timeout=300,
+    )
+    record_timing("cifs: tar restore in the guest", time.monotonic() - started)
+    assert "verified (checksum manifest)" in out, out
+    assert guest.check("cat /tmp/from-cifs/etc/hostname") == "smbhost\n"
+    mounted = guest.check("grep ' cifs ' /proc/mounts")
+    assert "//10.0.2.100/backups /run/rescue-tui/cifs/" in mounted and " cifs ro," in mounted, mounted
+    assert smb_share.password not in mounted
+    assert guest.check("ls /dev/shm | grep -c '^rescue-tui-' || true").strip() == "0", "the login file was left"
+
+
+def test_the_rescue_system_restores_with_rsync_and_borg_over_ssh_from_a_server_pinned_by_fingerprint(
+    guest: Machine, over_ssh: OverSsh
+) -> None:
+    """ssh, rsync and borg in the image, on the rescue network; the server's key pinned by its fingerprint (what its
+    administrator reads out), the client's key and the borg passphrase from files."""
+    fingerprint = subprocess.run(["ssh-keygen", "-lf", str(over_ssh.sshd.known_hosts)], capture_output=True,
+                                 text=True, check=True).stdout.split()[1]  # fmt: skip
+    guest.push({"ssh-key": over_ssh.sshd.key, "borg-passphrase": over_ssh.passphrase}, "/root")
+    common = f"--yes --ssh-key /root/ssh-key --set host_key={fingerprint}"
+    started = time.monotonic()
+    rsync = guest.check(
+        f"chmod 600 /root/ssh-key /root/borg-passphrase && mkdir -p /tmp/from-rsync && rescue-tui restore"
+        f" --backend rsync+ssh://root@{SERVER}{over_ssh.tree}/ --target /tmp/from-rsync {common}",
+        timeout=300,
+    )
+    record_timing("ssh: rsync restore in the guest", time.monotonic() - started)
+    assert "verified" in rsync, rsync
+    started = time.monotonic()
+    borg = guest.check(
+        f"mkdir -p /tmp/from-borg && rescue-tui restore --backend borg+ssh://root@{SERVER}{over_ssh.borg_repo}"
+        f" --target /tmp/from-borg --password-file /root/borg-passphrase {common}",
+        timeout=300,
+    )
+    record_timing("ssh: borg restore in the guest", time.monotonic() - started)
+    assert "verified (borg check --verify-data + tree compare)" in borg, borg
+    digest = hashlib.sha256((over_ssh.tree / "srv" / "data.bin").read_bytes()).hexdigest()
+    for where in ("/tmp/from-rsync", "/tmp/from-borg"):
+        assert guest.check(f"cat {where}/etc/hostname") == "sshhost\n", where
+        assert guest.check(f"sha256sum < {where}/srv/data.bin").split()[0] == digest, where
+        assert guest.check(f"readlink {where}/srv/current").strip() == "data.bin", where
+    wrong = guest.run(
+        f"mkdir -p /tmp/not-ssh && rescue-tui restore --backend rsync+ssh://root@{SERVER}{over_ssh.tree}/"
+        " --target /tmp/not-ssh --yes --ssh-key /root/ssh-key --set host_key=SHA256:" + "A" * 43,
+        timeout=120,
+    )
+    assert wrong.rc != 0 and "SHA256:" in wrong.output and guest.check("ls /tmp/not-ssh") == "", wrong.output
 
 
 def test_an_unattended_boot_onto_a_disk_holding_data_stops_before_writing(

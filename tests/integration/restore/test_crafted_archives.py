@@ -64,6 +64,15 @@ CRAFTED: dict[str, Builder] = {
 }
 
 
+def tar_of(members: dict[str, bytes]) -> bytes:
+    """A PAX archive, in memory, of regular files named and filled as given (names taken as they are)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members.items():
+            _file(tar, name, data)
+    return buffer.getvalue()
+
+
 def crafted_archive(tmp_path: Path, builder: Builder, outside: Path) -> Path:
     archive = tmp_path / "crafted.tar"
     with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:

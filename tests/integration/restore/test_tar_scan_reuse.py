@@ -4,8 +4,6 @@ archive is read once, by the restore itself: ``test_tar_streamed``."""
 
 from __future__ import annotations
 
-import io
-import tarfile
 import tempfile
 import threading
 from pathlib import Path
@@ -17,6 +15,7 @@ from rescue_tui.restore.backend import open_backend
 from rescue_tui.restore.model import CheckStatus, Phase, PreflightReport, ProgressEvent
 
 from .conftest import SourceTree
+from .test_crafted_archives import tar_of
 from .test_tar_backend import gnu_tar_backup
 from .tree import differences, manifest
 
@@ -70,26 +69,16 @@ def test_the_restore_after_a_check_does_not_read_an_unchanged_archive_again(
     assert differences(source_tree.manifest, manifest(target)) == []
 
 
-def _crafted(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("how", ["written in place", "replaced by rename"])
 def test_an_archive_swapped_for_a_crafted_one_after_its_check_is_read_again_and_refused(
     how: str, target: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "host.tar"
-    clean = _crafted({"etc/hostname": b"host\n", "etc/motd": b"hello\n"})
+    clean = tar_of({"etc/hostname": b"host\n", "etc/motd": b"hello\n"})
     archive.write_bytes(clean)
     assert check_before_apply(f"tar:{archive}").ok
 
-    crafted = _crafted({"etc/hostname": b"host\n", "../outside/motd": b"pwned\n"})
+    crafted = tar_of({"etc/hostname": b"host\n", "../outside/motd": b"pwned\n"})
     if how == "written in place":  # the same inode
         with archive.open("r+b") as f:
             f.write(crafted)
@@ -109,7 +98,7 @@ def test_a_target_holding_a_symlink_out_of_it_gets_the_archive_read_again(target
     outside = tmp_path / "outside"
     outside.mkdir()
     archive = tmp_path / "host.tar"
-    archive.write_bytes(_crafted({"escape/written-through": b"pwned\n"}))
+    archive.write_bytes(tar_of({"escape/written-through": b"pwned\n"}))
     assert check_before_apply(f"tar:{archive}").ok  # on an empty stand-in nothing leads out
 
     (target / "escape").symlink_to(outside)

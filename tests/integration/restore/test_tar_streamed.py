@@ -7,11 +7,9 @@ that would, before GNU tar sees it, and leave everything outside exactly as it w
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 from pathlib import Path
@@ -26,7 +24,7 @@ from rescue_tui.restore.tar import HEAD_BYTES
 
 from .conftest import SourceTree
 from .helpers import error_lines, run_cli
-from .test_crafted_archives import CRAFTED, crafted_archive, snapshot
+from .test_crafted_archives import CRAFTED, crafted_archive, snapshot, tar_of
 from .tls import WebServer
 from .tree import differences, manifest
 
@@ -47,16 +45,6 @@ def our_backup(source: Path, www: Path, name: str = "host.tar.zst") -> Path:
     made = run_cli("backup", "--backend", f"tar:{archive}", "--source", str(source))
     assert made.returncode == 0, made.stderr
     return archive
-
-
-def members(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in entries.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -125,7 +113,7 @@ def test_a_compressed_archive_over_http_is_stopped_the_same_way(
 def test_a_symlink_on_the_target_leading_out_stops_the_member_going_through_it(
     target: Path, outside: Path, http_server: WebServer
 ) -> None:
-    (http_server.root / "host.tar").write_bytes(members({"etc/motd": b"hi\n", "escape/through": b"pwned\n"}))
+    (http_server.root / "host.tar").write_bytes(tar_of({"etc/motd": b"hi\n", "escape/through": b"pwned\n"}))
     (target / "escape").symlink_to(outside)
     backend = open_backend("tar+" + http_server.url("host.tar"))
     assert backend.preflight(target, no_progress).ok
@@ -139,10 +127,10 @@ def test_a_member_after_a_header_python_cannot_read_is_not_restored_and_the_rest
 ) -> None:
     """GNU tar skips a corrupt header and extracts what follows; nothing after it was checked, so nothing after
     it may reach GNU tar, and the restore must not pass as whole."""
-    first = members({"etc/motd": b"hi\n"})[: -2 * 512]  # without its end-of-archive blocks
+    first = tar_of({"etc/motd": b"hi\n"})[: -2 * 512]  # without its end-of-archive blocks
     first = first[: len(first) - len(first) % 512] if len(first) % 512 else first
     garbage = b"\x01" * 512
-    hidden = members({"etc/hidden": b"unchecked\n"})
+    hidden = tar_of({"etc/hidden": b"unchecked\n"})
     (http_server.root / "host.tar").write_bytes(first + garbage + hidden)
     backend = open_backend("tar+" + http_server.url("host.tar"))
     assert backend.preflight(target, no_progress).ok
@@ -167,11 +155,11 @@ def test_a_file_the_checksum_list_names_but_the_archive_lacks_fails_the_restore(
 
 def test_bytes_that_are_not_the_checksummed_archive_fail_the_restore(target: Path, http_server: WebServer) -> None:
     archive = http_server.root / "host.tar"
-    clean = members({"etc/hostname": b"host\n", "etc/motd": b"hello\n"})
+    clean = tar_of({"etc/hostname": b"host\n", "etc/motd": b"hello\n"})
     archive.write_bytes(clean)
     digest = subprocess.run(["sha256sum", str(archive)], capture_output=True, text=True, check=True).stdout
     Path(f"{archive}.sha256").write_text(digest.split()[0] + "  host.tar\n")
-    swapped = members({"etc/hostname": b"host\n", "etc/motd": b"hellO\n"})
+    swapped = tar_of({"etc/hostname": b"host\n", "etc/motd": b"hellO\n"})
     assert len(swapped) == len(clean)
     archive.write_bytes(swapped)  # a corrupting proxy, or an archive changed behind its checksum
     backend = open_backend("tar+" + http_server.url("host.tar"))

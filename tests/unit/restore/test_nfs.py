@@ -1,4 +1,5 @@
-"""``+nfs`` specs: what is mounted, where, and the local spec read afterwards; no spec chooses the mount point."""
+"""``+nfs`` specs: what is mounted, where, and the local spec read afterwards; no spec (``+cifs`` ones neither)
+chooses the mount point."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rescue_tui.remote.cifs import source as cifs_source
+from rescue_tui.restore.cifs import mount_point as cifs_mount_point
 from rescue_tui.restore.errors import SpecError
 from rescue_tui.restore.nfs import local_spec, mount_point, source
 from rescue_tui.restore.spec import parse_spec
 
 ROOT = Path("/run/rescue-tui/nfs")
+CIFS_ROOT = Path("/run/rescue-tui/cifs")
 
 
 @pytest.mark.parametrize(
@@ -52,21 +56,25 @@ PART = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 
 @given(
     kind=st.sampled_from(["tar", "rsync", "restic", "borg"]),
+    transport=st.sampled_from(["nfs", "cifs"]),
     host=st.text(min_size=1, max_size=20),
     parts=st.lists(PART, min_size=1, max_size=4),
     tail=st.sampled_from(["", "/"]),
 )
 def test_no_spec_mounts_or_reads_outside_its_own_directory_under_the_root(
-    kind: str, host: str, parts: list[str], tail: str
+    kind: str, transport: str, host: str, parts: list[str], tail: str
 ) -> None:
-    """Crafted hosts and paths (``..``, ``/``, control characters, quotes) either fail to parse or stay inside."""
-    text = f"{kind}+nfs://{host}/{'/'.join(parts)}{tail}"
+    """Crafted hosts and paths (``..``, ``/``, control characters, quotes) either fail to parse or stay inside,
+    on an NFS server or an SMB share."""
+    text = f"{kind}+{transport}://{host}/{'/'.join(parts)}{tail}"
     try:
         spec = parse_spec(text)
     except SpecError:
         return
-    where = mount_point(spec, ROOT)
-    assert where.parent == ROOT and len(where.name) == 16
+    root = ROOT if transport == "nfs" else CIFS_ROOT
+    where = (mount_point if transport == "nfs" else cifs_mount_point)(spec, root)
+    assert where.parent == root and len(where.name) == 16
     opened = Path(local_spec(spec, where).path)
     assert opened.parent == where and opened.name not in ("", ".", "..")
-    assert not source(spec).startswith("-"), "mount would read it as an option"
+    server_side = source(spec) if transport == "nfs" else cifs_source(spec.host or "", spec.path)
+    assert not server_side.startswith("-"), "mount would read it as an option"

@@ -39,6 +39,10 @@ GOOD = {
     "rsync+nfs://nas.example/backups/host1/": dict(kind="rsync", transport="nfs", path="/backups/host1/"),
     "restic+nfs://nas/backups/restic#latest": dict(kind="restic", path="/backups/restic", selector="latest"),
     "borg+nfs://nas/backups/borg::host1": dict(kind="borg", path="/backups/borg", selector="host1"),
+    "tar+cifs://nas:4450/backups/dc1/host1.tar.zst": dict(
+        kind="tar", transport="cifs", host="nas", port=4450, path="/backups/dc1/host1.tar.zst", user=None
+    ),
+    "restic+cifs://nas/backups/restic#4f2a9c01": dict(transport="cifs", path="/backups/restic", selector="4f2a9c01"),
 }  # fmt: skip
 
 BAD = {
