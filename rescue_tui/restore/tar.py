@@ -372,7 +372,12 @@ class TarBackend(BackendBase):
         its first member, its manifest and its checksum files, so that a wrong URL, a partial upload or
         another archive is refused before anything is written."""
         checks.append(self._first_member(secrets))
-        checks.append(self._manifest_check(secrets, size, expected, listing))
+        intact, described = self._manifest_check(secrets, size, expected, listing)
+        checks.append(intact)
+        digest_from = SHA256_SUFFIX
+        if expected is None and described is not None:  # no .sha256 beside it: the manifest's digest will do
+            expected, digest_from = described, MANIFEST_SUFFIX
+            self._expected = expected
         listed = f", completeness against {FILES_SUFFIX}" if listing is not None else ""
         checks.append(
             CheckResult(
@@ -383,10 +388,10 @@ class TarBackend(BackendBase):
             )
         )
         if expected is None:
-            detail = f"no {SHA256_SUFFIX} beside the archive: the restore cannot tell a damaged download"
+            detail = f"no {SHA256_SUFFIX} or {MANIFEST_SUFFIX} beside the archive: a damaged download goes unseen"
             checks.append(CheckResult(name="integrity", status=CheckStatus.WARN, detail=detail))
         else:
-            detail = f"sha256 {expected} ({SHA256_SUFFIX}): checked as the restore reads the archive"
+            detail = f"sha256 {expected} ({digest_from}): checked as the restore reads the archive"
             checks.append(CheckResult(name="integrity", status=CheckStatus.SKIPPED, detail=detail))
         if listing is None:
             return None
@@ -426,17 +431,21 @@ class TarBackend(BackendBase):
 
     def _manifest_check(
         self, secrets: SecretDir, size: int | None, expected: str | None, listing: str | None
-    ) -> CheckResult:
-        """``intact``: the server's archive is the one ``rescue-tui backup`` described in its manifest."""
+    ) -> tuple[CheckResult, str | None]:
+        """``intact``: the server's archive is the one ``rescue-tui backup`` described in its manifest; and the
+        archive's sha256 the manifest gives (None without one)."""
         where = f"{self.spec.text}{MANIFEST_SUFFIX}"
         text = self._fetch_small(MANIFEST_SUFFIX, secrets)
         if text is None:
             detail = f"no {MANIFEST_SUFFIX} beside the archive: its length is not known before the restore"
-            return CheckResult(name="intact", status=CheckStatus.WARN, detail=detail)
+            return CheckResult(name="intact", status=CheckStatus.WARN, detail=detail), None
         try:
             manifest = BackupManifest.from_json(text)
-        except (ValueError, TypeError, KeyError) as exc:
-            return CheckResult(name="intact", status=CheckStatus.FAIL, detail=f"{where}: not a backup manifest: {exc}")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            failed = CheckResult(
+                name="intact", status=CheckStatus.FAIL, detail=f"{where}: not a backup manifest: {exc}"
+            )
+            return failed, None
         problems = []
         archive, checksums = manifest.archive, manifest.file_checksums
         if archive is None:
@@ -451,12 +460,15 @@ class TarBackend(BackendBase):
                 problems.append(f"{SHA256_SUFFIX} says {expected}, the manifest {archive.sha256}")
         if checksums is not None and listing is not None and listing_digest(listing) != checksums.sha256:
             problems.append(f"{FILES_SUFFIX} is not the checksum list the manifest names")
+        described = archive.sha256 if archive is not None else None
         if problems:
-            return CheckResult(name="intact", status=CheckStatus.FAIL, detail=f"{where}: " + "; ".join(problems))
+            failed = CheckResult(name="intact", status=CheckStatus.FAIL, detail=f"{where}: " + "; ".join(problems))
+            return failed, described
         shown = human_size(archive.size) if archive is not None else "?"
-        return CheckResult(
+        ok = CheckResult(
             name="intact", status=CheckStatus.OK, detail=f"length ({shown}) and checksums agree with {where}"
         )
+        return ok, described
 
     def _archive_checks(self, scan: ArchiveScan, expected: str | None, read: str) -> list[CheckResult]:
         """lists, complete, safe and integrity, from what a read of the archive found."""
@@ -649,20 +661,29 @@ class TarBackend(BackendBase):
 
             try:
                 result = extract.wait(cancel=cancel, probe=probe)
-            except BackendError:
+            except BackendError:  # GNU tar failed: the cause may lie upstream, said first
                 if download.procs[0].poll() is not None:
-                    download.wait(cancel=cancel)  # the download ended first: curl's reason comes first
+                    download.wait(cancel=cancel)  # the download ended first: curl's reason
+                    if feed is not None and feed.finished():
+                        self._check_extracted(hashing)  # all read: were these the archive's bytes?
+                gate.wait(cancel, probe)
+                if gate.result.problem is not None:  # a cut or unreadable stream, or the gate itself
+                    raise BackendError(f"{self.spec.url}: {gate.result.problem}") from None
+                if decode is not None and decode.procs[0].poll() is not None:
+                    decode.wait(cancel=cancel)  # the decompressor's reason
                 raise
             gate.wait(cancel, probe)  # the rest of the stream: the digest covers every byte
             outcome = gate.result
             if outcome.refused is not None:
                 raise BackendError(f"{self.spec.url}: {outcome.problem}")
-            download.wait(cancel=cancel)
-            if decode is not None and feed is not None:
+            download.wait(cancel=cancel)  # a download cut short says so first
+            if feed is not None:
                 feed.join()
+            if feed is None or feed.finished():  # every byte was read: the digest says whether they were the archive
+                self._check_extracted(hashing)
+            if decode is not None and feed is not None:
                 decode.wait(cancel=cancel)
                 feed.check(self.spec.text)
-            self._check_extracted(hashing)
             warnings = list(result.warnings)
             if problems := self._stream_problems(outcome, extracted):
                 raise BackendError(f"{self.spec.url}: {problems[0]}")

@@ -168,6 +168,21 @@ def test_bytes_that_are_not_the_checksummed_archive_fail_the_restore(target: Pat
         backend.restore(target, no_progress, threading.Event())
 
 
+def test_without_a_sha256_file_the_manifests_digest_is_the_one_the_restore_checks(
+    source_tree: SourceTree, target: Path, http_server: WebServer
+) -> None:
+    archive = our_backup(source_tree.path, http_server.root)
+    Path(f"{archive}.sha256").unlink()
+    data = bytearray(archive.read_bytes())
+    data[-8] ^= 0xFF  # the same length: the manifest's length check passes, the digest must not
+    archive.write_bytes(bytes(data))
+    backend = open_backend("tar+" + http_server.url(archive.name))
+    report = backend.preflight(target, no_progress)
+    assert report.ok and ".manifest.json): checked as the restore reads" in detail(report, "integrity"), report.checks
+    with pytest.raises(BackendError, match="changed on the server or in transit: do not trust the restored files"):
+        backend.restore(target, no_progress, threading.Event())
+
+
 def test_a_partial_upload_fails_preflight_against_its_manifest_and_nothing_is_written(
     source_tree: SourceTree, target: Path, http_server: WebServer
 ) -> None:
