@@ -12,6 +12,7 @@ import json
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.message import Message
@@ -49,13 +50,14 @@ def text_of(widget: Static) -> str:
     return str(widget.render())
 
 
-def recovery_app(tmp_path: Path, stages: Stages | None = None) -> RescueApp:
+def recovery_app(tmp_path: Path, stages: Stages | None = None, **options: Any) -> RescueApp:
     """Every recovery stage recorded (nothing in this module touches a disk), or ``stages``."""
     return demo_app(
         dry_run=False,
         target_root=tmp_path / "target",
         journal_dir=tmp_path / "journal",
         stages=stages or recorded.stages(),
+        **options,
     )
 
 
@@ -203,6 +205,33 @@ async def test_a_repository_password_field_appears_hidden_and_is_required(tmp_pa
         assert field.password and "required" in str(field.border_title)
         await pilot.press("ctrl+r")
         assert "Repository password: required" in text_of(screen.query_one("#spec-problem", Static))
+
+
+async def test_the_fields_the_credentials_file_names_are_filled_in_and_still_hidden(tmp_path: Path) -> None:
+    """``rescue.credentials_file=`` at boot: what an unattended recovery would read, the console fills in."""
+    keys = tmp_path / "keys.env"
+    keys.write_text("RESCUE_TUI_HTTP_USER=backup\nRESCUE_TUI_HTTP_PASSWORD='s3cret pass'\nAWS_ACCESS_KEY_ID=x\n")
+    keys.chmod(0o600)
+    app = recovery_app(tmp_path, credentials_file=keys)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_backend(pilot)
+        screen.query_one("#spec", Input).value = "tar+https://backup.example/web01.tar.zst"
+        await pilot.pause()
+        user, password = screen.query_one("#field-http_user", Input), screen.query_one("#field-http_password", Input)
+        assert (user.value, password.value) == ("backup", "s3cret pass")
+        assert password.password and "(from the credentials file)" in str(password.border_title)
+        assert screen.query_one("#field-ca_file", Input).value == ""
+        credentials = screen._credentials(screen._spec())  # type: ignore[arg-type]
+        assert credentials is not None and credentials.options["http_user"] == "backup"
+        assert credentials.secrets["http_password"].reveal() == "s3cret pass"
+    keys.chmod(0o644)
+    app = recovery_app(tmp_path, credentials_file=keys)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_backend(pilot)
+        screen.query_one("#spec", Input).value = "tar+https://backup.example/web01.tar.zst"
+        await pilot.pause()
+        assert screen.query_one("#field-http_user", Input).value == ""
+        assert "readable by others" in text_of(screen.query_one("#spec-problem", Static))
 
 
 # -- progress -----------------------------------------------------------------------------------

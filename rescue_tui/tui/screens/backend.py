@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from rescue_tui.errors import RescueError
 from rescue_tui.restore.backend import status_symbol
+from rescue_tui.restore.env_credentials import read_variables
 from rescue_tui.restore.errors import UnknownHostKeyError
 from rescue_tui.restore.model import BackendSpec, Credentials, Field, PreflightReport, ProgressEvent
 from rescue_tui.restore.progress import format_event
@@ -180,6 +181,7 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
         self.fields = fields
         box = self.query_one("#fields", Vertical)
         await box.remove_children()
+        given = self._given_at_boot()
         inputs = []
         for field in fields:
             entry: Input
@@ -191,8 +193,24 @@ No restore recreates the storage only: partitions, RAID, LVM, filesystems.
                 if field.name == "ca_file" and self.session.options.ca_file is not None:
                     entry.value = str(self.session.options.ca_file)  # rescue.ca_file= given at boot
             entry.border_title = field.label + (" (required)" if field.required else "")
+            if field.env is not None and field.env in given:
+                entry.value = given[field.env]
+                entry.border_title += " (from the credentials file)"
             inputs.append(entry)
         await box.mount_all(inputs)
+
+    def _given_at_boot(self) -> dict[str, str]:
+        """The variables of ``rescue.credentials_file=`` (the fields' values, as an unattended recovery reads
+        them); a file that cannot be read is said under the spec, and nothing is filled in."""
+        path = self.session.options.credentials_file
+        if path is None:
+            return {}
+        try:
+            given = read_variables(path, where=f"rescue.credentials_file={path}")
+        except RescueError as exc:
+            self.query_one("#spec-problem", Static).update(exc.message)
+            return {}
+        return {name: value for name, (value, _) in given.items()}
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
