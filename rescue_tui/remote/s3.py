@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -199,11 +199,10 @@ class S3Client:
                 raise S3Error(f"{method} {url}: {reason}") from None
             answer = _response(said, b"")
             if output is not None and answer.status == 200:
-                os.chmod(body.name, 0o600)
-                os.link(body.name, output)
+                os.link(body.name, output)  # mode 0600, as NamedTemporaryFile made it
                 return answer
-            data = Path(body.name).read_bytes()[:65536]
-        return _response(said, data)
+            with open(body.name, "rb") as kept:
+                return replace(answer, body=kept.read(65536))  # enough for S3's error code
 
     def _refused(self, method: str, path: str, answer: Response) -> S3Error:
         code = _code(answer)

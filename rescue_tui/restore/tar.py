@@ -684,19 +684,22 @@ class TarBackend(BackendBase):
             if decode is not None and feed is not None:
                 decode.wait(cancel=cancel)
                 feed.check(self.spec.text)
-            warnings = list(result.warnings)
-            if problems := self._stream_problems(outcome, extracted):
+            problems, warnings = self._stream_problems(outcome, extracted)
+            if problems:
                 raise BackendError(f"{self.spec.url}: {problems[0]}")
-            if outcome.complete is not None and outcome.complete.status is CheckStatus.WARN:
-                warnings.append(outcome.complete.detail)
         tracker.finish(bytes_done=hashing.count, files_done=len(extracted), message="restored")
         return RestoreResult(
-            bytes=hashing.count, files=len(extracted), seconds=time.monotonic() - start, warnings=tuple(warnings)
+            bytes=hashing.count,
+            files=len(extracted),
+            seconds=time.monotonic() - start,
+            warnings=(*result.warnings, *warnings),
         )
 
-    def _stream_problems(self, outcome: GateResult, extracted: list[str]) -> list[str]:
-        """What makes a streamed restore untrustworthy after the fact, first the most telling."""
-        problems = []
+    def _stream_problems(self, outcome: GateResult, extracted: list[str]) -> tuple[list[str], list[str]]:
+        """What makes a streamed restore untrustworthy after the fact, first the most telling; and what is only
+        worth a warning (files the checksum list lacks: verify cannot check them)."""
+        problems: list[str] = []
+        warnings: list[str] = []
         if outcome.problem is not None:
             problems.append(outcome.problem)
         if (difference := names_difference(extracted, outcome.names, None, verb="extracted")) is not None:
@@ -704,16 +707,19 @@ class TarBackend(BackendBase):
         if self._listing is not None:
             where = f"{self.spec.text}{FILES_SUFFIX}"
             try:
-                outcome.complete = completeness_check(self._listing, outcome.files, where=where)
+                complete = completeness_check(self._listing, outcome.files, where=where)
             except BadInputError as exc:
                 problems.append(exc.message)
             else:
-                if outcome.complete.status is CheckStatus.FAIL:
-                    problems.append(f"the archive is not complete: {outcome.complete.detail}")
-        return problems
+                if complete.status is CheckStatus.FAIL:
+                    problems.append(f"the archive is not complete: {complete.detail}")
+                elif complete.status is CheckStatus.WARN:
+                    warnings.append(complete.detail)
+        return problems, warnings
 
     def _check_extracted(self, hashing: HashingReader) -> None:
-        """The bytes extracted over HTTP against the ``.sha256`` preflight read (fetched now if it did not run)."""
+        """The bytes extracted over HTTP against the digest preflight found (the ``.sha256``, else the manifest's;
+        the ``.sha256`` fetched now if preflight did not run)."""
         expected = self._expected
         if expected is None:
             with SecretDir() as secrets:
@@ -721,8 +727,8 @@ class TarBackend(BackendBase):
         digest = hashing.hash.hexdigest()
         if expected is not None and digest != expected:
             raise BackendError(
-                f"{self.spec.url}: the archive extracted has sha256 {digest}, not the {expected} of its"
-                f" {SHA256_SUFFIX}; it changed on the server or in transit: do not trust the restored files"
+                f"{self.spec.url}: the archive extracted has sha256 {digest}, not the {expected} it was made with;"
+                " it changed on the server or in transit: do not trust the restored files"
             )
 
     # -- verify -------------------------------------------------------------------------------------------------

@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from rescue_tui.errors import CancelledError
-from rescue_tui.restore.manifest import CHUNK, member_data_size
-from rescue_tui.restore.model import CheckResult
+from rescue_tui.restore.manifest import CHUNK
 from rescue_tui.restore.safety import MemberCheck, normalise
 from rescue_tui.restore.tar_listing import Readable, gnu_quoted
-from rescue_tui.restore.tar_scan import SizeTally
 
 END_OF_ARCHIVE = bytes(1024)
 """Two zero blocks: GNU tar's end of an archive, written after the last member let through."""
@@ -94,15 +92,12 @@ class GateResult:
     """Accepted members as GNU tar prints them (``tar_listing.gnu_quoted``), in archive order."""
     files: set[str] = field(default_factory=set)
     """Regular files accepted, names normalised."""
-    sizes: SizeTally = field(default_factory=SizeTally)
     refused: str | None = None
     """The unsafe member that stopped the stream (one line)."""
     unparsed: str | None = None
     """Why the stream did not end cleanly after the last member tarfile could read."""
     error: BaseException | None = None
     """An unexpected failure of the gate itself (reported, never swallowed)."""
-    complete: CheckResult | None = None
-    """Completeness against the checksum list, once the restore has compared it."""
 
     @property
     def problem(self) -> str | None:
@@ -166,7 +161,6 @@ class MemberGate:
                 result.names.append(gnu_quoted(member.name))
                 if member.isreg():
                     result.files.add(name)
-                result.sizes.add(name, member_data_size(member))
                 window.accept(tar.offset)
 
     def _drain(self, window: _Window) -> None:
