@@ -203,12 +203,16 @@ def test_cancel_stops_every_process_of_the_pipeline(source_tree: SourceTree, tar
 
 
 def _ours(target: Path) -> list[int]:
-    """Processes of a restore into ``target``: curl, the decompressor, tar."""
+    """Processes of a restore into ``target``: curl, the decompressor, tar (children of this process: a zstd or
+    curl of something else on the machine is not ours)."""
     found = []
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent != os.getpid():
             continue
         if f"--directory={target}".encode() in cmd or cmd.startswith((b"/usr/bin/zstd\x00-d", b"/usr/bin/curl\x00")):
             found.append(int(entry))
