@@ -10,13 +10,16 @@ would give totals up front but costs about 40 % of the restore time). The ssh
 transport uses our key and known_hosts in batch mode (never a prompt).
 Preflight lists the tree (``--list-only``) for reachability, size and count;
 verify is rsync's own comparison, ``--dry-run --checksum --itemize-changes``:
-any itemized line is a difference. rsync's receiver refuses names with
+any itemized line is a difference, but for the ``lost+found`` that mkfs.ext* put at the
+root of each filesystem mounted at or under the target (the backup need not hold
+it, and ``--delete`` would count it as extra). rsync's receiver refuses names with
 ``..`` or a leading ``/`` from the sender and never writes through a symlink
 in the target (we never pass ``--keep-dirlinks``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -29,7 +32,7 @@ from rescue_tui.errors import BadInputError
 from rescue_tui.restore import codes
 from rescue_tui.restore.access import SSH_FIELDS, check_ssh_key, failed_check_name, ssh_command_string, ssh_destination
 from rescue_tui.restore.backend import BackendBase, BackupResult, register
-from rescue_tui.restore.checks import SpaceEstimate, target_check
+from rescue_tui.restore.checks import SpaceEstimate, mounts_under, target_check
 from rescue_tui.restore.errors import BackendError
 from rescue_tui.restore.model import (
     BackendSpec,
@@ -53,6 +56,17 @@ FIDELITY = ("--archive", "--hard-links", "--acls", "--xattrs", "--sparse", "--nu
 _PROGRESS = re.compile(r"^\s*([\d,]+)\s+(\d+)%\s+\S+\s+\S+(?:\s+\(xfr#(\d+), (?:to|ir)-chk=(\d+)/(\d+)\))?")
 _LISTING = re.compile(r"^(\S{10})\s+(\S+)\s+\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (.*)$")
 _ITEMIZED = re.compile(r"^[<>ch.*][fdLDS][.+?cstpoguax]{9}\s|^\*deleting\s")
+
+
+def keep_lost_and_found(target: Path) -> list[str]:
+    """rsync filter options that protect ``lost+found`` at the root of each filesystem mounted at or under
+    ``target`` (the target itself only when it is a mount point) from verify's ``--delete`` comparison."""
+    options = []
+    for point in mounts_under(target):
+        if point or os.path.ismount(target):
+            anchored = "/" + re.sub(r"([*?\[\\])", r"\\\1", point + "/" if point else "")
+            options.append(f"--filter=P {anchored}lost+found/")
+    return options
 
 
 def parse_progress(line: str) -> tuple[int, int, int | None, int | None] | None:
@@ -217,6 +231,7 @@ class RsyncBackend(BackendBase):
             "--checksum",
             "--itemize-changes",
             "--delete",
+            *keep_lost_and_found(target),
             self._remote(),
             str(target).rstrip("/") + "/",
         ]

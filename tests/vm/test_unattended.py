@@ -14,11 +14,13 @@ A second NIC on QEMU's isolated user network forwards a host port to sshd:
 the operator's key (``rescue.ssh_keys=https://...``, fetched from the host's
 web server and checked with the CA ``rescue.ca_file=`` names on the backup
 disk) logs in to the console that follows the refused recovery; other keys
-and passwords do not. Through the same NIC the rescue system reaches an S3
-server (Ceph's radosgw on the host) and restores a restic snapshot from it,
-an SMB server (Samba's smbd on the host) whose share it mounts to restore a
-tar archive, and an ssh server (the host's sshd, its key pinned by fingerprint)
-that rsync and borg restore from.
+and passwords do not. Through the same NIC, onto a disk hot-plugged afterwards
+and recreated each time from mbr-logical's layout (``rescue-tui recover``:
+apply, mount, restore, verify, finalize), the rescue system recovers from the
+network backends the other drills do not: restic on a REST server (rclone's),
+a tar archive on an SMB share (Samba's smbd), a tree by rsync and a borg
+archive over ssh (the host's sshd, its key pinned by fingerprint). NFS and
+HTTPS are the console drills', restic on S3 the network-booted fleet machine's.
 
 The unattended recovery that works, and the second boot of the same medium
 that refuses, are ``rescue-tui drill``'s (``test_drill``).
@@ -45,8 +47,7 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine, Nic, UserNic
 from rescue_tui.drill.run import CONSOLE
 from rescue_tui.ssh.keys import parse_keys
-from tests.integration.restore.helpers import run_cli, stop
-from tests.integration.restore.s3 import S3Server
+from tests.integration.restore.helpers import run_cli, stop, wait_for_port
 from tests.integration.restore.sshd import Sshd
 from tests.integration.restore.tls import TestCa, serve_https
 from tests.vm.conftest import _track
@@ -245,9 +246,9 @@ def refused(
     rescue_image: Image,
     target_archive: TargetArchive,
     tmp_path_factory: pytest.TempPathFactory,
-    s3_server: S3Server,
     smb_share: SmbServer,
     over_ssh: OverSsh,
+    restic_tree: ResticTree,
 ) -> Iterator[Refused]:
     """One unattended boot onto a disk holding data, with a NIC; waited for until it refused."""
     tmp_path = tmp_path_factory.mktemp("unattended")
@@ -284,9 +285,9 @@ def refused(
                 guest_port=22,
                 services=(
                     (SERVER, 443, https.port),
-                    (SERVER, 80, int(s3_server.http.rsplit(":", 1)[1])),
                     (SERVER, 445, smb_share.port),
                     (SERVER, 22, over_ssh.sshd.port),
+                    (SERVER, 8000, restic_tree.rest_port),
                 ),
             ),
         ),
@@ -378,6 +379,52 @@ def test_the_rescue_network_takes_the_layouts_static_address_by_mac_on_a_link_wi
     assert f"{ADDRESS}/24" not in addresses, "the file set by hand replaces the layout's for that interface"
 
 
+@dataclass(frozen=True)
+class Scratch:
+    """A blank disk hot-plugged into the refused boot's machine, and mbr-logical's layout for it (root, swap,
+    /srv on a logical partition): where each network backend's recovery recreates its disks and restores."""
+
+    vm: Machine
+    device: str
+
+    def recover(self, spec: str, options: str, timing: str, env: str = "") -> str:
+        """Plan onto the disk as it is now, then ``rescue-tui recover``: apply, mount, restore, verify, finalize
+        (no boot loader: the backups are not bootable systems). The disk is recreated each time."""
+        self.vm.check(
+            f"rescue-tui umount && rescue-tui plan --layout /root/mbr-logical.json --targets live"
+            f" --map sda={self.device} -o /root/mbr-plan.json",
+            timeout=600,
+        )
+        started = time.monotonic()
+        out = self.vm.check(
+            f"{env} rescue-tui recover /root/mbr-plan.json --backend {spec} --yes --no-bootloader {options}",
+            timeout=900,
+        )
+        record_timing(timing, time.monotonic() - started)
+        return out
+
+    def assert_recreated(self) -> None:
+        """The tree is on the filesystems apply just made: / and /srv are the layout's, by UUID, on this disk."""
+        for mount, fs in (("/mnt/target", "fs-root"), ("/mnt/target/srv", "fs-srv")):
+            source, uuid = self.vm.check(f"findmnt -n -o SOURCE,UUID --mountpoint {mount}").split()
+            assert source.startswith(self.device) and uuid == SCRATCH_UUIDS[fs], (mount, source, uuid)
+
+
+SCRATCH_LAYOUT = LAYOUTS / "mbr-logical.json"
+SCRATCH_UUIDS = {
+    item["id"]: item["uuid"] for item in json.loads(SCRATCH_LAYOUT.read_text())["items"] if item["id"] in
+    ("fs-root", "fs-srv")
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scratch(refused: Refused) -> Scratch:
+    refused.vm.connect_shell(timeout=120)
+    device = refused.vm.add_disk("1G", serial="scratch").device
+    refused.vm.push({"mbr-logical.json": SCRATCH_LAYOUT}, "/root")
+    return Scratch(vm=refused.vm, device=device)
+
+
 def ssh_options(refused: Refused, key: str) -> list[str]:
     """The host's ssh client to the guest's sshd, through the forwarded port; nothing of the user's config."""
     return [
@@ -433,37 +480,60 @@ def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_el
         login.close(force=True)
 
 
-def test_the_rescue_system_restores_a_restic_snapshot_from_an_s3_server(
-    guest: Machine, s3_server: S3Server, tmp_path: Path
-) -> None:
-    """restic in the image, on the rescue network, against a real S3 server (radosgw on the host, port 80 here)."""
-    tree = tmp_path / "tree"
+@dataclass(frozen=True)
+class ResticTree:
+    """A tree, its restic password, and a restic repository of it served by rclone's REST server on the host."""
+
+    tree: Path
+    password: Path
+    rest_port: int
+
+
+@pytest.fixture(scope="module")
+def restic_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ResticTree]:
+    tmp = tmp_path_factory.mktemp("restic")
+    tree = tmp / "tree"
     (tree / "etc").mkdir(parents=True)
-    (tree / "etc" / "hostname").write_text("s3host\n")
-    (tree / "data.bin").write_bytes(bytes(range(256)) * 4096)
-    password = tmp_path / "password"
-    password.write_text("s3 drill password\n")
-    s3_server.restic_backup("rescue-vm", tree, password)
-    guest.push({"restic-password": password}, "/root")
-    keys = " ".join(f"{name}={value}" for name, value in s3_server.env.items())
-    started = time.monotonic()
-    out = guest.check(
-        f"chmod 600 /root/restic-password && mkdir -p /tmp/from-s3 && {keys} rescue-tui restore"
-        f" --backend restic+s3:http://{SERVER}/rescue-vm#latest --target /tmp/from-s3 --yes"
-        " --password-file /root/restic-password",
-        timeout=300,
-    )
-    record_timing("s3: restic restore in the guest", time.monotonic() - started)
+    (tree / "etc" / "hostname").write_text("restichost\n")
+    (tree / "srv").mkdir()
+    (tree / "srv" / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    password = tmp / "password"
+    password.write_text("restic drill password\n")
+    env = {**os.environ, "RESTIC_PASSWORD_FILE": str(password), "RESTIC_REPOSITORY": str(tmp / "repos" / "host")}
+    subprocess.run(["restic", "init", "-q"], env=env, check=True, capture_output=True)
+    subprocess.run(["restic", "backup", "-q", "."], env=env, cwd=tree, check=True, capture_output=True)
+    port = free_port(socket.SOCK_STREAM)
+    server = subprocess.Popen(
+        ["rclone", "serve", "restic", "--addr", f"127.0.0.1:{port}", str(tmp / "repos")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, server)
+        yield ResticTree(tree=tree, password=password, rest_port=port)
+    finally:
+        stop(server)
+
+
+def test_a_recovery_from_restic_on_a_rest_server_recreates_the_disks(
+    guest: Machine, restic_tree: ResticTree, scratch: Scratch
+) -> None:
+    """restic in the image, on the rescue network, against a REST server (rclone's ``serve restic``, port 8000
+    here). restic on an S3 server recovers the network-booted fleet machine (``test_netboot``)."""
+    guest.push({"restic-password": restic_tree.password}, "/root")
+    guest.check("chmod 600 /root/restic-password")
+    out = scratch.recover(
+        f"restic+rest:http://{SERVER}:8000/host#latest", "--password-file /root/restic-password",
+        "rest: restic recovery in the guest",
+    )  # fmt: skip
     assert "verified (restic check + tree compare)" in out, out
-    assert guest.check("cat /tmp/from-s3/etc/hostname") == "s3host\n"
-    assert (
-        guest.check("sha256sum < /tmp/from-s3/data.bin").split()[0]
-        == hashlib.sha256((tree / "data.bin").read_bytes()).hexdigest()
-    )
+    scratch.assert_recreated()
+    assert guest.check("cat /mnt/target/etc/hostname") == "restichost\n"
+    digest = hashlib.sha256((restic_tree.tree / "srv" / "data.bin").read_bytes()).hexdigest()
+    assert guest.check("sha256sum < /mnt/target/srv/data.bin").split()[0] == digest
 
 
-def test_the_rescue_system_mounts_an_smb_share_and_restores_a_tar_archive_from_it(
-    guest: Machine, smb_share: SmbServer
+def test_a_recovery_from_an_smb_share_recreates_the_disks_and_restores_a_tar_archive_from_it(
+    guest: Machine, smb_share: SmbServer, scratch: Scratch
 ) -> None:
     """The kernel's CIFS client in the image, the login from the fields' variables (to mount.cifs through a
     file), the share mounted read-only by rescue-tui; a wrong password is one line and mounts nothing."""
@@ -473,51 +543,38 @@ def test_the_rescue_system_mounts_an_smb_share_and_restores_a_tar_archive_from_i
                       " --target /tmp/not-cifs --yes", timeout=120)  # fmt: skip
     assert wrong.rc != 0 and "CIFS: cannot mount //10.0.2.100/backups" in wrong.output, wrong.output
     assert "Permission denied" in wrong.output and guest.check("ls /tmp/not-cifs") == ""
-    started = time.monotonic()
-    out = guest.check(
-        f"mkdir -p /tmp/from-cifs && {login}='{smb_share.password}' rescue-tui restore --backend {spec}"
-        " --target /tmp/from-cifs --yes",
-        timeout=300,
-    )
-    record_timing("cifs: tar restore in the guest", time.monotonic() - started)
+    out = scratch.recover(spec, "", "cifs: tar recovery in the guest", env=f"{login}='{smb_share.password}'")
     assert "verified (checksum manifest)" in out, out
-    assert guest.check("cat /tmp/from-cifs/etc/hostname") == "smbhost\n"
+    scratch.assert_recreated()
+    assert guest.check("cat /mnt/target/etc/hostname") == "smbhost\n"
     mounted = guest.check("grep ' cifs ' /proc/mounts")
     assert "//10.0.2.100/backups /run/rescue-tui/cifs/" in mounted and " cifs ro," in mounted, mounted
     assert smb_share.password not in mounted
     assert guest.check("ls /dev/shm | grep -c '^rescue-tui-' || true").strip() == "0", "the login file was left"
 
 
-def test_the_rescue_system_restores_with_rsync_and_borg_over_ssh_from_a_server_pinned_by_fingerprint(
-    guest: Machine, over_ssh: OverSsh
+def test_recoveries_by_rsync_and_borg_over_ssh_from_a_server_pinned_by_fingerprint_recreate_the_disks(
+    guest: Machine, over_ssh: OverSsh, scratch: Scratch
 ) -> None:
     """ssh, rsync and borg in the image, on the rescue network; the server's key pinned by its fingerprint (what its
     administrator reads out), the client's key and the borg passphrase from files."""
     fingerprint = subprocess.run(["ssh-keygen", "-lf", str(over_ssh.sshd.known_hosts)], capture_output=True,
                                  text=True, check=True).stdout.split()[1]  # fmt: skip
     guest.push({"ssh-key": over_ssh.sshd.key, "borg-passphrase": over_ssh.passphrase}, "/root")
-    common = f"--yes --ssh-key /root/ssh-key --set host_key={fingerprint}"
-    started = time.monotonic()
-    rsync = guest.check(
-        f"chmod 600 /root/ssh-key /root/borg-passphrase && mkdir -p /tmp/from-rsync && rescue-tui restore"
-        f" --backend rsync+ssh://root@{SERVER}{over_ssh.tree}/ --target /tmp/from-rsync {common}",
-        timeout=300,
-    )
-    record_timing("ssh: rsync restore in the guest", time.monotonic() - started)
-    assert "verified" in rsync, rsync
-    started = time.monotonic()
-    borg = guest.check(
-        f"mkdir -p /tmp/from-borg && rescue-tui restore --backend borg+ssh://root@{SERVER}{over_ssh.borg_repo}"
-        f" --target /tmp/from-borg --password-file /root/borg-passphrase {common}",
-        timeout=300,
-    )
-    record_timing("ssh: borg restore in the guest", time.monotonic() - started)
-    assert "verified (borg check --verify-data + tree compare)" in borg, borg
+    guest.check("chmod 600 /root/ssh-key /root/borg-passphrase")
+    common = f"--ssh-key /root/ssh-key --set host_key={fingerprint}"
     digest = hashlib.sha256((over_ssh.tree / "srv" / "data.bin").read_bytes()).hexdigest()
-    for where in ("/tmp/from-rsync", "/tmp/from-borg"):
-        assert guest.check(f"cat {where}/etc/hostname") == "sshhost\n", where
-        assert guest.check(f"sha256sum < {where}/srv/data.bin").split()[0] == digest, where
-        assert guest.check(f"readlink {where}/srv/current").strip() == "data.bin", where
+    for spec, options, verified, timing in (
+        (f"rsync+ssh://root@{SERVER}{over_ssh.tree}/", common, "verified", "ssh: rsync recovery in the guest"),
+        (f"borg+ssh://root@{SERVER}{over_ssh.borg_repo}", f"{common} --password-file /root/borg-passphrase",
+         "verified (borg check --verify-data + tree compare)", "ssh: borg recovery in the guest"),
+    ):  # fmt: skip
+        out = scratch.recover(spec, options, timing)
+        assert verified in out, out
+        scratch.assert_recreated()
+        assert guest.check("cat /mnt/target/etc/hostname") == "sshhost\n", spec
+        assert guest.check("sha256sum < /mnt/target/srv/data.bin").split()[0] == digest, spec
+        assert guest.check("readlink /mnt/target/srv/current").strip() == "data.bin", spec
     wrong = guest.run(
         f"mkdir -p /tmp/not-ssh && rescue-tui restore --backend rsync+ssh://root@{SERVER}{over_ssh.tree}/"
         " --target /tmp/not-ssh --yes --ssh-key /root/ssh-key --set host_key=SHA256:" + "A" * 43,

@@ -12,6 +12,7 @@ from rescue_tui.restore import hostkeys
 from rescue_tui.restore.backend import open_backend
 from rescue_tui.restore.model import CheckStatus, Credentials
 from rescue_tui.restore.progress import no_progress
+from tests.integration.conftest import Loops, sh
 
 from .conftest import SourceTree, Sshd
 from .helpers import error_lines, free_port, run_cli
@@ -35,6 +36,30 @@ def test_a_local_rsync_copy_restores_every_special_file_faithfully(
     assert result.returncode == 0, result.stderr
     assert "verified (rsync --dry-run --checksum --itemize-changes)" in result.stdout
     assert differences(source_tree.manifest, manifest(target)) == []
+
+
+def test_a_restore_onto_new_ext4_filesystems_verifies_without_counting_their_lost_and_found(
+    source_tree: SourceTree, rsync_copy: Path, loops: Loops
+) -> None:
+    """What a recovery restores into: / and /data freshly made by mkfs.ext4, each with its lost+found, which the
+    backup does not hold. Verify's --delete must not call them extra, and must still see anything else that is."""
+    root, home = loops.disk("root", 96 << 20), loops.disk("home", 32 << 20)
+    for device in (root, home):
+        sh("mkfs.ext4", "-q", device)
+    target = loops.mount(root)
+    (target / "home").mkdir()
+    sh("mount", home, str(target / "home"))
+    loops.mounts.append(target / "home")
+    result = run_cli("restore", "--backend", f"rsync:{rsync_copy}/", "--target", str(target), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verified (rsync --dry-run --checksum --itemize-changes)" in result.stdout
+    assert (target / "lost+found").is_dir() and (target / "home" / "lost+found").is_dir()
+    (target / "etc" / "lost+found").mkdir()  # not a filesystem's root: an extra like any other
+    (target / "home" / "stray").write_text("not in the backup\n")
+    backend = open_backend(f"rsync:{rsync_copy}/", Credentials())
+    report = backend.verify(target, no_progress, threading.Event())
+    extras = sorted(line.split(maxsplit=1)[1] for line in report.mismatches if line.startswith("*deleting"))
+    assert extras == ["etc/lost+found/", "home/stray"], report.mismatches
 
 
 def test_rsync_over_ssh_restores_with_a_throwaway_key_and_our_known_hosts(
