@@ -75,7 +75,8 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def parse_json(text: str, *, where: str, error: type[BadInputError] = BadInputError) -> Any:
     """JSON with bounded nesting and number length; ``error`` with ``where:line:column`` otherwise."""
-    _scan(text, where, error)
+    if text.count("[") + text.count("{") > MAX_DEPTH or _NUMBER_RUN.search(text):
+        _scan(text, where, error)  # only a text that might pass a limit is scanned token by token (slow)
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
@@ -102,6 +103,9 @@ def _no_constant(name: str) -> Any:
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[0-9+\-.eE]{' + str(MAX_NUMBER + 1) + ",}")
 """Strings (skipped whole), brackets, and runs of number characters too long to be a number we accept."""
+_NUMBER_RUN = re.compile(r"[0-9+\-.eE]{" + str(MAX_NUMBER + 1) + ",}")
+"""A run of number characters too long for a number, strings included: without one (and with fewer brackets than
+the depth allowed), no limit can be passed and the token scan is skipped: a checksum list has millions of lines."""
 
 
 def _scan(text: str, where: str, error: type[BadInputError]) -> None:

@@ -78,9 +78,20 @@ def member_data_size(member: tarfile.TarInfo) -> int:
     return member.size
 
 
+def stream_members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """Every member of a tar opened in stream mode, each forgotten once the next is read.
+
+    tarfile keeps every member it has read (about 375 bytes each): five million files would hold
+    nearly 2 GB in a rescue system that runs from RAM. A stream cannot go back to them anyway.
+    """
+    while (member := tar.next()) is not None:
+        tar.members.clear()  # type: ignore[attr-defined]  # tarfile's own list, not in its stubs
+        yield member
+
+
 def file_digests(tar: tarfile.TarFile) -> Iterator[dict[str, object]]:
     """``{"path", "size", "sha256"}`` for every regular file of a tar opened in stream mode."""
-    for member in tar:
+    for member in stream_members(tar):
         if not member.isreg():
             continue
         handle = tar.extractfile(member)
@@ -154,6 +165,17 @@ def verify_file_digests(
     )
 
 
+def text_lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, one at a time: a list of millions of them (``splitlines``) or a ``StringIO`` (four
+    bytes a character) would hold several times the text itself."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def read_digests(lines: Iterable[str], *, where: str = "checksum list") -> Iterator[dict[str, object]]:
     """The per-file digests of a ``.files.jsonl`` list; a damaged line is one BadInputError naming it."""
     for number, line in enumerate(lines, 1):
@@ -173,19 +195,26 @@ def completeness_check(listing: str, regular_files: set[str], *, where: str) -> 
     it (a damaged copy, an edited archive), and the restore would only find out in verify, after the
     disks were wiped. A file the list lacks is only a warning: verify cannot check it.
     """
-    listed = {normalise(str(entry["path"])) for entry in read_digests(listing.splitlines(), where=where)}
-    missing = sorted(listed - regular_files)
+    unlisted = set(regular_files)  # the names are shared: only the table is new
+    missing: set[str] = set()
+    for entry in read_digests(text_lines(listing), where=where):
+        name = normalise(str(entry["path"]))
+        if name in regular_files:
+            unlisted.discard(name)
+        else:
+            missing.add(name)
     if missing:
         return CheckResult(
             name="complete",
             status=CheckStatus.FAIL,
-            detail=f"{len(missing)} file(s) named in {where} are not in the archive, first {missing[0]}",
+            detail=f"{len(missing)} file(s) named in {where} are not in the archive, first {min(missing)}",
         )
-    unlisted = len(regular_files - listed)
     if unlisted:
         return CheckResult(
             name="complete",
             status=CheckStatus.WARN,
-            detail=f"{unlisted} file(s) in the archive are not in {where}: verify cannot check them",
+            detail=f"{len(unlisted)} file(s) in the archive are not in {where}: verify cannot check them",
         )
-    return CheckResult(name="complete", status=CheckStatus.OK, detail=f"all {len(listed)} listed files are in it")
+    return CheckResult(
+        name="complete", status=CheckStatus.OK, detail=f"all {len(regular_files)} listed files are in it"
+    )

@@ -61,6 +61,8 @@ from rescue_tui.restore.manifest import (
     parse_sha256_line,
     read_digests,
     sha256_line,
+    stream_members,
+    text_lines,
     verify_file_digests,
 )
 from rescue_tui.restore.model import (
@@ -81,7 +83,7 @@ from rescue_tui.restore.progress import Tracker
 from rescue_tui.restore.runner import Command, Pipeline, proc_read_bytes, proc_written_bytes, run
 from rescue_tui.restore.safety import MemberCheck, normalise
 from rescue_tui.restore.tar_gate import GateResult, MemberGate
-from rescue_tui.restore.tar_listing import GnuTarLister, Readable, gnu_quoted, names_difference
+from rescue_tui.restore.tar_listing import GnuTarLister, NameMatcher, Readable, gnu_quoted
 from rescue_tui.restore.tar_scan import (
     ArchiveScan,
     RemoteStamp,
@@ -396,7 +398,7 @@ class TarBackend(BackendBase):
         if listing is None:
             return None
         try:
-            entries = read_digests(listing.splitlines(), where=f"{self.spec.text}{FILES_SUFFIX}")
+            entries = read_digests(text_lines(listing), where=f"{self.spec.text}{FILES_SUFFIX}")
             return SizeTally.of_files((str(e["path"]), int(str(e["size"]))) for e in entries)
         except BadInputError as exc:
             checks.append(CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message))
@@ -503,15 +505,14 @@ class TarBackend(BackendBase):
         cancel: threading.Event | None,
     ) -> ArchiveScan:
         """One streaming pass: sha256, member safety, sizes, GNU tar's listing, completeness against ``listing``."""
-        checked: list[str] = []
         files: set[str] = set()
         sizes = SizeTally()
 
         def on_tar(tar: tarfile.TarFile) -> None:
-            for member in tar:
+            for member in stream_members(tar):
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("preflight: cancelled")
-                checked.append(gnu_quoted(member.name))
+                lister.matcher.ours(gnu_quoted(member.name))
                 name = normalise(member.name)
                 if member.isreg():
                     files.add(name)
@@ -522,7 +523,7 @@ class TarBackend(BackendBase):
 
         with GnuTarLister(self._secrets()) as lister:
             digest = self._stream(secrets, on_tar, tracker, cancel, lister=lister)
-            disagreement = lister.disagreement(checked)
+            disagreement = lister.disagreement()
         complete = None
         if listing is not None:
             where = f"{self.spec.text}{FILES_SUFFIX}"
@@ -532,7 +533,7 @@ class TarBackend(BackendBase):
                 complete = CheckResult(name="complete", status=CheckStatus.FAIL, detail=exc.message)
         return ArchiveScan(
             digest=digest,
-            members=len(checked),
+            members=lister.matcher.ours_count,
             disagreement=disagreement,
             member_problems=tuple(member_check.problems),
             complete=complete,
@@ -620,7 +621,7 @@ class TarBackend(BackendBase):
     def _restore_streamed(self, target: Path, progress: ProgressCallback, cancel: threading.Event) -> RestoreResult:
         """``curl | [hash] | decompressor | [member gate] | tar --extract``: the archive is read once, checked on
         its way (:mod:`rescue_tui.restore.tar_gate`), and what was extracted must be what preflight described."""
-        extracted: list[str] = []
+        extracted = NameMatcher()  # GNU tar's names ("theirs") against the gate's ("ours")
         with SecretDir() as secrets, contextlib.ExitStack() as stack:
             total = self._source_size(secrets)
             assert self.spec.url is not None
@@ -646,18 +647,20 @@ class TarBackend(BackendBase):
                              env={"LC_ALL": "C"})],
                     stdin=subprocess.PIPE,
                     stdout="lines",
-                    on_line=lambda line: extracted.append(line.rstrip("/") or "."),
+                    on_line=lambda line: extracted.theirs(line.rstrip("/") or "."),
                     secrets=self._secrets(),
                 )
             )  # fmt: skip
             assert extract.procs[0].stdin is not None
-            gate = MemberGate(plain, extract.procs[0].stdin, MemberCheck(on_target=escaping_symlinks(target)))
+            gate = MemberGate(
+                plain, extract.procs[0].stdin, MemberCheck(on_target=escaping_symlinks(target)), extracted.ours
+            )
             tracker = Tracker(Phase.RESTORE, progress, bytes_total=total)
             tracker.update(0, 0, force=True)
             start = time.monotonic()
 
             def probe() -> None:
-                tracker.update(hashing.count, len(extracted))
+                tracker.update(hashing.count, extracted.theirs_count)
 
             try:
                 result = extract.wait(cancel=cancel, probe=probe)
@@ -687,22 +690,22 @@ class TarBackend(BackendBase):
             problems, warnings = self._stream_problems(outcome, extracted)
             if problems:
                 raise BackendError(f"{self.spec.url}: {problems[0]}")
-        tracker.finish(bytes_done=hashing.count, files_done=len(extracted), message="restored")
+        tracker.finish(bytes_done=hashing.count, files_done=extracted.theirs_count, message="restored")
         return RestoreResult(
             bytes=hashing.count,
-            files=len(extracted),
+            files=extracted.theirs_count,
             seconds=time.monotonic() - start,
             warnings=(*result.warnings, *warnings),
         )
 
-    def _stream_problems(self, outcome: GateResult, extracted: list[str]) -> tuple[list[str], list[str]]:
+    def _stream_problems(self, outcome: GateResult, extracted: NameMatcher) -> tuple[list[str], list[str]]:
         """What makes a streamed restore untrustworthy after the fact, first the most telling; and what is only
         worth a warning (files the checksum list lacks: verify cannot check them)."""
         problems: list[str] = []
         warnings: list[str] = []
         if outcome.problem is not None:
             problems.append(outcome.problem)
-        if (difference := names_difference(extracted, outcome.names, None, verb="extracted")) is not None:
+        if (difference := extracted.difference(None, verb="extracted")) is not None:
             problems.append(f"{difference}: do not trust the restored files")
         if self._listing is not None:
             where = f"{self.spec.text}{FILES_SUFFIX}"
@@ -737,11 +740,16 @@ class TarBackend(BackendBase):
         with SecretDir() as secrets:
             listing = self._listing if self._listing is not None else self._fetch_small(FILES_SUFFIX, secrets)
             if listing is not None:
-                entries = list(read_digests(listing.splitlines(), where=f"{self.spec.text}{FILES_SUFFIX}"))
-                total = sum(int(str(e["size"])) for e in entries)
+                where = f"{self.spec.text}{FILES_SUFFIX}"
+                # Two passes over the text, not a list of millions of entries: the first checks every line and
+                # sums what the progress bar needs.
+                count = total = 0
+                for entry in read_digests(text_lines(listing), where=where):
+                    count, total = count + 1, total + int(str(entry["size"]))
                 return verify_file_digests(
-                    target, entries, progress=progress, cancel=cancel, bytes_total=total, files_total=len(entries)
-                )
+                    target, read_digests(text_lines(listing), where=where), progress=progress, cancel=cancel,
+                    bytes_total=total, files_total=count,
+                )  # fmt: skip
             return self._compare(target, secrets, progress, cancel)
 
     def _compare(

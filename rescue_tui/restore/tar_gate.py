@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from rescue_tui.errors import CancelledError
-from rescue_tui.restore.manifest import CHUNK
+from rescue_tui.restore.manifest import CHUNK, stream_members
 from rescue_tui.restore.safety import MemberCheck, normalise
 from rescue_tui.restore.tar_listing import Readable, gnu_quoted
 
@@ -88,8 +88,8 @@ class _Window:
 class GateResult:
     """What went through the gate: enough to say afterwards whether the restore is whole."""
 
-    names: list[str] = field(default_factory=list)
-    """Accepted members as GNU tar prints them (``tar_listing.gnu_quoted``), in archive order."""
+    accepted: int = 0
+    """Members let through to GNU tar."""
     files: set[str] = field(default_factory=set)
     """Regular files accepted, names normalised."""
     refused: str | None = None
@@ -113,8 +113,12 @@ class GateResult:
 class MemberGate:
     """A thread reading the decompressed archive from ``source`` and feeding GNU tar's stdin ``sink``."""
 
-    def __init__(self, source: Readable, sink: IO[bytes], member_check: MemberCheck) -> None:
+    def __init__(
+        self, source: Readable, sink: IO[bytes], member_check: MemberCheck, accepted: Callable[[str], None]
+    ) -> None:
+        """``accepted`` is told each member let through, as GNU tar prints its name (``tar_listing.gnu_quoted``)."""
         self.result = GateResult()
+        self._accepted = accepted
         self._source = source
         self._sink = sink
         self._check = member_check
@@ -137,7 +141,7 @@ class MemberGate:
         except BrokenPipeError:
             pass  # GNU tar stopped reading: its exit status says why
         except (tarfile.TarError, EOFError) as exc:
-            self.result.unparsed = f"not a readable tar archive past member {len(self.result.names)}: {exc}"
+            self.result.unparsed = f"not a readable tar archive past member {self.result.accepted}: {exc}"
         except BaseException as exc:
             self.result.error = exc
         finally:
@@ -149,8 +153,7 @@ class MemberGate:
     def _pass_members(self, window: _Window) -> None:
         result = self.result
         with tarfile.open(fileobj=window, mode="r:") as tar:  # type: ignore[call-overload]
-            while (member := tar.next()) is not None:
-                tar.members.clear()  # tarfile keeps every member otherwise: memory grows with the archive
+            for member in stream_members(tar):
                 problem = self._check.check(
                     member.name, symlink=member.issym(), hardlink=member.islnk(), linkname=member.linkname
                 )
@@ -158,7 +161,8 @@ class MemberGate:
                     result.refused = problem
                     return
                 name = normalise(member.name)
-                result.names.append(gnu_quoted(member.name))
+                self._accepted(gnu_quoted(member.name))
+                result.accepted += 1
                 if member.isreg():
                     result.files.add(name)
                 window.accept(tar.offset)
@@ -175,6 +179,6 @@ class MemberGate:
             return
         if nonzero and self.result.unparsed is None:
             self.result.unparsed = (
-                f"bytes follow the end of the archive after member {len(self.result.names)}"
+                f"bytes follow the end of the archive after member {self.result.accepted}"
                 " (a corrupt header there, or data appended): what follows was not restored"
             )

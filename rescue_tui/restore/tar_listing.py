@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import threading
+from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -45,7 +47,7 @@ class GnuTarLister:
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         """``secrets``: values the tool's environment must not carry (see ``runner.base_env``)."""
-        self.names: list[str] = []
+        self.matcher = NameMatcher()
         self._pipe = Pipeline(
             [
                 Command(
@@ -56,7 +58,7 @@ class GnuTarLister:
             ],
             stdin=subprocess.PIPE,
             stdout="lines",
-            on_line=lambda line: self.names.append(line.rstrip("/") or "."),
+            on_line=lambda line: self.matcher.theirs(line.rstrip("/") or "."),
             secrets=secrets,
         )
         self._closed = False
@@ -80,8 +82,8 @@ class GnuTarLister:
         """A file object reading ``source`` and feeding every byte it returns to GNU tar."""
         return _Tee(source, self)
 
-    def disagreement(self, checked: list[str]) -> str | None:
-        """Why GNU tar would extract something other than the ``checked`` names (already quoted), or None."""
+    def disagreement(self) -> str | None:
+        """Why GNU tar would extract something other than the names given to ``matcher.ours``, or None."""
         stdin = self._pipe.procs[0].stdin
         if stdin is not None:
             with contextlib.suppress(OSError):
@@ -92,25 +94,67 @@ class GnuTarLister:
             self._pipe.wait(timeout=600)
         except BackendError as exc:
             complaint = exc.message
-        return names_difference(self.names, checked, complaint, verb="lists")
+        return self.matcher.difference(complaint, verb="lists")
 
 
-def names_difference(gnu: list[str], checked: list[str], complaint: str | None, *, verb: str) -> str | None:
-    """Why GNU tar's names (it ``verb`` them) are not the ``checked`` ones, or its ``complaint``; None if neither."""
-    if gnu != checked:
-        first = next(
-            (i for i, (a, b) in enumerate(zip(gnu, checked, strict=False)) if a != b), min(len(gnu), len(checked))
-        )
-        theirs = gnu[first] if first < len(gnu) else "(nothing)"
-        ours = checked[first] if first < len(checked) else "(nothing)"
-        return (
-            f"GNU tar {verb} {len(gnu)} members, the safety check read {len(checked)} "
-            f"(first difference at member {first + 1}: {theirs!r} against {ours!r}): a corrupt or crafted archive"
-            + (f"; {complaint}" if complaint else "")
-        )
-    if complaint is not None:
-        return f"GNU tar cannot list it: {complaint}"
-    return None
+class NameMatcher:
+    """GNU tar's member names ("theirs") and the checked ones ("ours"), compared as they arrive, from two threads.
+
+    Only the names one side has and the other has not reached yet are held (both read the same bytes, so
+    that is a few thousand at most): two full lists would be about 200 bytes a member, kept to the end.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ahead: deque[str] = deque()
+        self._ahead_is_ours = False
+        self._first: tuple[int, str, str] | None = None
+        """(member number, theirs, ours) of the first difference."""
+        self.ours_count = 0
+        self.theirs_count = 0
+
+    def ours(self, name: str) -> None:
+        self._add(name, ours=True)
+
+    def theirs(self, name: str) -> None:
+        self._add(name, ours=False)
+
+    def _add(self, name: str, *, ours: bool) -> None:
+        with self._lock:
+            if ours:
+                self.ours_count += 1
+            else:
+                self.theirs_count += 1
+            if self._first is not None:
+                return  # the first difference is found: only the counts go on
+            if not self._ahead or self._ahead_is_ours == ours:
+                self._ahead.append(name)
+                self._ahead_is_ours = ours
+                return
+            other = self._ahead.popleft()
+            if other != name:
+                number = self.ours_count if ours else self.theirs_count
+                self._first = (number, other, name) if ours else (number, name, other)
+                self._ahead.clear()
+
+    def difference(self, complaint: str | None, *, verb: str) -> str | None:
+        """Why GNU tar's names (it ``verb`` them) are not the checked ones, or its ``complaint``; None if neither."""
+        with self._lock:
+            first = self._first
+            if first is None and self.ours_count != self.theirs_count:
+                pending = self._ahead[0] if self._ahead else "(nothing)"
+                theirs, ours = ("(nothing)", pending) if self._ahead_is_ours else (pending, "(nothing)")
+                first = (min(self.ours_count, self.theirs_count) + 1, theirs, ours)
+            if first is not None:
+                number, theirs, ours = first
+                return (
+                    f"GNU tar {verb} {self.theirs_count} members, the safety check read {self.ours_count} "
+                    f"(first difference at member {number}: {theirs!r} against {ours!r}): a corrupt or crafted"
+                    " archive" + (f"; {complaint}" if complaint else "")
+                )
+        if complaint is not None:
+            return f"GNU tar cannot list it: {complaint}"
+        return None
 
 
 class _Tee:
