@@ -8,6 +8,8 @@
 - ``vm`` (function): a machine restored from that snapshot in about a second, with no
   disks yet (``vm.add_disk("1G")`` hot-plugs blank ones), killed after the test.
 - ``fresh_machine`` (function): a factory for machines that boot from power-on.
+- ``first_boot`` (function): firmware -> the power-on boot to the first screen (seconds, ttyS0):
+  the one that made the booted snapshot when that happened in this run, else a fresh one.
 
 A failing test gets the tail of ttyS0, of the test shell and of QEMU's own log in its
 report. Set RESCUE_VM_TESTS=0 to skip the VM tests; they need root and QEMU (iso/build
@@ -16,6 +18,7 @@ installs QEMU with the other build tools).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import hashlib
@@ -44,6 +47,8 @@ BOOT_TIMEOUT = 240.0
 """Power-on to first screen, generous for a loaded CI machine (measured: about 60 s)."""
 SNAPSHOT_FORMAT = 1
 """Bump when the machine's devices change in a way the command-line signature misses."""
+RUN = os.environ.setdefault("RESCUE_TEST_RUN", f"{os.getpid()}.{time.time_ns()}")
+"""This test run (``tools/run-tests`` gives both shards one): a boot recorded in it may stand for a test's own."""
 
 
 VM_SHARD_OF_GROUP = {
@@ -197,14 +202,16 @@ def _ensure_booted_state(image: Image, firmware: Firmware, scratch: Path, direct
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(parents=True)
         try:
-            _boot_and_save(
+            seconds, serial = _boot_and_save(
                 Machine(image=image, workdir=building / "vm", firmware=firmware, state=building / state.name)
             )
             break
         except GuestError:
             if attempt == 2:
                 raise
-    for name in (f"{firmware}.qcow2", f"{firmware}-vars.qcow2"):
+    record = {"run": RUN, "seconds": seconds, "serial": base64.b64encode(serial).decode()}
+    (building / f"{firmware}.boot.json").write_text(json.dumps(record))
+    for name in (f"{firmware}.qcow2", f"{firmware}-vars.qcow2", f"{firmware}.boot.json"):
         if (building / name).exists():
             os.replace(building / name, directory / name)
     sig_file.write_text(signature)
@@ -212,18 +219,31 @@ def _ensure_booted_state(image: Image, firmware: Firmware, scratch: Path, direct
     return state
 
 
-def _boot_and_save(machine: Machine) -> None:
+def _boot_and_save(machine: Machine) -> tuple[float, bytes]:
+    """Power-on to the first screen, then the snapshot; that boot's seconds and ttyS0 (see ``first_boot``)."""
     machine.start()
     try:
-        machine.wait_first_screen(BOOT_TIMEOUT)
+        seconds = machine.wait_first_screen(BOOT_TIMEOUT)
+        serial = quiet_serial(machine)
         machine.connect_shell()
         # Let the boot finish, so that no job is half done in every restored test.
         machine.run("timeout 90 systemctl is-system-running --wait; udevadm settle", timeout=120)
         machine.savevm(SNAPSHOT)
+        return seconds, serial
     except (GuestError, pexpect.ExceptionPexpect) as exc:
         raise GuestError(f"booting {machine.firmware} for the snapshot failed: {exc}\n{machine.serial_tail()}") from exc
     finally:
         machine.kill()
+
+
+def quiet_serial(machine: Machine, quiet: float = 2.0) -> bytes:
+    """Everything on ttyS0 since power-on, once the line has been quiet for ``quiet`` seconds."""
+    log = machine.workdir / "ttyS0.log"
+    size = -1
+    while size != log.stat().st_size:
+        size = log.stat().st_size
+        time.sleep(quiet)
+    return log.read_bytes()
 
 
 @pytest.fixture(scope="session")
@@ -299,3 +319,26 @@ def fresh_machine(
     yield start
     for machine in machines:
         machine.kill()
+
+
+@pytest.fixture
+def first_boot(
+    booted_states: Callable[[Firmware], Path], fresh_machine: Callable[..., Machine]
+) -> Callable[[Firmware], tuple[float, bytes]]:
+    """Firmware -> a power-on boot of the image to its first screen: seconds, and ttyS0 once quiet.
+
+    The booted snapshot is made by such a boot, from the same image and QEMU command line (bar the
+    drive the snapshot goes to). When it was made in this run, that boot is the answer; a snapshot
+    from an earlier run proves nothing about this one, and a fresh machine boots.
+    """
+
+    def boot(firmware: Firmware) -> tuple[float, bytes]:
+        record_file = booted_states(firmware).with_name(f"{firmware}.boot.json")
+        record = json.loads(record_file.read_text()) if record_file.exists() else {}
+        if record.get("run") == RUN:
+            return float(record["seconds"]), base64.b64decode(record["serial"])
+        machine = fresh_machine(firmware)
+        seconds = machine.wait_first_screen(BOOT_TIMEOUT)
+        return seconds, quiet_serial(machine)
+
+    return boot

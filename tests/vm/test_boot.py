@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rescue_tui.drill.machine import FIRST_SCREEN, PLAIN_SCREEN, Machine
+from rescue_tui.drill.machine import FIRST_SCREEN, PLAIN_SCREEN, Firmware, Machine
 from tests.tui.vt import Screen
-from tests.vm.conftest import BOOT_TIMEOUT
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
@@ -19,14 +18,8 @@ TAKES_THE_SCREEN = b"\x1b[?1049h"
 """The recovery console switching to the alternate screen: where its output starts."""
 
 
-def console_frame(machine: Machine, quiet: float = 2.0) -> tuple[bytes, Screen]:
-    """What the recovery console last wrote on ttyS0 since it started (once the line went quiet), and that screen."""
-    log = machine.workdir / "ttyS0.log"
-    size = -1
-    while size != log.stat().st_size:
-        size = log.stat().st_size
-        time.sleep(quiet)
-    data = log.read_bytes()
+def console_frame(data: bytes) -> tuple[bytes, Screen]:
+    """What the recovery console last wrote on ttyS0 (``data``) since it took the screen, and that screen."""
     start = data.rfind(TAKES_THE_SCREEN)
     assert start >= 0, "the recovery console never took the screen on ttyS0"
     screen = Screen()
@@ -36,12 +29,11 @@ def console_frame(machine: Machine, quiet: float = 2.0) -> tuple[bytes, Screen]:
 
 @pytest.mark.parametrize("firmware", ["bios", "uefi"])
 def test_the_image_boots_to_the_recovery_console_on_the_serial_console(
-    fresh_machine: Callable[..., Machine], firmware: str
+    first_boot: Callable[[Firmware], tuple[float, bytes]], firmware: Firmware
 ) -> None:
-    machine = fresh_machine(firmware)
-    seconds = machine.wait_first_screen(BOOT_TIMEOUT)
+    seconds, serial = first_boot(firmware)
     record_timing(f"first_screen_{firmware}", seconds)
-    written, screen = console_frame(machine)
+    written, screen = console_frame(serial)
     text = screen.text()
     assert written.isascii(), "ASCII only on a serial line"
     assert "rescue-tui: welcome" in screen.lines()[0]
