@@ -63,10 +63,6 @@ class HashingReader:
         self.count += len(data)
         return data
 
-    def drain(self) -> None:
-        while self.read(CHUNK):
-            pass
-
 
 def member_data_size(member: tarfile.TarInfo) -> int:
     """Bytes the member occupies once extracted (sparse members: their data segments only)."""

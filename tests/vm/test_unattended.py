@@ -188,14 +188,25 @@ class Refused:
     """A directory holding ``operator`` (its key may log in) and ``stranger`` (its key may not)."""
 
 
+DATA = bytes(range(256)) * 4096
+
+
+def host_tree(root: Path, hostname: str) -> Path:
+    """What each network backend's backup holds: the host's name, 1 MiB on /srv (a filesystem of its own in
+    mbr-logical) and a symlink to it."""
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "hostname").write_text(f"{hostname}\n")
+    (root / "srv").mkdir()
+    (root / "srv" / "data.bin").write_bytes(DATA)
+    (root / "srv" / "current").symlink_to("data.bin")
+    return root
+
+
 @pytest.fixture(scope="module")
 def smb_share(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmbServer]:
     """A share holding a backup made by ``rescue-tui backup`` (archive, checksums, manifest), read-only."""
     tmp = tmp_path_factory.mktemp("smb")
-    tree, share = tmp / "tree", tmp / "share"
-    (tree / "etc").mkdir(parents=True)
-    (tree / "etc" / "hostname").write_text("smbhost\n")
-    (tree / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    tree, share = host_tree(tmp / "tree", "smbhost"), tmp / "share"
     share.mkdir()
     made = run_cli("backup", "--backend", f"tar:{share}/smbhost.tar.zst", "--source", str(tree))
     assert made.returncode == 0, made.stderr
@@ -219,12 +230,7 @@ class OverSsh:
 @pytest.fixture(scope="module")
 def over_ssh(sshd: Sshd, tmp_path_factory: pytest.TempPathFactory) -> OverSsh:
     tmp = tmp_path_factory.mktemp("over-ssh")
-    tree = tmp / "tree"
-    (tree / "etc").mkdir(parents=True)
-    (tree / "etc" / "hostname").write_text("sshhost\n")
-    (tree / "srv").mkdir()
-    (tree / "srv" / "data.bin").write_bytes(bytes(range(256)) * 2048)
-    (tree / "srv" / "current").symlink_to("data.bin")
+    tree = host_tree(tmp / "tree", "sshhost")
     passphrase = tmp / "passphrase"
     passphrase.write_text("borg over ssh in the rescue system\n")
     env = {
@@ -403,11 +409,15 @@ class Scratch:
         record_timing(timing, time.monotonic() - started)
         return out
 
-    def assert_recreated(self) -> None:
-        """The tree is on the filesystems apply just made: / and /srv are the layout's, by UUID, on this disk."""
+    def assert_recovered(self, hostname: str) -> None:
+        """``host_tree(hostname)`` is on the filesystems apply just made: / and /srv are the layout's, by UUID, on
+        this disk."""
         for mount, fs in (("/mnt/target", "fs-root"), ("/mnt/target/srv", "fs-srv")):
             source, uuid = self.vm.check(f"findmnt -n -o SOURCE,UUID --mountpoint {mount}").split()
             assert source.startswith(self.device) and uuid == SCRATCH_UUIDS[fs], (mount, source, uuid)
+        assert self.vm.check("cat /mnt/target/etc/hostname") == f"{hostname}\n"
+        assert self.vm.check("sha256sum < /mnt/target/srv/data.bin").split()[0] == hashlib.sha256(DATA).hexdigest()
+        assert self.vm.check("readlink /mnt/target/srv/current").strip() == "data.bin"
 
 
 SCRATCH_LAYOUT = LAYOUTS / "mbr-logical.json"
@@ -482,9 +492,9 @@ def test_ssh_lets_the_operators_key_in_to_the_console_that_follows_and_nobody_el
 
 @dataclass(frozen=True)
 class ResticTree:
-    """A tree, its restic password, and a restic repository of it served by rclone's REST server on the host."""
+    """A restic repository of ``host_tree("restichost")`` served by rclone's REST server on the host, and its
+    password."""
 
-    tree: Path
     password: Path
     rest_port: int
 
@@ -492,11 +502,7 @@ class ResticTree:
 @pytest.fixture(scope="module")
 def restic_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ResticTree]:
     tmp = tmp_path_factory.mktemp("restic")
-    tree = tmp / "tree"
-    (tree / "etc").mkdir(parents=True)
-    (tree / "etc" / "hostname").write_text("restichost\n")
-    (tree / "srv").mkdir()
-    (tree / "srv" / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    tree = host_tree(tmp / "tree", "restichost")
     password = tmp / "password"
     password.write_text("restic drill password\n")
     env = {**os.environ, "RESTIC_PASSWORD_FILE": str(password), "RESTIC_REPOSITORY": str(tmp / "repos" / "host")}
@@ -509,7 +515,7 @@ def restic_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ResticTree
     )  # fmt: skip
     try:
         wait_for_port(port, server)
-        yield ResticTree(tree=tree, password=password, rest_port=port)
+        yield ResticTree(password=password, rest_port=port)
     finally:
         stop(server)
 
@@ -526,10 +532,7 @@ def test_a_recovery_from_restic_on_a_rest_server_recreates_the_disks(
         "rest: restic recovery in the guest",
     )  # fmt: skip
     assert "verified (restic check + tree compare)" in out, out
-    scratch.assert_recreated()
-    assert guest.check("cat /mnt/target/etc/hostname") == "restichost\n"
-    digest = hashlib.sha256((restic_tree.tree / "srv" / "data.bin").read_bytes()).hexdigest()
-    assert guest.check("sha256sum < /mnt/target/srv/data.bin").split()[0] == digest
+    scratch.assert_recovered("restichost")
 
 
 def test_a_recovery_from_an_smb_share_recreates_the_disks_and_restores_a_tar_archive_from_it(
@@ -545,8 +548,7 @@ def test_a_recovery_from_an_smb_share_recreates_the_disks_and_restores_a_tar_arc
     assert "Permission denied" in wrong.output and guest.check("ls /tmp/not-cifs") == ""
     out = scratch.recover(spec, "", "cifs: tar recovery in the guest", env=f"{login}='{smb_share.password}'")
     assert "verified (checksum manifest)" in out, out
-    scratch.assert_recreated()
-    assert guest.check("cat /mnt/target/etc/hostname") == "smbhost\n"
+    scratch.assert_recovered("smbhost")
     mounted = guest.check("grep ' cifs ' /proc/mounts")
     assert "//10.0.2.100/backups /run/rescue-tui/cifs/" in mounted and " cifs ro," in mounted, mounted
     assert smb_share.password not in mounted
@@ -563,7 +565,6 @@ def test_recoveries_by_rsync_and_borg_over_ssh_from_a_server_pinned_by_fingerpri
     guest.push({"ssh-key": over_ssh.sshd.key, "borg-passphrase": over_ssh.passphrase}, "/root")
     guest.check("chmod 600 /root/ssh-key /root/borg-passphrase")
     common = f"--ssh-key /root/ssh-key --set host_key={fingerprint}"
-    digest = hashlib.sha256((over_ssh.tree / "srv" / "data.bin").read_bytes()).hexdigest()
     for spec, options, verified, timing in (
         (f"rsync+ssh://root@{SERVER}{over_ssh.tree}/", common, "verified", "ssh: rsync recovery in the guest"),
         (f"borg+ssh://root@{SERVER}{over_ssh.borg_repo}", f"{common} --password-file /root/borg-passphrase",
@@ -571,10 +572,7 @@ def test_recoveries_by_rsync_and_borg_over_ssh_from_a_server_pinned_by_fingerpri
     ):  # fmt: skip
         out = scratch.recover(spec, options, timing)
         assert verified in out, out
-        scratch.assert_recreated()
-        assert guest.check("cat /mnt/target/etc/hostname") == "sshhost\n", spec
-        assert guest.check("sha256sum < /mnt/target/srv/data.bin").split()[0] == digest, spec
-        assert guest.check("readlink /mnt/target/srv/current").strip() == "data.bin", spec
+        scratch.assert_recovered("sshhost")
     wrong = guest.run(
         f"mkdir -p /tmp/not-ssh && rescue-tui restore --backend rsync+ssh://root@{SERVER}{over_ssh.tree}/"
         " --target /tmp/not-ssh --yes --ssh-key /root/ssh-key --set host_key=SHA256:" + "A" * 43,
