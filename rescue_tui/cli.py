@@ -101,7 +101,19 @@ def _layout_import_rear(args: argparse.Namespace) -> int:
     from rescue_tui.layout.rear_import import read_rear
     from rescue_tui.layout.validate import valid_layout
 
-    layout = valid_layout(read_rear(args.file), where=f"{args.file}: imported layout is not valid")
+    layout = read_rear(args.file)
+    if args.rescue_root is not None:
+        from dataclasses import replace
+
+        from rescue_tui.layout.model import Origin
+        from rescue_tui.layout.rear_import.network import read_rear_network
+
+        network, notes = read_rear_network(args.rescue_root)
+        origin = layout.origin or Origin(kind="rear-import", source=str(args.file))
+        layout = replace(layout, network=network, origin=replace(origin, notes=(*origin.notes, *notes)))
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+    layout = valid_layout(layout, where=f"{args.file}: imported layout is not valid")
     write_layout(layout, args.output)
     excluded = len(layout.origin.excluded) if layout.origin else 0
     print(
@@ -215,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = layout_cmds.add_parser("import-rear", help="convert ReaR's disklayout.conf into a layout")
     p.add_argument("file", type=Path)
+    p.add_argument(
+        "--rescue-root", type=Path, metavar="DIR",
+        help="a ReaR rescue system (its initrd unpacked): its network goes into the layout",
+    )  # fmt: skip
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(handler=_layout_import_rear)
 

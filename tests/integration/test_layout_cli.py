@@ -60,6 +60,21 @@ def test_import_rear_writes_a_valid_layout_keeping_original_names(tmp_path: Path
     assert "/dev/md127p1" in paths
 
 
+def test_import_rear_takes_the_network_of_a_rear_rescue_system(tmp_path: Path) -> None:
+    out = tmp_path / "imported.json"
+    rescue = DATA / "rear" / "rescue-root-debian12"
+    conf = DATA / "rear" / "03-modern-gpt-raid-luks-lvm.conf"
+    result = cli("layout", "import-rear", str(conf), "--rescue-root", str(rescue), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert cli("layout", "validate", str(out)).returncode == 0
+    network = json.loads(out.read_text())["network"]
+    assert network["interfaces"][0]["mac"] == "02:fc:00:00:00:01"
+    assert [r["gateway"] for r in network["routes"]] == ["192.0.2.1", "fd00::1"]
+    refused = cli("layout", "import-rear", str(conf), "--rescue-root", str(tmp_path), "-o", str(tmp_path / "x.json"))
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
 def test_import_rear_names_the_line_of_a_malformed_file(tmp_path: Path) -> None:
     bad = DATA / "rear" / "bad" / "size-not-a-number.conf"
     result = cli("layout", "import-rear", str(bad), "-o", str(tmp_path / "x.json"))
