@@ -55,15 +55,18 @@ class Watch:
         # The secret files' directories go to a directory of this run's own, not /dev/shm, where another
         # test run on this machine would make and remove its own.
         secrets = Path(tempfile.mkdtemp(prefix="secrets-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+        argv = [sys.executable, "-m", "tests.unit.restore.cli_entry", "--debug", *args]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.unit.restore.cli_entry", "--debug", *args],
+            argv,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": path, SECRETS_ENV: str(secrets), **env},
         )  # fmt: skip
         out: list[str] = []
         reader = threading.Thread(target=lambda: out.extend(proc.communicate(timeout=600)), daemon=True)
         reader.start()
-        own_cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        # What the kernel will show as the CLI's command line, built from argv rather than read back: Popen
+        # returns once the exec has begun, and /proc/PID/cmdline reads empty until the new image has set it up.
+        own_cmdline = b"".join(arg.encode() + b"\0" for arg in argv)
         if CANARY.encode() in own_cmdline:
             self.leaks.append("rescue-tui's own command line")
         while proc.poll() is None:
