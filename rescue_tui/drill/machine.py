@@ -183,6 +183,9 @@ class Machine:
     They get the serials in ``boot_serials`` (by default ``disk1``, ``disk2``..., as ``add_disk`` names them)
     and boot in this order."""
     boot_serials: tuple[str, ...] = ()
+    boot_shell: bool = False
+    """With ``boot_disks``: also offer the test shell's port, for a booted system that runs its service
+    (the drill bench's source machine); the recovered machine of a drill has none."""
     efi_vars: Path | None = None
     """UEFI variable store (qcow2) to start with, instead of the state's or a blank one."""
     cold_disks: tuple[ColdDisk, ...] = ()
@@ -224,11 +227,11 @@ class Machine:
                     "-device", f"virtio-blk-pci,drive=boot{index},serial={serial},bootindex={index}",
                 ]  # fmt: skip
             cmd += ["-device", "virtio-rng-pci"]
+            if self.boot_shell:
+                cmd += self._shell_port()
         else:
             cmd += [
-                "-device", "virtio-serial-pci,id=vser",
-                "-chardev", f"socket,id=sh,path={w}/shell.sock,server=on,wait=off",
-                "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
+                *self._shell_port(),
                 "-qmp", f"unix:{w}/qmp.sock,server=on,wait=off",
                 "-device", "virtio-rng-pci",
             ]  # fmt: skip
@@ -274,6 +277,13 @@ class Machine:
             cmd += ["-loadvm", self.loadvm]
         return cmd
 
+    def _shell_port(self) -> list[str]:
+        return [
+            "-device", "virtio-serial-pci,id=vser",
+            "-chardev", f"socket,id=sh,path={self.workdir}/shell.sock,server=on,wait=off",
+            "-device", f"virtserialport,bus=vser.0,chardev=sh,name={SHELL_PORT}",
+        ]  # fmt: skip
+
     @property
     def _medium_on_virtio(self) -> bool:
         """The image as a read-only virtio disk (a stick, virtual media), not a CD-ROM, when UEFI boots its kernel
@@ -293,7 +303,7 @@ class Machine:
         try:
             self.qmp = Qmp(self.workdir / "qmp.sock")
             self.serial = self._channel("ttyS0")
-            if not self.boot_disks:
+            if not self.boot_disks or self.boot_shell:
                 # Attach the test shell before the guest runs. A restored guest was saved with
                 # the shell attached; attaching after `cont` races QEMU's "host closed" notice,
                 # which can reach the guest after the first answer and end that shell (the
@@ -341,7 +351,7 @@ class Machine:
         """Power off through ACPI (clean), or end QEMU when the guest does not."""
         if self.process is None or self.process.poll() is not None:
             return
-        with contextlib.suppress(GuestError, OSError):
+        with contextlib.suppress(GuestError, OSError, subprocess.TimeoutExpired):
             self.qmp.execute("system_powerdown")
             self.process.wait(timeout=timeout)
         self.kill()
