@@ -28,7 +28,7 @@ from pathlib import Path
 from rescue_tui import tools
 from rescue_tui.errors import BadInputError
 from rescue_tui.restore.backend import Backend, BackupResult
-from rescue_tui.restore.checks import pseudo_mounts_under
+from rescue_tui.restore.checks import Mount, pseudo_mounts_under, read_mounts
 from rescue_tui.restore.manifest import MANIFEST_SUFFIX
 from rescue_tui.restore.model import Artifact, BackupManifest, ProgressCallback
 
@@ -85,16 +85,43 @@ def _artifact(path: Path) -> Artifact:
     return Artifact(path=str(path), size=path.stat().st_size, sha256=h.hexdigest())
 
 
-def capture_layout(path: Path) -> tuple[Artifact | None, str]:
-    """Capture the running system's layout into ``path``, if the capture stage is installed."""
+def backup_mount(destination: Path, mounts: Sequence[Mount], fstab_points: Sequence[str]) -> str | None:
+    """The mount point of a filesystem that holds ``destination`` and is not the machine's own storage.
+
+    A backup written to a disk attached for it (a USB disk, a disk mounted by
+    hand) leaves that disk out of the layout: a recovery must not recreate it.
+    A destination on ``/`` or on a filesystem the machine's fstab mounts is on
+    the machine's storage, which the layout keeps (None).
+    """
+    where = os.path.realpath(destination)
+    points = [m.point for m in mounts if where == m.point or where.startswith(m.point.rstrip("/") + "/")]
+    if not points:
+        return None
+    point = max(points, key=len)
+    return None if point == "/" or point in fstab_points else point
+
+
+def capture_layout(path: Path, destinations: Sequence[Path] = ()) -> tuple[Artifact | None, list[str]]:
+    """Capture the running system's layout into ``path``, if the capture stage is installed; leaves out the disks
+    of ``destinations`` that are not the machine's own storage (``backup_mount``)."""
     try:
         from rescue_tui.layout.capture import capture_system  # type: ignore[attr-defined,unused-ignore]
+        from rescue_tui.layout.capture.parse import fstab
         from rescue_tui.layout.codec import write_layout
     except ImportError as exc:
-        return None, f"layout capture skipped: rescue_tui.layout.capture.capture_system is not available ({exc})"
-    layout = capture_system(hostname=None, devices=None)
+        return None, [f"layout capture skipped: rescue_tui.layout.capture.capture_system is not available ({exc})"]
+    try:
+        fstab_points = [entry.path for entry in fstab(Path("/etc/fstab").read_text())]
+    except OSError:
+        fstab_points = []
+    mounts = read_mounts()
+    found = (backup_mount(d, mounts, fstab_points) for d in destinations)
+    left_out = sorted({point for point in found if point is not None})
+    layout = capture_system(hostname=None, devices=None, backup_mounts=left_out)
     write_layout(layout, path)
-    return _artifact(path), f"{path}: layout captured ({len(layout.items)} items)"
+    messages = [f"{path}: layout captured ({len(layout.items)} items)"]
+    messages += [f"layout: the disk holding {point} (where the backup goes) is left out" for point in left_out]
+    return _artifact(path), messages
 
 
 def run_backup(
@@ -115,10 +142,11 @@ def run_backup(
     tools.require(backend.required_tools(), why=f"{backend.spec.scheme} backup")
     messages: list[str] = []
     layout: Artifact | None = None
+    destination = destination_path(backend)
     if layout_out is not None:
-        layout, message = capture_layout(layout_out)
-        messages.append(message)
-    excludes = compute_excludes(source, destination_path(backend), extra_excludes)
+        layout, captured = capture_layout(layout_out, [d for d in (destination, layout_out) if d is not None])
+        messages += captured
+    excludes = compute_excludes(source, destination, extra_excludes)
     if layout_out is not None:
         dest_rel = compute_excludes(source, layout_out)
         excludes += [p for p in dest_rel if p not in excludes]

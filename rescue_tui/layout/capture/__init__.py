@@ -28,6 +28,7 @@ def capture_system(
     fstab: Path = Path("/etc/fstab"),
     crypttab: Path = Path("/etc/crypttab"),
     cross_check: bool = False,
+    backup_mounts: Sequence[str] = (),
 ) -> Layout:
     """The layout of this machine's disks, read without writing anything.
 
@@ -38,7 +39,8 @@ def capture_system(
     also populates blivet and notes where it sees a device otherwise than
     blkid (the partition flags come from sfdisk either way: the tests prove
     them equal to what blivet reads through parted); under emulation that
-    populate is most of a capture's time.
+    populate is most of a capture's time. ``backup_mounts``: mount points of
+    filesystems a backup is being written to, whose disks are left out.
     """
     if os.geteuid() != 0:
         raise RefusedError(
@@ -46,7 +48,12 @@ def capture_system(
             hint="run it with sudo",
         )
     probes = collect_probes(
-        devices=devices, hostname=hostname, fstab_path=fstab, crypttab_path=crypttab, use_blivet=cross_check
+        devices=devices,
+        hostname=hostname,
+        fstab_path=fstab,
+        crypttab_path=crypttab,
+        use_blivet=cross_check,
+        backup_mounts=backup_mounts,
     )
     return build_layout(
         probes,

@@ -188,12 +188,14 @@ def collect_probes(
     fstab_path: Path = Path("/etc/fstab"),
     crypttab_path: Path = Path("/etc/crypttab"),
     use_blivet: bool = False,
+    backup_mounts: Sequence[str] = (),
 ) -> ProbeSet:
-    """Probe the disks to capture (``devices``, or every real disk) and what lies on them."""
+    """Probe the disks to capture (``devices``, or every real disk but those ``tree.select_disks`` leaves out)
+    and what lies on them."""
     col = _Collector()
     lsblk = run_json(["lsblk", "--json", "--bytes", "--output", lsblk_columns()])
     nodes = tree.nodes_from_lsblk(lsblk)
-    disks, excluded = tree.select_disks(nodes, devices)
+    disks, excluded = tree.select_disks(nodes, devices, backup_mounts)
     paths = [nodes[k].path for k in tree.descendants(nodes, disks)]
     types = {nodes[k].path: nodes[k].type for k in tree.descendants(nodes, disks)}
 

@@ -114,12 +114,17 @@ def exclusion_reason(nodes: dict[str, Node], node: Node) -> str | None:
     return None
 
 
-def select_disks(nodes: dict[str, Node], devices: Sequence[str] | None) -> tuple[list[str], list[str]]:
+def select_disks(
+    nodes: dict[str, Node], devices: Sequence[str] | None, backup_mounts: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
     """The disks to capture and, one line each, the top-level devices left out.
 
     With ``devices`` given, exactly those are captured, whatever their type
     (loop devices stand in for disks in tests); each must be a top-level
-    block device. Without it, every real disk except the rescue medium.
+    block device. Without it, every real disk except the rescue medium and a
+    disk with a filesystem mounted at one of ``backup_mounts``: the disk the
+    backup is being written to is not the machine's storage, and a recovery
+    must not recreate it.
     """
     tops = [n for n in nodes.values() if not n.parents]
     if devices is not None:
@@ -139,6 +144,11 @@ def select_disks(nodes: dict[str, Node], devices: Sequence[str] | None) -> tuple
     excluded = []
     for node in tops:
         reason = exclusion_reason(nodes, node)
+        if reason is None:
+            holding = sorted(
+                m for kname in descendants(nodes, [node.kname]) for m in mountpoints(nodes[kname]) if m in backup_mounts
+            )
+            reason = f"holds the backup being made (mounted at {holding[0]})" if holding else None
         if reason is None:
             chosen.append(node.kname)
         elif node.type != "loop":

@@ -427,6 +427,16 @@ def test_without_a_device_list_the_rescue_medium_optical_drives_and_zram_are_lef
     )
 
 
+def test_the_disk_a_backup_is_being_written_to_is_left_out_with_its_mount_named() -> None:
+    nodes = tree.nodes_from_lsblk(probes("raid1-luks-lvm").lsblk)
+    mounted = {m for node in nodes.values() for m in tree.mountpoints(node)}
+    assert "/boot/efi" in mounted  # on sda1 alone
+    chosen, excluded = tree.select_disks(nodes, None, backup_mounts=["/boot/efi"])
+    assert chosen == ["sdb"]
+    assert "sda: holds the backup being made (mounted at /boot/efi)" in excluded
+    assert tree.select_disks(nodes, None, backup_mounts=["/nowhere"])[0] == ["sda", "sdb"]
+
+
 def test_a_device_list_takes_loop_devices_and_refuses_partitions_and_unknown_names() -> None:
     nodes = tree.nodes_from_lsblk(probes("loop-disks").lsblk)
     assert tree.select_disks(nodes, ["/dev/loop1", "loop0"])[0] == ["loop1", "loop0"]

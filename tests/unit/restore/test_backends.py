@@ -9,7 +9,8 @@ import pytest
 
 from rescue_tui.errors import ExitCode, RefusedError
 from rescue_tui.restore.backend import fields_for, open_backend, raise_for_preflight
-from rescue_tui.restore.backup import SYSTEM_EXCLUDES, compute_excludes
+from rescue_tui.restore.backup import SYSTEM_EXCLUDES, backup_mount, compute_excludes
+from rescue_tui.restore.checks import Mount
 from rescue_tui.restore.commands import credentials_from_args
 from rescue_tui.restore.errors import CredentialsError, PreflightError, UnsafeArchiveError
 from rescue_tui.restore.model import (
@@ -193,3 +194,15 @@ def test_the_backup_manifest_round_trips_through_json() -> None:
         archive=Artifact(path="/b.tar", size=10, sha256="0" * 64),
     )  # fmt: skip
     assert BackupManifest.from_json(manifest.to_json()) == manifest
+
+
+def test_a_backup_onto_a_disk_mounted_for_it_leaves_that_disk_out_of_the_layout_but_never_the_machines_own() -> None:
+    mounts = [Mount(point=p, fstype="ext4") for p in ("/", "/srv", "/backup", "/backup/deeper", "/media/usb")]
+    fstab_points = ["/", "/srv"]
+    assert backup_mount(Path("/backup/web01.tar.zst"), mounts, fstab_points) == "/backup"
+    assert backup_mount(Path("/backup/deeper/web01.tar.zst"), mounts, fstab_points) == "/backup/deeper"
+    assert backup_mount(Path("/media/usb"), mounts, fstab_points) == "/media/usb"
+    # On the machine's own storage: the root, a filesystem its fstab mounts, a name that only starts alike.
+    assert backup_mount(Path("/var/backups/web01.tar.zst"), mounts, fstab_points) is None
+    assert backup_mount(Path("/srv/backups/web01.tar.zst"), mounts, fstab_points) is None
+    assert backup_mount(Path("/backupx/web01.tar.zst"), mounts, fstab_points) is None
