@@ -204,14 +204,25 @@ class _Runner:
 
     def run_rest(self) -> None:
         rest = self.plan.steps[len(storage_phase(self.plan)) :]
-        if self.options_resumed_after_storage():
+        resumed = self.options_resumed_after_storage()
+        if resumed:
             for line in identity.activate(self.plan, self.p.options.passphrase):
                 self.emit(Notice(line))
         root = self.p.options.target_root
+        up = resumed
         for step in rest:
             executor = AFTER_STORAGE.get(type(step))
             if executor is None:
                 raise ApplyError(f"{step.id}: {step.kind} steps cannot come after the storage phase")
+            if isinstance(step, MountStep) and not up:
+                # The identity fix-ups are done (a disk id is changed with nothing open on the disk): now everything
+                # the storage phase built must be up for the mounts. blivet's rescan between its stages closes what
+                # it finds idle: a LUKS container made before the arrays, on a partition of its own (found by the
+                # drill of a real machine).
+                for line in identity.activate(self.plan, self.p.options.passphrase):
+                    if not line.startswith("activated VG"):
+                        self.emit(Notice(line))
+                up = True
             self.step(step, partial(executor, step, self.plan, root))
         self.journal.record("phase-done", phase="apply")
 

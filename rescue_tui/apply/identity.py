@@ -115,7 +115,17 @@ def activate(plan: Plan, passphrase: str | None) -> list[str]:
         if isinstance(step, CreateMd) and not os.path.exists(step.device):
             run(["mdadm", "--assemble", step.device, *step.members], error=ApplyError, ok=(0, 2))
             done.append(f"assembled {step.device}")
-        elif isinstance(step, OpenLuks) and not os.path.exists(step.device):
+        elif isinstance(step, OpenLuks):
+            # Asked of the kernel, not of /dev/mapper: a node can outlive its mapping.
+            mapped = [h for h in disks.kernel_holders(step.source) if h.startswith("/dev/mapper/")]
+            if step.device in mapped:
+                continue
+            if mapped:
+                # Open under another name: blivet's rescan between the storage stages opens a container it
+                # knows the passphrase of as luks-UUID. fstab, crypttab and the plan's mounts use the layout's.
+                run(["dmsetup", "rename", os.path.basename(mapped[0]), step.name], error=ApplyError)
+                done.append(f"renamed {mapped[0]} to {step.device}")
+                continue
             if passphrase is None:
                 raise ApplyError(f"{step.source}: a passphrase is needed to open it again")
             run(["cryptsetup", "open", "--key-file=-", step.source, step.name], error=ApplyError, stdin=passphrase)
