@@ -81,6 +81,9 @@ def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> No
         part = _partition(plan, step.item)
         option = "--change-name" if step.field == "gpt-name" else "--partition-guid"
         run(["sgdisk", f"{option}={part.number}:{value}", part.disk], error=ApplyError)
+    elif step.field == "part-type":
+        part = _partition(plan, step.item)
+        run(["sgdisk", f"--typecode={part.number}:{value}", part.disk], error=ApplyError)
     elif step.field == "disk-guid":
         run(["sgdisk", f"--disk-guid={value}", step.device], error=ApplyError)
     elif step.field == "disk-id":

@@ -19,7 +19,16 @@ PLAN_FORMAT_VERSION = 1
 
 STEP_KINDS: dict[str, type[Step]] = {}
 IdentityField = Literal[
-    "gpt-name", "partuuid", "disk-guid", "disk-id", "md-uuid", "md-name", "luks-uuid", "luks-label", "btrfs-uuid"
+    "gpt-name",
+    "partuuid",
+    "part-type",
+    "disk-guid",
+    "disk-id",
+    "md-uuid",
+    "md-name",
+    "luks-uuid",
+    "luks-label",
+    "btrfs-uuid",
 ]
 """What a set-identity step fixes up (plan files are checked against it like layouts are)."""
 S = TypeVar("S", bound="type[Step]")

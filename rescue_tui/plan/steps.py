@@ -29,6 +29,7 @@ from rescue_tui.layout.model import (
     PartitionTable,
     Swap,
 )
+from rescue_tui.layout.partition_types import LINUX_DATA
 from rescue_tui.plan.blivet_model import BlivetModel
 from rescue_tui.plan.model import (
     CreateDisklabel,
@@ -404,6 +405,12 @@ class StepBuilder:
                     item.partuuid,
                     q("sgdisk", f"--partition-guid={step.number}:{item.partuuid}", step.disk),
                 )
+            # Nothing on it for blivet to type it by: an ESP or a reserved partition left empty (the second disk's
+            # ESP of a RAID pair, found by the drill of a real machine) would come back as Linux data.
+            untyped = table.label == "gpt" and item.gpt_type and step.part_format is None
+            if untyped and item.gpt_type and item.gpt_type.upper() != LINUX_DATA[1]:
+                fix(step, "part-type", item.gpt_type, q("sgdisk", f"--typecode={step.number}:{item.gpt_type}",
+                                                        step.disk))  # fmt: skip
             if self._last_partition_of(item):
                 self._table_fixups(table, step, barrier)
         elif isinstance(step, CreateMd) and isinstance(item, MdArray):

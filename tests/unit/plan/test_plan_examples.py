@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from rescue_tui.errors import RefusedError
 from rescue_tui.layout.codec import read_layout
 from rescue_tui.layout.model import Partition, PartitionTable
-from rescue_tui.plan.model import CreateDisklabel, CreatePartition, MakeFilesystem, MountStep, Plan, Step, WipeDisk
-from tests.unit.plan.conftest import example, plan_for
+from rescue_tui.mapping.resize import ResizeOptions
+from rescue_tui.plan.build import PlanRequest, make_plan
+from rescue_tui.plan.model import (
+    CreateDisklabel,
+    CreatePartition,
+    MakeFilesystem,
+    MountStep,
+    Plan,
+    SetIdentity,
+    Step,
+    WipeDisk,
+)
+from tests.unit.plan.conftest import example, plan_for, targets_like
 
 NAMES = ["bios-mbr-single", "uefi-gpt-lvm", "raid1-lvm", "luks-lvm-thin", "btrfs-subvolumes", "large-server"]
 
@@ -127,3 +141,18 @@ def test_msdos_logical_partitions_are_planned_inside_their_extended_partition() 
     extended = next(p for p in parts.values() if p.part_kind == "extended")  # type: ignore[attr-defined]
     logical = [p for p in parts.values() if p.part_kind == "logical"]  # type: ignore[attr-defined]
     assert logical and all(extended.start < p.start and p.end <= extended.end for p in logical)  # type: ignore[attr-defined]
+
+
+def test_an_empty_esp_gets_its_type_back_by_a_fixup_and_one_blivet_formats_needs_none(tmp_path: Path) -> None:
+    data = json.loads(example("uefi-gpt-lvm").read_text())
+    data["items"] = [i for i in data["items"] if i["id"] not in ("fs-nvme0n1p1", "mount-nvme0n1p1")]
+    emptied = tmp_path / "empty-esp.json"
+    emptied.write_text(json.dumps(data))
+    layout = read_layout(emptied)
+    plan = make_plan(PlanRequest(layout_path=emptied, inventory=targets_like(layout), resize=ResizeOptions()))
+    fixups = [s for s in plan.steps if isinstance(s, SetIdentity) and s.field == "part-type"]
+    assert [(s.item, s.value) for s in fixups] == [("nvme0n1p1", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b")]
+    assert fixups[0].command == "sgdisk --typecode=1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b /dev/vdb"
+    assert_ordered(plan)
+    formatted = plan_for("uefi-gpt-lvm")  # vfat on it: blivet types it as an ESP, and Linux data needs nothing
+    assert not [s for s in formatted.steps if isinstance(s, SetIdentity) and s.field == "part-type"]
