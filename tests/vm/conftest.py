@@ -39,6 +39,7 @@ from rescue_tui.drill.machine import SNAPSHOT, Firmware, Image, Machine, image_f
 from rescue_tui.errors import GuestError
 from tests.conftest import ROOT
 from tests.vm import timings
+from tests.vm.source import source_recovery_set  # noqa: F401  (the drill's session fixture)
 from tests.vm.target import target_archive  # noqa: F401  (the drills' session fixture)
 from tests.vm.timings import record_timing
 
@@ -52,8 +53,9 @@ RUN = os.environ.setdefault("RESCUE_TEST_RUN", f"{os.getpid()}.{time.time_ns()}"
 
 
 VM_SHARD_OF_GROUP = {
-    "test_console_drill.py[uefi]": 0, "test_drill.py": 0, "test_netboot.py": 0,
-    "test_console_drill.py[bios]": 1, "test_apply_roundtrip.py": 1, "test_capture.py": 1, "test_storage.py": 1,
+    "test_console_drill.py[uefi]": 0, "test_drill.py": 0,
+    "test_console_drill.py[bios]": 1, "test_netboot.py": 1, "test_apply_roundtrip.py": 1, "test_capture.py": 1,
+    "test_storage.py": 1,
     "test_image.py": 1, "test_unattended.py": 1, "test_boot.py": 1, "test_boot.py[bios]": 1, "test_boot.py[uefi]": 1,
 }  # fmt: skip
 """Which of two shards runs each group of VM tests (``tools/run-tests`` runs both at once, a core each).
@@ -63,7 +65,9 @@ A group is a test file (a module-scoped fixture is built once), or one firmware 
 fresh-clone run on a6e4a9a shard 0 took 1178 s (835 s of VM tests) and shard 1 1033 s, so the UEFI
 first-screen test (about 50 s) moved to shard 1. In ci35 (6f556fc) shard 0 took 1485 s (1061 s of VM tests)
 and shard 1 1357 s; the network-boot fleet recovery then added 100 s to shard 0, so the rest of ``test_boot.py``
-(about 100 s) moved to shard 1 too. A group not listed goes by a hash of its name."""
+(about 100 s) moved to shard 1 too. The drill of the real source machine (its live backup, then a bigger
+recovery) added about 600 s to ``test_drill.py``, so ``test_netboot.py`` (about 290 s) moved to shard 1.
+A group not listed goes by a hash of its name."""
 SPLIT_BY_FIRMWARE = ("test_console_drill.py", "test_boot.py")
 """Files whose tests of one firmware form a group of their own (a test for both stays in the file's group)."""
 

@@ -1,14 +1,17 @@
 """``rescue-tui drill`` on the command line, as an operator runs it on a backup server: the whole drill.
 
-The machine is ``vm-raid`` (``raid1-lvm``: BIOS, two disks, md RAID1, LVM) with its backup
-(``target-debian``: a bootable Debian, the machine's own fstab) on the host. The drill makes
-blank disks like the layout's, boots our image unattended with the backup on a read-only disk,
-captures the recovered disks, powers off and boots them alone to the login prompt; the report
-says pass, with the time by phase. Then the disks it recovered, kept, go back under the same
-medium with ``rescue.unattended``: that boot refuses (the disks already hold the layout's
-storage) and writes nothing, as when an operator leaves the medium in after a recovery; in that boot the
-test then changes the swap's UUID on those disks, and the drill's identity check names it. And a drill
-of a backup that lost a file its checksum list names fails before writing a disk, naming the file.
+The machine is the bench's source machine (``tests/vm/source.py``): a Debian on storage its
+administrator made with the native tools (md RAID1 with metadata 1.0 and 1.2, LVM with a thin
+pool, LUKS2, ext4, xfs, btrfs subvolumes, vfat, swap, GPT and MBR with a logical partition),
+booted from its own disks, where the tree's ``rescue-tui backup --layout-out`` made the layout and
+the backup live. The drill makes blank disks like the layout's, boots our image unattended with
+the backup on a read-only disk, captures the recovered disks, powers off and boots them alone to
+the login prompt; the report says pass, with the time by phase. Then the disks it recovered, kept,
+go back under the same medium with ``rescue.unattended``: that boot refuses (the disks already hold
+the layout's storage) and writes nothing, as when an operator leaves the medium in after a
+recovery; in that boot the test then changes the swap's UUID on those disks, and the drill's
+identity check names it. And a drill of a backup that lost a file its checksum list names fails
+before writing a disk, naming the file.
 """
 
 from __future__ import annotations
@@ -27,23 +30,21 @@ from typing import Any
 import pytest
 
 from rescue_tui.drill.machine import ColdDisk, Image, Machine
-from rescue_tui.drill.media import BACKUP_SERIAL, TargetDisk
+from rescue_tui.drill.media import BACKUP_SERIAL, TargetDisk, guest_serial
 from rescue_tui.drill.report import PHASES, DrillReport
 from rescue_tui.drill.run import CONSOLE, check_identity
 from rescue_tui.layout.codec import parse_layout
+from rescue_tui.layout.model import BtrfsSubvolume, Disk, Layout, Luks, LvmLv, MdArray, Swap
 from tests.conftest import ROOT
 from tests.vm.console import SerialConsole
-from tests.vm.target import TargetArchive
-from tests.vm.test_apply_roundtrip import LAYOUTS
+from tests.vm.source import PASSPHRASE, RecoverySet
 from tests.vm.test_unattended import REFUSED, WAITING, keep, unchanged
 from tests.vm.timings import record_timing
 
 pytestmark = pytest.mark.vm
 
-LAYOUT = LAYOUTS / "raid1-lvm.json"
-SWAP = "00000017-1111-4222-8333-000000000017"
-"""The layout's swap UUID; the test breaks it after the drill."""
 BROKEN = "00000017-1111-4222-8333-0000000000ff"
+"""The swap UUID the test gives the recovered disks, breaking the layout's."""
 DRILL_TIMEOUT = 3600
 
 
@@ -54,10 +55,11 @@ class Drilled:
     directory: Path
 
 
-def drill(image: Image, archive: Path, directory: Path) -> Drilled:
-    """``rescue-tui drill`` of ``raid1-lvm`` from a tar archive, as an operator types it (disks kept)."""
+def drill(image: Image, recovery_set: RecoverySet, archive: Path, directory: Path) -> Drilled:
+    """``rescue-tui drill`` of the source machine from a tar archive, as an operator types it (disks kept)."""
     result = subprocess.run(
-        [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(LAYOUT), "--backend", f"tar:{archive}",
+        [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(recovery_set.layout),
+         "--backend", f"tar:{archive}", "--passphrase-file", str(recovery_set.passphrase),
          "--iso", str(image.iso), "--report", str(directory), "--keep-disks", "--json"],
         capture_output=True, text=True, cwd=ROOT, timeout=DRILL_TIMEOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
@@ -66,14 +68,17 @@ def drill(image: Image, archive: Path, directory: Path) -> Drilled:
 
 
 @pytest.fixture(scope="module")
-def drilled(rescue_image: Image, target_archive: TargetArchive, tmp_path_factory: pytest.TempPathFactory) -> Drilled:
-    done = drill(rescue_image, target_archive.backups / "vm-raid.tar.zst", tmp_path_factory.mktemp("drill") / "report")
+def drilled(rescue_image: Image, source_recovery_set: RecoverySet, tmp_path_factory: pytest.TempPathFactory) -> Drilled:
+    done = drill(rescue_image, source_recovery_set, source_recovery_set.archive,
+                 tmp_path_factory.mktemp("drill") / "report")  # fmt: skip
     for phase, seconds in done.report.get("phases", {}).items():
         record_timing(f"bios drill: {phase}", seconds)
     return done
 
 
-def test_a_drill_recovers_the_machine_boots_it_and_reports_every_check_passed(drilled: Drilled) -> None:
+def test_a_drill_recovers_the_machine_boots_it_and_reports_every_check_passed(
+    drilled: Drilled, source_recovery_set: RecoverySet
+) -> None:
     result, report = drilled.result, drilled.report
     assert result.returncode == 0, f"{result.stderr[-3000:]}\n{result.stdout[-3000:]}"
     assert report["result"] == "pass" and report["stopped"] is None
@@ -87,30 +92,41 @@ def test_a_drill_recovers_the_machine_boots_it_and_reports_every_check_passed(dr
     assert "login:" in checks["first boot"]["detail"]
     assert list(report["phases"]) == list(PHASES)
     assert report["recovery_seconds"] == pytest.approx(sum(report["phases"].values()), abs=1)
-    assert (drilled.directory / "drill.txt").read_text().startswith("drill of vm-raid")
+    assert (drilled.directory / "drill.txt").read_text().startswith("drill of source")
     assert "[" in result.stderr and "first boot:" in result.stderr  # progress went to the terminal
+    # What the drill recovered is the machine's storage, captured live: every kind the bench built.
+    layout = source_layout(source_recovery_set)
+    assert sorted(md.metadata for md in layout.of_type(MdArray)) == ["1.0", "1.2"]
+    assert {lv.segment_type for lv in layout.of_type(LvmLv)} >= {"thin-pool", "thin"}
+    assert len(layout.of_type(Luks)) == 1 and len(layout.of_type(Swap)) == 1
+    assert len(layout.of_type(BtrfsSubvolume)) == 2
+
+
+def source_layout(recovery_set: RecoverySet) -> Layout:
+    return parse_layout(recovery_set.layout.read_text(), where=str(recovery_set.layout))
 
 
 def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_nothing(
-    drilled: Drilled, fresh_machine: Callable[..., Machine], tmp_path: Path
+    drilled: Drilled, source_recovery_set: RecoverySet, fresh_machine: Callable[..., Machine], tmp_path: Path
 ) -> None:
     assert drilled.result.returncode == 0, "the drill did not pass: nothing to boot again"
-    disks = sorted((drilled.directory / "disks").glob("disk*.qcow2"))
+    layout = source_layout(source_recovery_set)
+    serials = [guest_serial(disk) for disk in layout.of_type(Disk)]
+    disks = [drilled.directory / "disks" / f"disk{index}.qcow2" for index in range(1, len(serials) + 1)]
     backup = drilled.directory / "disks" / "backup.img"
-    serials = ("ORIG-SDA", "ORIG-SDB")  # the layout's, as the drill gave them
     before = keep(disks, tmp_path / "before")
     vm = fresh_machine(
         "bios",
         append=f"{CONSOLE} rescue.unattended "
         f"rescue.backupdisk=/dev/disk/by-id/virtio-{BACKUP_SERIAL} rescue.layout=/mnt/backup/layout.json "
-        "rescue.backend=tar:/mnt/backup/vm-raid.tar.zst",
+        f"rescue.backend=tar:/mnt/backup/{source_recovery_set.archive.name}",
         cold_disks=(
             *(ColdDisk(path=p, serial=s) for p, s in zip(disks, serials, strict=True)),
             ColdDisk(path=backup, serial=BACKUP_SERIAL, fmt="raw", read_only=True),
         ),
     )
     shown = SerialConsole(vm, offset=0).wait_lines(WAITING, timeout=600)
-    assert REFUSED in shown and "the disks already hold vm-raid's storage" in shown, shown
+    assert REFUSED in shown and "the disks already hold source's storage" in shown, shown
     assert "boot from disk" in shown, shown
     vm.qmp.execute("stop")
     assert unchanged(disks, before)
@@ -118,17 +134,23 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
     # Then one identity field broken on what the drill recovered: the drill's identity check names it.
     vm.qmp.execute("cont")
     vm.check("mdadm --assemble --scan --config=partitions")  # the rescue system assembles nothing by itself
-    vm.check(f"vgchange -ay vg_system >/dev/null && udevadm settle && swaplabel -U {BROKEN} /dev/vg_system/swap")
-    layout = parse_layout(LAYOUT.read_text(), where=str(LAYOUT))
-    targets = [TargetDisk(source=source, serial=serial, size=0, path=disk)
-               for source, serial, disk in zip(("sda", "sdb"), serials, disks, strict=True)]  # fmt: skip
-    report = DrillReport(layout=str(LAYOUT), hostname="vm-raid", backend="tar", firmware="bios", image="")
+    (luks,) = layout.of_type(Luks)
+    vm.check(
+        f"printf %s {PASSPHRASE.decode()} | cryptsetup open --key-file=- /dev/disk/by-uuid/{luks.uuid} {luks.name}"
+    )
+    (swap,) = layout.of_type(Swap)
+    swap_lv = next(lv for lv in layout.of_type(LvmLv) if lv.id == swap.device)
+    vm.check(f"vgchange -ay >/dev/null && udevadm settle && swaplabel -U {BROKEN} {swap_lv.path}")
+    targets = [TargetDisk(source=disk.id, serial=serial, size=0, path=path)
+               for disk, serial, path in zip(layout.of_type(Disk), serials, disks, strict=True)]  # fmt: skip
+    report = DrillReport(layout=str(source_recovery_set.layout), hostname="source", backend="tar",
+                         firmware="bios", image="")  # fmt: skip
     check_identity(vm, layout, targets, report, lambda line: None)
     (identity,) = report.checks
     assert identity.name == "identity kept" and not identity.ok and report.result == "fail"
     assert identity.differences == (
-        f"swap {SWAP}: missing on the targets (want None)",
-        f"swap {BROKEN}: on the targets but not in the layout (None)",
+        f"swap {swap.uuid}: missing on the targets (want {swap.label!r})",
+        f"swap {BROKEN}: on the targets but not in the layout ({swap.label!r})",
     ), identity.differences
 
 
@@ -156,10 +178,10 @@ def without_one_file(archive: Path, lost: str, out: Path) -> Path:
 
 
 def test_a_drill_of_a_backup_that_lost_a_file_fails_naming_it_and_writes_no_disk(
-    rescue_image: Image, target_archive: TargetArchive, tmp_path: Path
+    rescue_image: Image, source_recovery_set: RecoverySet, tmp_path: Path
 ) -> None:
-    lossy = without_one_file(target_archive.backups / "vm-raid.tar.zst", "etc/hostname", tmp_path)
-    done = drill(rescue_image, lossy, tmp_path / "report")
+    lossy = without_one_file(source_recovery_set.archive, "etc/hostname", tmp_path)
+    done = drill(rescue_image, source_recovery_set, lossy, tmp_path / "report")
     assert done.result.returncode == 1, f"{done.result.stderr[-3000:]}\n{done.result.stdout[-3000:]}"
     report = done.report
     assert report["result"] == "fail" and report["checks"] == [], report
