@@ -204,12 +204,10 @@ class _Runner:
 
     def run_rest(self) -> None:
         rest = self.plan.steps[len(storage_phase(self.plan)) :]
-        resumed = self.options_resumed_after_storage()
-        if resumed:
-            for line in identity.activate(self.plan, self.p.options.passphrase):
-                self.emit(Notice(line))
+        up = self.options_resumed_after_storage()
+        if up:
+            self.bring_up(announce_vgs=True)
         root = self.p.options.target_root
-        up = resumed
         for step in rest:
             executor = AFTER_STORAGE.get(type(step))
             if executor is None:
@@ -219,12 +217,16 @@ class _Runner:
                 # the storage phase built must be up for the mounts. blivet's rescan between its stages closes what
                 # it finds idle: a LUKS container made before the arrays, on a partition of its own (found by the
                 # drill of a real machine).
-                for line in identity.activate(self.plan, self.p.options.passphrase):
-                    if not line.startswith("activated VG"):
-                        self.emit(Notice(line))
+                self.bring_up(announce_vgs=False)
                 up = True
             self.step(step, partial(executor, step, self.plan, root))
         self.journal.record("phase-done", phase="apply")
+
+    def bring_up(self, *, announce_vgs: bool) -> None:
+        """Everything the plan built, up under its names (``identity.activate``), each thing it did as a notice."""
+        for line in identity.activate(self.plan, self.p.options.passphrase):
+            if announce_vgs or not line.startswith("activated VG"):
+                self.emit(Notice(line))
 
     def options_resumed_after_storage(self) -> bool:
         return self.p.options.resume and any(e.get("event") == "phase-done" for e in self.journal.entries)

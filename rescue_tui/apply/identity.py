@@ -17,6 +17,9 @@ from rescue_tui.layout.model import Filesystem
 from rescue_tui.plan.model import CreateLv, CreateMd, CreatePartition, OpenLuks, Plan, SetIdentity
 from rescue_tui.udev import settle
 
+SGDISK_OPTION = {"gpt-name": "--change-name", "partuuid": "--partition-guid", "part-type": "--typecode"}
+"""The identity fields of a GPT partition, and the sgdisk option that sets each."""
+
 
 def _partition(plan: Plan, item: str | None) -> CreatePartition:
     return next(s for s in plan.steps if isinstance(s, CreatePartition) and s.item == item)
@@ -77,13 +80,9 @@ def sync_blivet_md(device: Any) -> None:
 def set_identity(step: SetIdentity, plan: Plan, blivet_device: Any = None) -> None:
     """Apply one identity fix-up."""
     value = step.value
-    if step.field in ("gpt-name", "partuuid"):
+    if step.field in SGDISK_OPTION:
         part = _partition(plan, step.item)
-        option = "--change-name" if step.field == "gpt-name" else "--partition-guid"
-        run(["sgdisk", f"{option}={part.number}:{value}", part.disk], error=ApplyError)
-    elif step.field == "part-type":
-        part = _partition(plan, step.item)
-        run(["sgdisk", f"--typecode={part.number}:{value}", part.disk], error=ApplyError)
+        run(["sgdisk", f"{SGDISK_OPTION[step.field]}={part.number}:{value}", part.disk], error=ApplyError)
     elif step.field == "disk-guid":
         run(["sgdisk", f"--disk-guid={value}", step.device], error=ApplyError)
     elif step.field == "disk-id":

@@ -407,10 +407,9 @@ class StepBuilder:
                 )
             # Nothing on it for blivet to type it by: an ESP or a reserved partition left empty (the second disk's
             # ESP of a RAID pair, found by the drill of a real machine) would come back as Linux data.
-            untyped = table.label == "gpt" and item.gpt_type and step.part_format is None
-            if untyped and item.gpt_type and item.gpt_type.upper() != LINUX_DATA[1]:
-                fix(step, "part-type", item.gpt_type, q("sgdisk", f"--typecode={step.number}:{item.gpt_type}",
-                                                        step.disk))  # fmt: skip
+            untyped = item.gpt_type if table.label == "gpt" and step.part_format is None else None
+            if untyped and untyped.upper() != LINUX_DATA[1]:
+                fix(step, "part-type", untyped, q("sgdisk", f"--typecode={step.number}:{untyped}", step.disk))
             if self._last_partition_of(item):
                 self._table_fixups(table, step, barrier)
         elif isinstance(step, CreateMd) and isinstance(item, MdArray):
