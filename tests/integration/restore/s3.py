@@ -72,6 +72,9 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd crush chooseleaf type = 0
 mon warn on pool no redundancy = false
+# The monitor refuses to start below 5% free on its data's filesystem (exit 28, ENOSPC): a test machine's
+# shared disk says nothing about this throwaway cluster, whose store is in memory.
+mon data avail crit = 0
 ms bind ipv6 = false
 run dir = {d}/run
 admin socket = {d}/run/$name.asok
