@@ -100,7 +100,16 @@ def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
         rescue = _rescue_boot(request, disks, medium, report, progress)
         if rescue is not None:
             efi_vars = rescue.efi_vars_file() if request.firmware == "uefi" else None
-            _first_boot(request, disks, efi_vars, report, progress)
+            first_boot(
+                request.image,
+                disks,
+                request.report_dir / "first-boot",
+                report,
+                progress,
+                firmware=request.firmware,
+                memory_mb=request.memory_mb,
+                efi_vars=efi_vars,
+            )
     except RescueError as exc:
         report.stopped = exc.message.splitlines()[0]
         progress(f"stopped: {report.stopped}")
@@ -204,15 +213,24 @@ def check_identity(
     )
 
 
-def _first_boot(
-    request: DrillRequest, disks: list[TargetDisk], efi_vars: Path | None, report: DrillReport, progress: Progress
+def first_boot(
+    image: Image,
+    disks: list[TargetDisk],
+    workdir: Path,
+    report: DrillReport,
+    progress: Progress,
+    *,
+    firmware: Firmware = "bios",
+    memory_mb: int = 1024,
+    efi_vars: Path | None = None,
 ) -> None:
-    """Boot the recovered disks alone (on UEFI with the variables the recovery wrote) to a login prompt."""
+    """Boot the recovered disks alone (on UEFI with the variables the recovery wrote) to a login prompt; the
+    report gets the phase and the check (``image`` only names the machine: nothing of it is booted)."""
     machine = Machine(
-        image=request.image,
-        workdir=request.report_dir / "first-boot",
-        firmware=request.firmware,
-        memory_mb=request.memory_mb,
+        image=image,
+        workdir=workdir,
+        firmware=firmware,
+        memory_mb=memory_mb,
         boot_disks=tuple(d.path for d in disks),
         boot_serials=tuple(d.serial for d in disks),
         efi_vars=efi_vars,

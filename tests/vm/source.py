@@ -67,10 +67,12 @@ class RecoverySet:
     seconds: dict[str, float]
 
 
-def source_medium(log: Path) -> dict[str, Any]:
-    """The system and its install script on an ext4 medium (built on a cache miss: several minutes)."""
+def source_medium(log: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The system and its install script on an ext4 medium (built on a cache miss: several minutes); ``extra``
+    packages make another machine, cached apart."""
+    options = ["--extra", ",".join(extra)] if extra else []
     with log.open("w") as err:
-        result = subprocess.run([str(BUILD), "--json"], stdout=subprocess.PIPE, stderr=err, text=True,
+        result = subprocess.run([str(BUILD), "--json", *options], stdout=subprocess.PIPE, stderr=err, text=True,
                                 timeout=BUILD_TIMEOUT)  # fmt: skip
     if result.returncode != 0:
         raise GuestError(f"{BUILD} failed ({result.returncode}):\n{log.read_text()[-6000:]}")
@@ -169,15 +171,27 @@ def install_rescue_tui(machine: Machine, wheels: Path) -> None:
 
 def back_up_live(machine: Machine, out: Path) -> RecoverySet:
     """``rescue-tui backup --layout-out`` on the running machine, onto a disk of its own; the files on the host."""
-    backup = machine.add_disk("3G", serial=BACKUP_DISK, fmt="raw")
-    machine.check(f"mkfs.ext4 -q -L backup {backup.device} && mkdir -p /backup && mount {backup.device} /backup")
-    started = time.monotonic()
-    machine.check(
+    seconds = run_onto_disk(
+        machine,
         f"python3 -m rescue_tui backup --backend tar:/backup/{ARCHIVE} --layout-out /backup/{LAYOUT}"
         " --exclude 'backup/*'",
+        out,
         timeout=BACKUP_TIMEOUT,
     )
-    seconds = {"backup": time.monotonic() - started}
+    passphrase = out / "passphrase"
+    passphrase.write_bytes(PASSPHRASE + b"\n")
+    passphrase.chmod(0o600)
+    return RecoverySet(layout=out / LAYOUT, archive=out / ARCHIVE, passphrase=passphrase, seconds={"backup": seconds})
+
+
+def run_onto_disk(machine: Machine, command: str, out: Path, *, size: str = "3G", timeout: float) -> float:
+    """Run ``command`` on the machine with a blank disk of its own mounted at /backup (the machine's storage stays
+    as it is), then copy that disk's top-level files into ``out`` on the host; the command's seconds."""
+    backup = machine.add_disk(size, serial=BACKUP_DISK, fmt="raw")
+    machine.check(f"mkfs.ext4 -q -L backup {backup.device} && mkdir -p /backup && mount {backup.device} /backup")
+    started = time.monotonic()
+    machine.check(command, timeout=timeout)
+    seconds = time.monotonic() - started
     machine.check("umount /backup && sync")
     machine.remove_disk(backup)
     shutil.rmtree(out, ignore_errors=True)
@@ -192,10 +206,7 @@ def back_up_live(machine: Machine, out: Path) -> RecoverySet:
     finally:
         subprocess.run(["umount", str(mount)], check=True)
     backup.path.unlink()
-    passphrase = out / "passphrase"
-    passphrase.write_bytes(PASSPHRASE + b"\n")
-    passphrase.chmod(0o600)
-    return RecoverySet(layout=out / LAYOUT, archive=out / ARCHIVE, passphrase=passphrase, seconds=seconds)
+    return seconds
 
 
 @pytest.fixture(scope="session")
