@@ -229,6 +229,7 @@ def our_drill(recovery: RecoverySet, image: Image, work: Path, memory: int) -> S
         report.stopped = report.stopped or f"rescue-tui drill exited {result.returncode}"
     if report.result == "pass":
         fstab_mounted(image, sorted((work / "disks").glob("disk*.qcow2")), work / "booted", report, print)
+        report.write(work)
     shutil.rmtree(work / "disks", ignore_errors=True)
     return side
 
@@ -269,7 +270,7 @@ ROWS = (
     "recovery: power-on to the restored disks",
     "first boot: power-on to its login prompt",
     "recovery time (the two)",
-    "identity fields not kept",
+    "identity differences (capture against layout)",
     "first boot mounts its whole fstab",
     "prompts answered",
     "result",
