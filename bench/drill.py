@@ -34,13 +34,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.vm_boot import build
 from rescue_tui.drill.machine import Image, Machine
 from rescue_tui.drill.media import TargetDisk, blank_disks
-from rescue_tui.drill.report import DrillReport
-from rescue_tui.drill.run import check_identity, first_boot
+from rescue_tui.drill.report import Check, DrillReport
+from rescue_tui.drill.run import Progress, check_identity, first_boot
 from rescue_tui.drill.serial import SerialLog
 from rescue_tui.errors import GuestError
 from rescue_tui.layout.codec import read_layout
@@ -90,11 +89,11 @@ class Side:
     """One tool's figures."""
 
     name: str
+    report: DrillReport
     make_seconds: float = 0.0
     medium: dict[str, int] = field(default_factory=dict)
     """What the operator keeps: file -> bytes."""
     prompts: int = 0
-    report: DrillReport | None = None
 
 
 def rear_mkbackup(machine: Machine, out: Path) -> tuple[Path, float]:
@@ -112,13 +111,12 @@ def rear_mkbackup(machine: Machine, out: Path) -> tuple[Path, float]:
     return iso, seconds
 
 
-def rear_recover(image: Image, iso: Path, layout: Layout, work: Path, memory: int, progress: Any) -> Side:
+def rear_recover(image: Image, iso: Path, layout_path: Path, work: Path, memory: int, progress: Progress) -> Side:
     """ReaR's ISO booted with blank disks like the layout's: its unattended recovery, our capture, the first boot."""
-    side = Side(name="ReaR 2.7")
-    report = side.report = DrillReport(
-        layout=str(layout.machine.hostname), hostname=layout.machine.hostname, backend="NETFS iso:///backup",
-        firmware="bios", image=str(iso),
-    )  # fmt: skip
+    layout = read_layout(layout_path)
+    report = DrillReport(layout=str(layout_path), hostname=layout.machine.hostname, backend="NETFS iso:///backup",
+                         firmware="bios", image=str(iso))  # fmt: skip
+    side = Side(name="ReaR 2.7", report=report)
     disks = blank_disks(layout, work / "disks")
     machine = Machine(
         image=Image(iso=iso, key="rear"),
@@ -141,7 +139,7 @@ def rear_recover(image: Image, iso: Path, layout: Layout, work: Path, memory: in
     return side
 
 
-def _follow_rear(machine: Machine, report: DrillReport, progress: Any) -> int:
+def _follow_rear(machine: Machine, report: DrillReport, progress: Progress) -> int:
     """Watch ReaR's unattended recovery on ttyS0, typing the passphrase at each prompt; the prompts answered."""
     console = SerialLog(machine, offset=0)
     deadline = time.monotonic() + RECOVER_TIMEOUT
@@ -169,7 +167,7 @@ def _follow_rear(machine: Machine, report: DrillReport, progress: Any) -> int:
 
 def _capture(
     image: Image, layout: Layout, disks: list[TargetDisk], workdir: Path, report: DrillReport, memory: int,
-    progress: Any,
+    progress: Progress,
 ) -> None:  # fmt: skip
     """Our rescue image, booted with the recovered disks, captures them: every identity field against the layout."""
     machine = Machine(image=image, workdir=workdir, memory_mb=memory, cold_disks=tuple(d.cold() for d in disks))
@@ -195,7 +193,7 @@ def _capture(
         machine.kill()
 
 
-def fstab_mounted(image: Image, disks: list[Path], workdir: Path, report: DrillReport, progress: Any) -> None:
+def fstab_mounted(image: Image, disks: list[Path], workdir: Path, report: DrillReport, progress: Progress) -> None:
     """Boot the recovered disks again (through overlays) and ask the machine what its boot brought up: a login
     prompt alone does not say it (``nofail`` in fstab and crypttab lets a boot go on without a filesystem)."""
     progress("the machine's own boot: every fstab filesystem mounted, the swap on")
@@ -209,9 +207,8 @@ def fstab_mounted(image: Image, disks: list[Path], workdir: Path, report: DrillR
     report.check("fstab mounted", True, f"{', '.join(MOUNTS)} mounted and the swap on, as on the source machine")
 
 
-def our_drill(recovery: RecoverySet, image: Image, work: Path, memory: int) -> Side:
+def our_drill(recovery: RecoverySet, image: Image, work: Path, memory: int, progress: Progress) -> Side:
     """``rescue-tui drill`` of our recovery set, as an operator runs it."""
-    side = Side(name="rescue-tui")
     result = subprocess.run(
         [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(recovery.layout),
          "--backend", f"tar:{recovery.archive}", "--passphrase-file", str(recovery.passphrase),
@@ -219,24 +216,24 @@ def our_drill(recovery: RecoverySet, image: Image, work: Path, memory: int) -> S
         cwd=REPO, stdin=subprocess.DEVNULL, stdout=sys.stderr, check=False,
     )  # fmt: skip
     data = json.loads((work / "drill.json").read_text())
-    report = side.report = DrillReport(
+    report = DrillReport(
         layout=data["layout"], hostname=data["hostname"], backend=data["backend"], firmware=data["firmware"],
         image=data["image"], phases=data["phases"], stopped=data["stopped"], logs=data["logs"],
     )  # fmt: skip
     for check in data["checks"]:
         report.check(check["name"], check["ok"], check["detail"], check["differences"])
+    side = Side(name="rescue-tui", report=report)
     if result.returncode not in (0, 1):
         report.stopped = report.stopped or f"rescue-tui drill exited {result.returncode}"
     if report.result == "pass":
-        fstab_mounted(image, sorted((work / "disks").glob("disk*.qcow2")), work / "booted", report, print)
+        fstab_mounted(image, sorted((work / "disks").glob("disk*.qcow2")), work / "booted", report, progress)
         report.write(work)
     shutil.rmtree(work / "disks", ignore_errors=True)
     return side
 
 
-def _passed(report: DrillReport | None, name: str) -> str:
-    found = [] if report is None else [c for c in report.checks if c.name == name]
-    return "not checked" if not found else ("yes" if found[0].ok else "no")
+def _check(report: DrillReport, name: str) -> Check | None:
+    return next((c for c in report.checks if c.name == name), None)
 
 
 def _figures(side: Side) -> list[str]:
@@ -246,20 +243,20 @@ def _figures(side: Side) -> list[str]:
         return "-" if value is None else f"{value:.0f} s"
 
     report = side.report
-    booted = None if report is None else report.phases.get("first boot")
-    total = None if report is None else report.recovery_seconds
-    identity = [] if report is None else [c for c in report.checks if c.name == "identity kept"]
+    booted = report.phases.get("first boot")
+    identity = _check(report, "identity kept")
+    mounted = _check(report, "fstab mounted")
     return [
         side.name,
         seconds(side.make_seconds),
         f"{sum(side.medium.values()) / 2**20:.0f} MiB",
-        seconds(None if total is None else total - (booted or 0.0)),
+        seconds(report.recovery_seconds - (booted or 0.0)),
         seconds(booted),
-        seconds(total),
-        str(len(identity[0].differences)) if identity else "not checked",
-        _passed(report, "fstab mounted"),
+        seconds(report.recovery_seconds),
+        "not checked" if identity is None else str(len(identity.differences)),
+        "not checked" if mounted is None else ("yes" if mounted.ok else "no"),
         str(side.prompts),
-        "-" if report is None else report.result,
+        report.result,
     ]
 
 
@@ -280,7 +277,10 @@ ROWS = (
 def table(sides: list[Side]) -> str:
     """The side-by-side table."""
     columns = [_figures(side) for side in sides]
-    return "\n".join(f"{label:<42}" + "".join(f"{column[i]:>16}" for column in columns) for i, label in enumerate(ROWS))
+    width = max(map(len, ROWS)) + 2
+    return "\n".join(
+        f"{label:<{width}}" + "".join(f"{column[i]:>16}" for column in columns) for i, label in enumerate(ROWS)
+    )
 
 
 def main() -> int:
@@ -309,13 +309,11 @@ def main() -> int:
         iso, rear_seconds = rear_mkbackup(machine, work / "rear-set")
     finally:
         machine.kill()
-    layout = read_layout(recovery.layout)
-
-    rear = rear_recover(image, iso, layout, work / "rear", args.memory, progress)
+    rear = rear_recover(image, iso, recovery.layout, work / "rear", args.memory, progress)
     rear.make_seconds = rear_seconds
     rear.medium = {iso.name: iso.stat().st_size}
     progress("rescue-tui drill")
-    ours = our_drill(recovery, image, work / "ours", args.memory)
+    ours = our_drill(recovery, image, work / "ours", args.memory, progress)
     ours.make_seconds = recovery.seconds["backup"]
     ours.medium = {image.iso.name: image.iso.stat().st_size, recovery.archive.name: recovery.archive.stat().st_size}
 
@@ -326,7 +324,7 @@ def main() -> int:
                 "make_seconds": round(s.make_seconds, 1),
                 "medium_bytes": s.medium,
                 "prompts": s.prompts,
-                "report": None if s.report is None else json.loads(s.report.to_json()),
+                "report": json.loads(s.report.to_json()),
             }
             for s in sides
         }
@@ -334,8 +332,7 @@ def main() -> int:
     else:
         print(table(sides))
         for side in sides:
-            if side.report is not None:
-                print(f"\n== {side.name}\n{side.report.text()}", end="")
+            print(f"\n== {side.name}\n{side.report.text()}", end="")
     return 0
 
 
