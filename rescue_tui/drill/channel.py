@@ -20,7 +20,10 @@ class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
     QEMU's UART stalls (and the guest's console writes wait) when nobody reads the
     socket, and QEMU's own chardev ``logfile=`` records a byte twice when the socket
     pushes back. So a thread reads everything as it comes: ``log`` is exactly what the
-    guest wrote, and ``expect`` works on what was buffered since the last match.
+    guest wrote, and ``expect`` works on what was buffered since the last match. Beside
+    the log, ``LOG.times`` says when each piece came: one ``OFFSET MONOTONIC`` line per
+    read (the log's size before it, ``time.monotonic()`` after it), so a reader can time
+    what the guest printed.
     """
 
     def __init__(self, sock: socket.socket, log: Path, timeout: float = 60.0) -> None:
@@ -31,6 +34,8 @@ class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
         self._eof = False
         self._cond = threading.Condition()
         self._file = log.open("ab", buffering=0)
+        self._times = times_file(log).open("a", buffering=1)
+        self._offset = self._file.tell()
         self._thread = threading.Thread(target=self._pump, name=f"drain {log.name}", daemon=True)
         self._thread.start()
 
@@ -45,6 +50,8 @@ class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
                     self._inbox += data
                     with contextlib.suppress(ValueError):
                         self._file.write(data)
+                        self._times.write(f"{self._offset} {time.monotonic():.3f}\n")
+                    self._offset += len(data)
                 else:
                     self._eof = True
                 self._cond.notify_all()
@@ -83,6 +90,12 @@ class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
         with contextlib.suppress(OSError):
             self.sock.close()
         self._file.close()
+        self._times.close()
+
+
+def times_file(log: Path) -> Path:
+    """Where a channel's log has its arrival times."""
+    return log.with_name(log.name + ".times")
 
 
 def connect(path: Path, timeout: float) -> socket.socket:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rescue_tui.errors import BadInputError, ExitCode, RescueError
-from rescue_tui.layout.model import Luks
+from rescue_tui.layout.model import Disk, Layout, Luks
 
 if TYPE_CHECKING:
     from rescue_tui.drill.machine import Image
@@ -40,7 +40,8 @@ def add_drill_parser(subparsers: Any) -> None:
         "the report directory)",
         description="Blank virtual disks like the layout's, the rescue image booted unattended with the backup on a "
         "read-only disk, the recovered disks booted alone. Checks: every identity field kept, the restore verified, "
-        "a login prompt; the report gives the recovery time by phase.",
+        "a login prompt, every fstab filesystem mounted and swap on by that boot (a probe the drill adds to the "
+        "throwaway tree says so), and --ready-command; the report gives the recovery time by phase.",
     )
     p.add_argument("--layout", type=Path, required=True, help="the saved layout to recover")
     p.add_argument("--backend", required=True, metavar="SPEC", help="the backup, on this host (tar:/srv/host.tar.zst)")
@@ -50,6 +51,20 @@ def add_drill_parser(subparsers: Any) -> None:
     p.add_argument("--report", type=Path, metavar="DIR", help="where the report and logs go (default: ./drill-HOST)")
     p.add_argument("--password-file", type=Path, help="restic or borg repository password (first line)")
     p.add_argument("--passphrase-file", type=Path, help="LUKS passphrase for the new containers (first line)")
+    p.add_argument(
+        "--disk",
+        action="append",
+        default=[],
+        metavar="NAME=SIZE",
+        help="give the layout's disk NAME a blank disk of SIZE (4G, 768M) instead of its own size: a drill onto "
+        "bigger or smaller disks, resized as the plan's policy says (repeat per disk)",
+    )
+    p.add_argument(
+        "--ready-command",
+        metavar="CMD",
+        help="a shell command the recovered system runs as root on its first boot, retried until it exits 0 "
+        "(10 min at most): your own proof that it is up, e.g. 'systemctl is-active postgresql'",
+    )
     p.add_argument("--keep-disks", action="store_true", help="keep the recovered disk images in the report directory")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=drill_command)
@@ -119,6 +134,9 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
             options.append(f"rescue.{option}={GUEST_BACKUP}/{name}")
     if layout.of_type(Luks) and args.passphrase_file is None:
         raise BadInputError(f"{args.layout}: the layout has LUKS containers: give --passphrase-file")
+    disk_sizes = _disk_sizes(layout, args.disk)
+    if args.ready_command is not None and not args.ready_command.strip():
+        raise BadInputError("--ready-command: empty; give the shell command that says the system is up")
     if args.memory < MIN_MEMORY_MB:
         raise BadInputError(f"--memory {args.memory}: the rescue image needs at least {MIN_MEMORY_MB} MiB")
     if not qemu_available():
@@ -140,7 +158,41 @@ def check_request(args: argparse.Namespace) -> DrillRequest:
         memory_mb=args.memory,
         report_dir=report_dir,
         keep_disks=args.keep_disks,
+        ready_command=args.ready_command,
+        disk_sizes=disk_sizes,
     )
+
+
+def _disk_sizes(layout: Layout, given: list[str]) -> dict[str, int]:
+    """``--disk NAME=SIZE`` options as sizes by layout disk id; each disk named once and big enough to hold what
+    the resize policy cannot shrink."""
+    from rescue_tui.mapping.resize import ResizeOptions, disk_needs
+    from rescue_tui.units import human_size, parse_size
+
+    disks = {d.name: d for d in layout.of_type(Disk)}
+    needs = disk_needs(layout, ResizeOptions())
+    sizes: dict[str, int] = {}
+    for option in given:
+        name, sep, size_text = option.partition("=")
+        name = name.strip().removeprefix("/dev/")
+        if not sep or not name:
+            raise BadInputError(f"--disk {option}: expected NAME=SIZE, such as vda=4G")
+        disk = disks.get(name)
+        if disk is None:
+            raise BadInputError(f"--disk {option}: the layout has no disk {name} (it has {', '.join(disks)})")
+        if disk.id in sizes:
+            raise BadInputError(f"--disk {option}: {name} is given twice")
+        try:
+            size = parse_size(size_text)
+        except ValueError as exc:
+            raise BadInputError(f"--disk {option}: {exc}") from exc
+        if size % disk.logical_sector_size:
+            raise BadInputError(f"--disk {option}: not a whole number of {disk.logical_sector_size}-byte sectors")
+        if size < needs[disk.id]:
+            raise BadInputError(f"--disk {option}: too small: {name}'s contents need at least "
+                                f"{human_size(needs[disk.id])} after shrinking")  # fmt: skip
+        sizes[disk.id] = size
+    return sizes
 
 
 def _image(iso: Path | None, where: Path) -> Image:

@@ -32,7 +32,6 @@ import contextlib
 import io
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -48,6 +47,7 @@ import pexpect
 from rescue_tui.drill.channel import Channel, connect
 from rescue_tui.drill.qmp import Qmp
 from rescue_tui.errors import GuestError
+from rescue_tui.units import parse_size
 
 Firmware = Literal["bios", "uefi"]
 
@@ -435,7 +435,7 @@ class Machine:
         path = self.workdir / f"{serial}.{fmt}"
         path.unlink(missing_ok=True)
         _qemu_img("create", "-f", fmt, str(path), str(size))
-        disk = Disk(serial=serial, path=path, size=_bytes(size))
+        disk = Disk(serial=serial, path=path, size=size if isinstance(size, int) else parse_size(size))
         self._plug(disk, fmt)
         self.disks.append(disk)
         return disk
@@ -578,15 +578,6 @@ def image_from_build(out: str) -> Image:
 
 def _qemu_img(*args: str) -> None:
     subprocess.run(["qemu-img", *args], check=True, capture_output=True)
-
-
-def _bytes(size: str | int) -> int:
-    if isinstance(size, int):
-        return size
-    m = re.fullmatch(r"(\d+)([KMGT]?)", size)
-    if not m:
-        raise ValueError(f"bad disk size {size!r}")
-    return int(m.group(1)) << (10 * " KMGT".index(m.group(2) or " "))
 
 
 def _tail(path: Path, size: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,16 +62,19 @@ def disk_serials(layout: Layout) -> list[str]:
     return serials
 
 
-def blank_disks(layout: Layout, where: Path) -> list[TargetDisk]:
-    """A sparse qcow2 disk per layout disk, of its size and with its serial (as far as virtio allows)."""
+def blank_disks(layout: Layout, where: Path, sizes: Mapping[str, int] | None = None) -> list[TargetDisk]:
+    """A sparse qcow2 disk per layout disk, with its serial (as far as virtio allows) and its size, or the size
+    ``sizes`` gives its id."""
     serials = disk_serials(layout)
+    sizes = sizes or {}
     where.mkdir(parents=True, exist_ok=True)
     disks = []
     for index, (disk, serial) in enumerate(zip(layout.of_type(Disk), serials, strict=True), 1):
         path = where / f"disk{index}.qcow2"
         path.unlink(missing_ok=True)
-        run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), str(disk.size)], error=GuestError)
-        disks.append(TargetDisk(source=disk.id, serial=serial, size=disk.size, path=path))
+        size = sizes.get(disk.id, disk.size)
+        run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), str(size)], error=GuestError)
+        disks.append(TargetDisk(source=disk.id, serial=serial, size=size, path=path))
     return disks
 
 

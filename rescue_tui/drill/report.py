@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from rescue_tui.drill.stretches import Stretch
 from rescue_tui.files import write_atomic
+from rescue_tui.units import human_size
 
 Result = Literal["pass", "fail"]
 
@@ -34,6 +36,8 @@ class DrillReport:
     backend: str
     firmware: str
     image: str
+    disks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Layout disk name -> (its size in the layout, the size of the drill's blank disk)."""
     phases: dict[str, float] = field(default_factory=dict)
     """Phase -> seconds, for the phases the drill got through."""
     checks: list[Check] = field(default_factory=list)
@@ -41,6 +45,8 @@ class DrillReport:
     """Why the drill stopped before its end (a console said FAILED, a timeout), or None."""
     logs: dict[str, str] = field(default_factory=dict)
     """Console log name -> path."""
+    slowest: list[Stretch] = field(default_factory=list)
+    """The rescue console's longest silences, longest first: where the recovery time went."""
 
     @property
     def result(self) -> Result:
@@ -64,18 +70,37 @@ class DrillReport:
             "backend": self.backend,
             "firmware": self.firmware,
             "image": self.image,
+            "disks": {name: {"layout": old, "drilled": new} for name, (old, new) in self.disks.items()},
             "recovery_seconds": round(self.recovery_seconds, 1),
             "phases": {name: round(seconds, 1) for name, seconds in self.phases.items()},
             "checks": [asdict(c) | {"differences": list(c.differences)} for c in self.checks],
             "stopped": self.stopped,
             "logs": self.logs,
+            "slowest": [asdict(s) for s in self.slowest],
         }
         return json.dumps(data, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> DrillReport:
+        """A report read back from its ``drill.json`` (the derived ``result`` and ``recovery_seconds`` recomputed)."""
+        data = json.loads(text)
+        report = cls(layout=data["layout"], hostname=data["hostname"], backend=data["backend"],
+                     firmware=data["firmware"], image=data["image"], phases=dict(data["phases"]),
+                     disks={name: (d["layout"], d["drilled"]) for name, d in data.get("disks", {}).items()},
+                     stopped=data["stopped"], logs=dict(data["logs"]),
+                     slowest=[Stretch(**s) for s in data.get("slowest", [])])  # fmt: skip
+        for check in data["checks"]:
+            report.check(check["name"], check["ok"], check["detail"], check["differences"])
+        return report
 
     def text(self) -> str:
         lines = [
             f"drill of {self.hostname} ({self.layout}, {self.firmware}) from {self.backend}: {self.result.upper()}",
         ]
+        resized = [f"{name} {human_size(new)} (the layout's: {human_size(old)})"
+                   for name, (old, new) in self.disks.items() if old != new]  # fmt: skip
+        if resized:
+            lines.append(f"onto disks of other sizes: {', '.join(resized)}")
         if self.stopped:
             lines.append(f"stopped: {self.stopped}")
         lines.append(f"recovery time: {self.recovery_seconds:.0f} s")
@@ -84,6 +109,9 @@ class DrillReport:
         for check in self.checks:
             lines.append(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
             lines += [f"         {line}" for line in check.differences]
+        if self.slowest:
+            lines.append("slowest stretches of the recovery (after one line, until the next):")
+            lines += [f"  {s.seconds:7.1f} s  {s.after!r} -> {s.until!r}" for s in self.slowest]
         lines += [f"log: {path}" for path in self.logs.values()]
         return "\n".join(lines) + "\n"
 

@@ -7,8 +7,11 @@
    plan, apply, restore, finalize).
 3. On the rescue system, still up: a capture of the recovered disks, compared
    with the layout in every identity field, and the restore's verify line.
+   Before the tree is unmounted, the probe goes into it (``probe``).
 4. The recovered disks alone, no rescue image, boot to a login prompt on
-   ttyS0 (first boot); on UEFI with the variables the recovery wrote.
+   ttyS0 (first boot); on UEFI with the variables the recovery wrote. Then the
+   probe says whether that boot mounted every fstab filesystem and turned on
+   every swap, and how the ``--ready-command`` answered.
 
 Whatever happens, the report says how far it got; the VMs are gone at the end.
 """
@@ -20,7 +23,7 @@ import shlex
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rescue_tui.boot.cmdline import IMAGE_OPTIONS
@@ -32,12 +35,26 @@ from rescue_tui.drill.media import (
     backup_medium,
     blank_disks,
 )
+from rescue_tui.drill.probe import (
+    ANSWER_TIMEOUT,
+    START_TIMEOUT,
+    ProbeSetup,
+    install_probe,
+    judge_answer,
+    marker,
+    parse_answer,
+)
 from rescue_tui.drill.report import DrillReport
 from rescue_tui.drill.serial import SerialLog
+from rescue_tui.drill.stretches import slowest_stretches
 from rescue_tui.errors import GuestError, RescueError
+from rescue_tui.inventory.model import TargetDisk as InventoryDisk
 from rescue_tui.layout.codec import parse_layout
 from rescue_tui.layout.identity import identity_differences
 from rescue_tui.layout.model import Disk, Layout
+from rescue_tui.mapping.model import DiskPair, Mapping
+from rescue_tui.mapping.resize import ResizeOptions, resize_for_targets
+from rescue_tui.plan.build import DEFAULT_TARGET_ROOT
 
 CONSOLE = " ".join((IMAGE_OPTIONS[0], "noeject", *IMAGE_OPTIONS[1:]))
 """The rescue image's own boot options (its GRUB entry's), without the medium's UUID: booted from the CD-ROM."""
@@ -80,6 +97,10 @@ class DrillRequest:
     memory_mb: int
     report_dir: Path
     keep_disks: bool = False
+    ready_command: str | None = None
+    """Run in the recovered system until it succeeds: the operator's own test that it is up."""
+    disk_sizes: dict[str, int] = field(default_factory=dict)
+    """Layout disk id -> the size of its blank disk, where it is not the layout's."""
 
 
 def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
@@ -93,12 +114,16 @@ def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
     )
     work = request.report_dir
     work.mkdir(parents=True, exist_ok=True)
-    disks = blank_disks(request.layout, work / "disks")
+    disks = blank_disks(request.layout, work / "disks", request.disk_sizes)
+    expected = expected_layout(request.layout, disks)
+    layout_sizes = {d.id: (d.name, d.size) for d in request.layout.of_type(Disk)}
+    report.disks = {layout_sizes[d.source][0]: (layout_sizes[d.source][1], d.size) for d in disks}
     try:
         progress(f"backup medium: {len(request.medium_files)} file(s) onto a read-only disk")
         medium = backup_medium(request.medium_files, work / "disks" / "backup.img")
-        rescue = _rescue_boot(request, disks, medium, report, progress)
-        if rescue is not None:
+        booted = _rescue_boot(request, expected, disks, medium, report, progress)
+        if booted is not None:
+            rescue, probe = booted
             efi_vars = rescue.efi_vars_file() if request.firmware == "uefi" else None
             first_boot(
                 request.image,
@@ -109,6 +134,7 @@ def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
                 firmware=request.firmware,
                 memory_mb=request.memory_mb,
                 efi_vars=efi_vars,
+                probe=probe,
             )
     except RescueError as exc:
         report.stopped = exc.message.splitlines()[0]
@@ -142,9 +168,15 @@ def follow_phases(
 
 
 def _rescue_boot(
-    request: DrillRequest, disks: list[TargetDisk], medium: Path, report: DrillReport, progress: Progress
-) -> Machine | None:
-    """Boot the rescue image unattended, time its phases, check the result; its stopped machine (None: it stopped)."""
+    request: DrillRequest,
+    expected: Layout,
+    disks: list[TargetDisk],
+    medium: Path,
+    report: DrillReport,
+    progress: Progress,
+) -> tuple[Machine, ProbeSetup | None] | None:
+    """Boot the rescue image unattended, time its phases, check the result, put the probe into the recovered tree;
+    the stopped machine and the probe (None: the recovery stopped)."""
     options = (
         CONSOLE,
         "rescue.unattended",
@@ -172,22 +204,54 @@ def _rescue_boot(
             progress(f"{phase}: {seconds:.0f} s")
 
         shown = follow_phases(machine, ended)
+        report.slowest = slowest_stretches(
+            SerialLog(machine, offset=0).timed_lines(), PHASE_ENDS[0][1], PHASE_ENDS[-1][1]
+        )
         verified = [line.strip() for line in shown.splitlines() if "; verified (" in line]
         report.check(
             "restore verified",
             bool(verified),
             verified[-1] if verified else "the restore reported no verify against the backup's manifest",
         )
-        check_identity(machine, request.layout, disks, report, progress)
+        probe = _install_probe(machine, request.ready_command, report, progress)
+        check_identity(machine, expected, disks, report, progress)
         progress("rescue image: powering off")
         machine.shutdown(timeout=300)
-        return machine
+        return machine, probe
     except GuestError as exc:
         report.stopped = _stop_reason(exc)
         progress(f"stopped: {report.stopped}")
         return None
     finally:
         machine.kill()
+
+
+def expected_layout(layout: Layout, disks: list[TargetDisk]) -> Layout:
+    """The layout as the recovery must leave the drill's disks: itself on disks of its sizes; else resized by the
+    policy an unattended recovery plans with (its disks map by serial, as the drill's do)."""
+    sizes = {d.id: d.size for d in layout.of_type(Disk)}
+    if all(sizes[d.source] == d.size for d in disks):
+        return layout
+    names = {d.id: d.name for d in layout.of_type(Disk)}
+    targets = {d.serial: InventoryDisk(name=d.serial, path="", size=d.size, serial=d.serial) for d in disks}
+    pairs = tuple(DiskPair(source=d.source, source_name=names[d.source], target=d.serial, reason="same serial/WWN")
+                  for d in disks)  # fmt: skip
+    return resize_for_targets(layout, Mapping(pairs=pairs), targets, ResizeOptions()).layout
+
+
+def _install_probe(
+    machine: Machine, ready_command: str | None, report: DrillReport, progress: Progress
+) -> ProbeSetup | None:
+    progress("probe: into the recovered tree, for its first boot")
+    machine.connect_shell(timeout=120)
+    setup = install_probe(machine, DEFAULT_TARGET_ROOT, ready_command)
+    if isinstance(setup, ProbeSetup):
+        return setup
+    progress(f"probe: not installed: {setup}")
+    report.check("fstab mounted", False, f"not checked: {setup}")
+    if ready_command is not None:
+        report.check("ready command", False, f"not run: {setup}")
+    return None
 
 
 def check_identity(
@@ -223,9 +287,11 @@ def first_boot(
     firmware: Firmware = "bios",
     memory_mb: int = 1024,
     efi_vars: Path | None = None,
+    probe: ProbeSetup | None = None,
 ) -> None:
-    """Boot the recovered disks alone (on UEFI with the variables the recovery wrote) to a login prompt; the
-    report gets the phase and the check (``image`` only names the machine: nothing of it is booted)."""
+    """Boot the recovered disks alone (on UEFI with the variables the recovery wrote) to a login prompt, then wait
+    for the ``probe``'s answer; the report gets the phase and the checks (``image`` only names the machine: nothing
+    of it is booted). With a ready command, the first boot ends when it succeeds."""
     machine = Machine(
         image=image,
         workdir=workdir,
@@ -247,8 +313,20 @@ def first_boot(
             report.check("first boot", False, _stop_reason(exc))
             return
         report.phases["first boot"] = time.monotonic() - machine.started
-        prompt = next((line.strip() for line in shown.splitlines() if LOGIN in line), LOGIN.strip())
+        prompt = next((line[: line.index(LOGIN) + len(LOGIN)].strip() for line in shown.splitlines() if LOGIN in line),
+                      LOGIN.strip())  # fmt: skip
         report.check("first boot", True, f"the recovered system's login prompt on ttyS0 ({prompt!r})")
+        if probe is not None:
+            progress("first boot: waiting for the probe's answer")
+            try:
+                console.wait_lines(marker(probe.token, "begin"), timeout=START_TIMEOUT)
+                said = console.wait_lines(marker(probe.token, "end"), timeout=ANSWER_TIMEOUT)
+            except GuestError:
+                said = console.lines()
+            answer = parse_answer(said, probe.token)
+            if probe.ready_command is not None and answer.ready is not None and answer.ready[0] == 0:
+                report.phases["first boot"] = time.monotonic() - machine.started
+            judge_answer(answer, probe, report)
         progress(f"first boot: {report.phases['first boot']:.0f} s")
     finally:
         with contextlib.suppress(RescueError, OSError):

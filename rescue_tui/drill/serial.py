@@ -7,10 +7,12 @@ returns removed, and waits for phrases in it.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Callable
 
+from rescue_tui.drill.channel import times_file
 from rescue_tui.drill.machine import Machine
 from rescue_tui.errors import GuestError
 
@@ -36,13 +38,44 @@ class SerialLog:
         with self.log.open("rb") as handle:
             handle.seek(self.start if since is None else since)
             text = handle.read().decode("utf-8", errors="replace")
-        return ANSI.sub("", text).replace("\r", "")
+        return plain(text)
+
+    def timed_lines(self, since: int | None = None) -> list[tuple[float, str]]:
+        """Each whole line written since ``since`` (or the start), as plain text, with the ``time.monotonic()``
+        at which its end arrived (from the channel's times file; empty without one)."""
+        start = self.start if since is None else since
+        offsets: list[int] = []
+        stamps: list[float] = []
+        try:
+            for row in times_file(self.log).read_text().splitlines():
+                offset, _, stamp = row.partition(" ")
+                offsets.append(int(offset))
+                stamps.append(float(stamp))
+        except (OSError, ValueError):
+            return []
+        with self.log.open("rb") as handle:
+            handle.seek(start)
+            raw = handle.read()
+        out = []
+        position = start
+        for chunk in raw.split(b"\n")[:-1]:
+            end = position + len(chunk)  # the newline's offset: the read that brought it
+            at = bisect.bisect_right(offsets, end) - 1
+            if at >= 0:
+                out.append((stamps[at], plain(chunk.decode("utf-8", errors="replace"))))
+            position = end + 1
+        return out
 
     def wait_lines(
         self, *texts: str, timeout: float = 120.0, fail: tuple[str, ...] = (), since: int | None = None
     ) -> str:
         """Wait until the plain output holds every one of ``texts``; that output. Fails at once on any of ``fail``."""
         return wait_for(lambda: self.lines(since), texts, timeout, fail)
+
+
+def plain(text: str) -> str:
+    """Console output without its escape sequences and carriage returns."""
+    return ANSI.sub("", text).replace("\r", "")
 
 
 def wait_for(view: Callable[[], str], texts: tuple[str, ...], timeout: float, fail: tuple[str, ...]) -> str:

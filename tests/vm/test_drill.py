@@ -4,9 +4,13 @@ The machine is the bench's source machine (``tests/vm/source.py``): a Debian on 
 administrator made with the native tools (md RAID1 with metadata 1.0 and 1.2, LVM with a thin
 pool, LUKS2, ext4, xfs, btrfs subvolumes, vfat, swap, GPT and MBR with a logical partition),
 booted from its own disks, where the tree's ``rescue-tui backup --layout-out`` made the layout and
-the backup live. The drill makes blank disks like the layout's, boots our image unattended with
+the backup live. The drill makes blank disks with the layout's serials, the RAID pair bigger and
+the MBR disk smaller than the machine's (``--disk``: the resize policy grows the RAID members and
+shrinks the LUKS and btrfs partitions; onto disks of the same sizes every other VM recovery, and
+``bench/drill.py``, recover), boots our image unattended with
 the backup on a read-only disk, captures the recovered disks, powers off and boots them alone to
-the login prompt; the report says pass, with the time by phase. Then the disks it recovered, kept,
+the login prompt, where its probe says the boot mounted the whole fstab and the operator's ready
+command answered; the report says pass, with the time by phase. Then the disks it recovered, kept,
 go back under the same medium with ``rescue.unattended``: that boot refuses (the disks already hold
 the layout's storage) and writes nothing, as when an operator leaves the medium in after a
 recovery; in that boot the test then changes the swap's UUID on those disks, and the drill's
@@ -32,12 +36,12 @@ import pytest
 from rescue_tui.drill.machine import ColdDisk, Image, Machine
 from rescue_tui.drill.media import BACKUP_SERIAL, TargetDisk, guest_serial
 from rescue_tui.drill.report import PHASES, DrillReport
-from rescue_tui.drill.run import CONSOLE, check_identity
+from rescue_tui.drill.run import CONSOLE, check_identity, expected_layout
 from rescue_tui.layout.codec import parse_layout
 from rescue_tui.layout.model import BtrfsSubvolume, Disk, Layout, Luks, LvmLv, MdArray, Swap
 from tests.conftest import ROOT
 from tests.vm.console import SerialConsole
-from tests.vm.source import PASSPHRASE, RecoverySet
+from tests.vm.source import MOUNTS, PASSPHRASE, RecoverySet
 from tests.vm.test_unattended import REFUSED, WAITING, keep, unchanged
 from tests.vm.timings import record_timing
 
@@ -55,12 +59,21 @@ class Drilled:
     directory: Path
 
 
+SIZES = {"vda": 4 << 30, "vdb": 4 << 30, "vdc": 768 << 20}
+"""The drill's disks: the machine's are 3 GiB, 3 GiB and 1 GiB."""
+READY = "grep -qx source /etc/hostname && findmnt -n /secure >/dev/null && test -d /opt/projects"
+"""The operator's own proof the machine is up: its name, and the filesystem behind LUKS and a key file."""
+
+
 def drill(image: Image, recovery_set: RecoverySet, archive: Path, directory: Path) -> Drilled:
-    """``rescue-tui drill`` of the source machine from a tar archive, as an operator types it (disks kept)."""
+    """``rescue-tui drill`` of the source machine from a tar archive onto disks of other sizes, as an operator
+    types it (disks kept)."""
+    sizes = [arg for name, size in SIZES.items() for arg in ("--disk", f"{name}={size}")]
     result = subprocess.run(
         [sys.executable, "-m", "rescue_tui", "drill", "--layout", str(recovery_set.layout),
          "--backend", f"tar:{archive}", "--passphrase-file", str(recovery_set.passphrase),
-         "--iso", str(image.iso), "--report", str(directory), "--keep-disks", "--json"],
+         "--iso", str(image.iso), "--report", str(directory), "--keep-disks", "--json", "--ready-command", READY,
+         *sizes],
         capture_output=True, text=True, cwd=ROOT, timeout=DRILL_TIMEOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
@@ -83,14 +96,18 @@ def test_a_drill_recovers_the_machine_boots_it_and_reports_every_check_passed(
     assert result.returncode == 0, f"{result.stderr[-3000:]}\n{result.stdout[-3000:]}"
     assert report["result"] == "pass" and report["stopped"] is None
     checks = {check["name"]: check for check in report["checks"]}
-    assert set(checks) == {"restore verified", "identity kept", "first boot"}
+    assert list(checks) == ["restore verified", "identity kept", "first boot", "fstab mounted", "ready command"]
     assert all(check["ok"] and not check["differences"] for check in checks.values()), checks
     assert (
         checks["restore verified"]["detail"].startswith("restored ")
         and "verified (" in checks["restore verified"]["detail"]
     )
-    assert "login:" in checks["first boot"]["detail"]
+    assert checks["first boot"]["detail"] == "the recovered system's login prompt on ttyS0 ('source login:')"
+    assert checks["fstab mounted"]["detail"].startswith(f"{len(MOUNTS)} filesystem(s) mounted and 1 swap(s) on")
+    assert checks["ready command"]["detail"].startswith(f"{READY!r} succeeded")
     assert list(report["phases"]) == list(PHASES)
+    assert {name: disk["drilled"] for name, disk in report["disks"].items()} == SIZES
+    assert {disk["layout"] for disk in report["disks"].values()} == {3 << 30, 1 << 30}
     assert report["recovery_seconds"] == pytest.approx(sum(report["phases"].values()), abs=1)
     assert (drilled.directory / "drill.txt").read_text().startswith("drill of source")
     assert "[" in result.stderr and "first boot:" in result.stderr  # progress went to the terminal
@@ -141,11 +158,11 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
     (swap,) = layout.of_type(Swap)
     swap_lv = next(lv for lv in layout.of_type(LvmLv) if lv.id == swap.device)
     vm.check(f"vgchange -ay >/dev/null && udevadm settle && swaplabel -U {BROKEN} {swap_lv.path}")
-    targets = [TargetDisk(source=disk.id, serial=serial, size=0, path=path)
+    targets = [TargetDisk(source=disk.id, serial=serial, size=SIZES[disk.name], path=path)
                for disk, serial, path in zip(layout.of_type(Disk), serials, disks, strict=True)]  # fmt: skip
     report = DrillReport(layout=str(source_recovery_set.layout), hostname="source", backend="tar",
                          firmware="bios", image="")  # fmt: skip
-    check_identity(vm, layout, targets, report, lambda line: None)
+    check_identity(vm, expected_layout(layout, targets), targets, report, lambda line: None)
     (identity,) = report.checks
     assert identity.name == "identity kept" and not identity.ok and report.result == "fail"
     assert identity.differences == (

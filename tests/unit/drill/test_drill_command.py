@@ -54,6 +54,34 @@ CASES = {
         lambda a: ["--layout", str(LUKS), "--backend", f"tar:{a}"],
         "the layout has LUKS containers: give --passphrase-file",
     ),
+    "a disk size without its disk": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "4T"],
+        "--disk 4T: expected NAME=SIZE, such as vda=4G",
+    ),
+    "a disk the layout does not have": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "vdz=4T"],
+        "--disk vdz=4T: the layout has no disk vdz (it has sda, sdb)",
+    ),
+    "a disk size that is not one": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "sda=4X"],
+        "--disk sda=4X: '4X' is not a size",
+    ),
+    "a disk size in part of a sector": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "sda=2000000000001"],
+        "not a whole number of 512-byte sectors",
+    ),
+    "a disk too small for what it holds": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "/dev/sdb=500G"],
+        "--disk /dev/sdb=500G: too small: sdb's contents need at least 1.0 TiB after shrinking",
+    ),
+    "a disk sized twice": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--disk", "sda=3T", "--disk", "sda=4T"],
+        "--disk sda=4T: sda is given twice",
+    ),
+    "an empty ready command": (
+        lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--ready-command", "  "],
+        "--ready-command: empty",
+    ),
     "too little memory": (
         lambda a: ["--layout", str(RAID), "--backend", f"tar:{a}", "--memory", "64"],
         "--memory 64: the rescue image needs at least",

@@ -38,3 +38,25 @@ def test_a_drill_that_stopped_or_checked_nothing_never_passes() -> None:
     r.check("restore verified", True, "ok")
     r.stopped = "ttyS0: it shows 'Unattended recovery FAILED'"
     assert r.result == "fail" and "stopped: ttyS0" in r.text()
+
+
+def test_a_report_read_back_from_its_json_is_the_report_written() -> None:
+    r = report()
+    r.phases.update({"boot to console": 41.2, "first boot": 47.5})
+    r.check("identity kept", False, "1 difference(s)", ["swap 1: missing"])
+    r.check("first boot", True, "login")
+    r.logs["rescue console"] = "/tmp/ttyS0.log"
+    r.disks = {"vda": (3 << 30, 4 << 30), "vdc": (1 << 30, 1 << 30)}
+    back = DrillReport.from_json(r.to_json())
+    assert back.to_json() == r.to_json()
+    assert back.result == "fail" and back.checks[0].differences == ("swap 1: missing",)
+
+
+def test_a_drill_onto_disks_of_other_sizes_says_which_in_its_first_lines() -> None:
+    r = report()
+    r.disks = {"vda": (3 << 30, 4 << 30), "vdb": (3 << 30, 3 << 30), "vdc": (1 << 30, 768 << 20)}
+    second = r.text().splitlines()[1]
+    assert (
+        second
+        == "onto disks of other sizes: vda 4.0 GiB (the layout's: 3.0 GiB), vdc 768.0 MiB (the layout's: 1.0 GiB)"
+    )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
-from rescue_tui.drill.run import BOOT_FAILED, PHASE_ENDS, STOPPED, _stop_reason
+from rescue_tui.drill.media import TargetDisk, guest_serial
+from rescue_tui.drill.run import BOOT_FAILED, PHASE_ENDS, STOPPED, _stop_reason, expected_layout
 from rescue_tui.drill.run import CONSOLE as BOOT_OPTIONS
 from rescue_tui.drill.serial import wait_for
 from rescue_tui.errors import GuestError
+from rescue_tui.layout.codec import read_layout
+from rescue_tui.layout.identity import identity_differences
+from rescue_tui.layout.model import Disk
 from tests.conftest import ROOT
 
 CONSOLE = """\
@@ -81,3 +87,17 @@ def test_a_drill_boots_the_rescue_kernel_with_the_options_of_the_images_own_grub
     for _ in range(len(values)):  # $medium_uuid stays: grub's probe sets it at boot
         options = re.sub(r"\$(\w+)", lambda m: values.get(m.group(1), m.group(0)), options)
     assert sorted(o for o in options.split() if not o.startswith("rescue.medium=")) == sorted(BOOT_OPTIONS.split())
+
+
+def test_onto_disks_of_other_sizes_the_drill_expects_the_resized_geometry_and_every_identity_field() -> None:
+    layout = read_layout(ROOT / "layouts/examples/raid1-lvm.json")
+    same = [TargetDisk(source=d.id, serial=guest_serial(d), size=d.size, path=Path("/d")) for d in layout.of_type(Disk)]
+    assert expected_layout(layout, same) is layout
+    bigger = [dataclasses.replace(d, size=3 << 40) for d in same]
+    differences = identity_differences(layout, expected_layout(layout, bigger), {})
+    # Only the RAID members grow, into the bigger disks; the BIOS boot partitions, every UUID, label and
+    # PARTUUID stay what the layout says (the expected identity is the layout's, resized).
+    assert [line.split(":")[0] for line in differences] == ["partition sda#2", "partition sdb#2"], differences
+    for line in differences:
+        want, got = line.split(": want ")[1].split(", got ")
+        assert want.split(", ")[2:] == got.split(", ")[2:] and int(got.split(", ")[1]) > int(want.split(", ")[1])
