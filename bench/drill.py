@@ -187,11 +187,11 @@ def _capture(
         )
         (root,) = [m.source for m in layout.of_type(Mount) if m.path == "/"]
         uuid = next(fs.uuid for fs in layout.of_type(Filesystem) if fs.id == root)
-        machine.check(f"mkdir -p {DEFAULT_TARGET_ROOT} && mount /dev/disk/by-uuid/{uuid} {DEFAULT_TARGET_ROOT}")
-        probe = install_probe(machine, DEFAULT_TARGET_ROOT, None)
-        if not isinstance(probe, ProbeSetup):
-            report.check("fstab mounted", False, f"not checked: {probe}")
-            probe = None
+        mounted = machine.run(f"mkdir -p {DEFAULT_TARGET_ROOT} && mount /dev/disk/by-uuid/{uuid} {DEFAULT_TARGET_ROOT}")
+        setup = install_probe(machine, DEFAULT_TARGET_ROOT, None) if mounted.rc == 0 else "its root did not mount"
+        probe = setup if isinstance(setup, ProbeSetup) else None
+        if probe is None:  # the identity check still runs: a probe problem is not an identity difference
+            report.check("fstab mounted", False, f"not checked: {setup}")
         check_identity(machine, layout, disks, report, progress)
         return probe
     except GuestError as exc:

@@ -49,8 +49,9 @@ class Channel(pexpect.spawnbase.SpawnBase):  # type: ignore[misc]
                 if data:
                     self._inbox += data
                     with contextlib.suppress(ValueError):
-                        self._file.write(data)
+                        # the time first: whoever sees these bytes in the log finds when they came
                         self._times.write(f"{self._offset} {time.monotonic():.3f}\n")
+                        self._file.write(data)
                     self._offset += len(data)
                 else:
                     self._eof = True

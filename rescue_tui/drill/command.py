@@ -62,8 +62,9 @@ def add_drill_parser(subparsers: Any) -> None:
     p.add_argument(
         "--ready-command",
         metavar="CMD",
-        help="a shell command the recovered system runs as root on its first boot, retried until it exits 0 "
-        "(10 min at most): your own proof that it is up, e.g. 'systemctl is-active postgresql'",
+        help="a command the recovered system runs as root with its sh (dash on Debian) on its first boot, retried "
+        "until it exits 0 (each try 2 min at most, 10 min in all): your own proof that it is up, e.g. "
+        "'systemctl is-active postgresql'",
     )
     p.add_argument("--keep-disks", action="store_true", help="keep the recovered disk images in the report directory")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

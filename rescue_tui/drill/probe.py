@@ -34,9 +34,11 @@ SCRIPT = "/etc/rescue-tui/drill-probe"
 READY = "/etc/rescue-tui/drill-ready"
 READY_SECONDS = 600
 """How long the ready command is retried (every 2 s) before its failure counts."""
+TRY_SECONDS = 120
+"""How long one try of the ready command may take (a hung try counts as failed: exit 124)."""
 BOOT_SECONDS = 900
 """How long the probe waits for the boot to finish (a device ``nofail`` waits for times out in 90 s)."""
-ANSWER_TIMEOUT = float(BOOT_SECONDS + READY_SECONDS + 120)
+ANSWER_TIMEOUT = float(BOOT_SECONDS + READY_SECONDS + TRY_SECONDS + 120)
 START_TIMEOUT = 300.0
 """From the login prompt to the probe's first line: its unit starts once multi-user.target is reached."""
 
@@ -48,6 +50,7 @@ fstab=${RESCUE_PROBE_FSTAB:-/etc/fstab}
 out=${RESCUE_PROBE_OUT:-/dev/ttyS0}
 ready=${RESCUE_PROBE_READY:-@READY@}
 ready_seconds=${RESCUE_PROBE_READY_SECONDS:-@READY_SECONDS@}
+try_seconds=${RESCUE_PROBE_TRY_SECONDS:-@TRY_SECONDS@}
 say() { printf '%s %s %s\n' @TAG@ "$token" "$*" >> "$out"; }
 
 printf '\n' >> "$out"  # off the line a getty's prompt left open
@@ -60,9 +63,10 @@ if command -v systemctl >/dev/null 2>&1; then
     done
 fi
 swaps=$(swapon --show=NAME --noheadings --raw 2>/dev/null | while read -r name; do readlink -f "$name"; done)
-while read -r spec file type options rest; do
+while read -r spec file type options rest || [ -n "$spec" ]; do
     case "$spec" in ''|'#'*) continue ;; esac
     case ",$options," in *,noauto,*) continue ;; esac
+    spec=$(printf '%b' "$spec")
     file=$(printf '%b' "$file")
     if [ "$type" = swap ]; then
         device=$(findfs "$spec" 2>/dev/null || printf '%s' "$spec")
@@ -78,7 +82,7 @@ if [ -f "$ready" ]; then
     tries=0
     while :; do
         tries=$((tries + 1))
-        output=$(sh "$ready" 2>&1 < /dev/null)
+        output=$(timeout "$try_seconds" sh "$ready" 2>&1 < /dev/null)
         rc=$?
         [ "$rc" -eq 0 ] && break
         [ "$(date +%s)" -ge "$deadline" ] && break
@@ -131,7 +135,7 @@ class ProbeAnswer:
 def probe_script(token: str) -> str:
     """The probe's shell script for this token."""
     values = {"TOKEN": token, "TAG": TAG, "BOOT": str(BOOT_SECONDS), "READY": READY,
-              "READY_SECONDS": str(READY_SECONDS)}  # fmt: skip
+              "READY_SECONDS": str(READY_SECONDS), "TRY_SECONDS": str(TRY_SECONDS)}  # fmt: skip
     text = _SCRIPT
     for name, value in values.items():
         text = text.replace(f"@{name}@", value)

@@ -19,6 +19,7 @@ Whatever happens, the report says how far it got; the VMs are gone at the end.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shlex
 import shutil
 import time
@@ -48,12 +49,13 @@ from rescue_tui.drill.report import DrillReport
 from rescue_tui.drill.serial import SerialLog
 from rescue_tui.drill.stretches import slowest_stretches
 from rescue_tui.errors import GuestError, RescueError
+from rescue_tui.inventory.model import Inventory
 from rescue_tui.inventory.model import TargetDisk as InventoryDisk
 from rescue_tui.layout.codec import parse_layout
 from rescue_tui.layout.identity import identity_differences
 from rescue_tui.layout.model import Disk, Layout
-from rescue_tui.mapping.model import DiskPair, Mapping
-from rescue_tui.mapping.resize import ResizeOptions, resize_for_targets
+from rescue_tui.mapping.propose import propose_mapping
+from rescue_tui.mapping.resize import ResizeOptions, disk_needs, resize_for_targets
 from rescue_tui.plan.build import DEFAULT_TARGET_ROOT
 
 CONSOLE = " ".join((IMAGE_OPTIONS[0], "noeject", *IMAGE_OPTIONS[1:]))
@@ -114,11 +116,11 @@ def run_drill(request: DrillRequest, progress: Progress) -> DrillReport:
     )
     work = request.report_dir
     work.mkdir(parents=True, exist_ok=True)
-    disks = blank_disks(request.layout, work / "disks", request.disk_sizes)
-    expected = expected_layout(request.layout, disks)
+    made = blank_disks(request.layout, work / "disks", request.disk_sizes)
     layout_sizes = {d.id: (d.name, d.size) for d in request.layout.of_type(Disk)}
-    report.disks = {layout_sizes[d.source][0]: (layout_sizes[d.source][1], d.size) for d in disks}
+    report.disks = {layout_sizes[d.source][0]: (layout_sizes[d.source][1], d.size) for d in made}
     try:
+        expected, disks = expected_layout(request.layout, made)
         progress(f"backup medium: {len(request.medium_files)} file(s) onto a read-only disk")
         medium = backup_medium(request.medium_files, work / "disks" / "backup.img")
         booted = _rescue_boot(request, expected, disks, medium, report, progress)
@@ -226,17 +228,31 @@ def _rescue_boot(
         machine.kill()
 
 
-def expected_layout(layout: Layout, disks: list[TargetDisk]) -> Layout:
-    """The layout as the recovery must leave the drill's disks: itself on disks of its sizes; else resized by the
-    policy an unattended recovery plans with (its disks map by serial, as the drill's do)."""
+def expected_layout(layout: Layout, disks: list[TargetDisk]) -> tuple[Layout, list[TargetDisk]]:
+    """What the recovery will make of the drill's disks, by the rescue system's own mapping and resize policy:
+    the layout as it must leave them (resized where a disk's size differs), and each disk labelled with the
+    layout disk the mapping puts on it (by serial where the layout has one, else by size, as on the night), in the
+    order they were made."""
+    names = guest_disk_names(len(disks))
+    found = tuple(
+        InventoryDisk(name=name, path=f"/dev/{name}", size=d.size, serial=d.serial)
+        for name, d in zip(names, disks, strict=True)
+    )
+    inventory = Inventory(disks=found, source="drill")
+    mapping = propose_mapping(layout, inventory, disk_needs(layout, ResizeOptions()))
+    source_of = {pair.target: pair.source for pair in mapping.pairs}
+    # QEMU keeps the order the disks were made in (their names in the guest depend on it); only labels change
+    mapped = [dataclasses.replace(d, source=source_of[name]) for name, d in zip(names, disks, strict=True)]
     sizes = {d.id: d.size for d in layout.of_type(Disk)}
-    if all(sizes[d.source] == d.size for d in disks):
-        return layout
-    names = {d.id: d.name for d in layout.of_type(Disk)}
-    targets = {d.serial: InventoryDisk(name=d.serial, path="", size=d.size, serial=d.serial) for d in disks}
-    pairs = tuple(DiskPair(source=d.source, source_name=names[d.source], target=d.serial, reason="same serial/WWN")
-                  for d in disks)  # fmt: skip
-    return resize_for_targets(layout, Mapping(pairs=pairs), targets, ResizeOptions()).layout
+    if all(sizes[d.source] == d.size for d in mapped):
+        return layout, mapped
+    targets = {d.name: d for d in inventory.disks}
+    return resize_for_targets(layout, mapping, targets, ResizeOptions()).layout, mapped
+
+
+def guest_disk_names(count: int) -> list[str]:
+    """The rescue system's names of the drill's disks: virtio, in the order QEMU is given them."""
+    return [f"vd{chr(ord('a') + index)}" for index in range(count)]
 
 
 def _install_probe(

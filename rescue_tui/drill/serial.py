@@ -47,12 +47,13 @@ class SerialLog:
         offsets: list[int] = []
         stamps: list[float] = []
         try:
-            for row in times_file(self.log).read_text().splitlines():
-                offset, _, stamp = row.partition(" ")
-                offsets.append(int(offset))
-                stamps.append(float(stamp))
-        except (OSError, ValueError):
+            rows = times_file(self.log).read_text().split("\n")[:-1]  # a row still being written is left out
+        except OSError:
             return []
+        for row in rows:
+            offset, _, stamp = row.partition(" ")
+            offsets.append(int(offset))
+            stamps.append(float(stamp))
         with self.log.open("rb") as handle:
             handle.seek(start)
             raw = handle.read()

@@ -38,11 +38,11 @@ def slowest_stretches(lines: list[tuple[float, str]], first: str, last: str, cou
     for stamp, text in lines[start:]:
         line = text.strip()
         if line and not (shown and _same_meter(shown[-1][1], line)):
-            shown.append((stamp, line[:LINE_CHARS]))
+            shown.append((stamp, line))
         if last in text:
             break
     stretches = [
-        Stretch(seconds=round(later - earlier, 1), after=before, until=after)
+        Stretch(seconds=round(later - earlier, 1), after=before[:LINE_CHARS], until=after[:LINE_CHARS])
         for (earlier, before), (later, after) in pairwise(shown)
     ]
     return sorted(stretches, key=lambda s: -s.seconds)[:count]

@@ -162,7 +162,8 @@ def test_the_medium_left_in_after_the_drill_refuses_to_recover_again_and_writes_
                for disk, serial, path in zip(layout.of_type(Disk), serials, disks, strict=True)]  # fmt: skip
     report = DrillReport(layout=str(source_recovery_set.layout), hostname="source", backend="tar",
                          firmware="bios", image="")  # fmt: skip
-    check_identity(vm, expected_layout(layout, targets), targets, report, lambda line: None)
+    expected, mapped = expected_layout(layout, targets)
+    check_identity(vm, expected, mapped, report, lambda line: None)
     (identity,) = report.checks
     assert identity.name == "identity kept" and not identity.ok and report.result == "fail"
     assert identity.differences == (

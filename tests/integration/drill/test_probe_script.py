@@ -20,14 +20,17 @@ from tests.integration.finalize.conftest import chroot_tree  # noqa: F401  (the 
 TOKEN = "f00dfeed"
 
 
-def probe(tmp_path: Path, fstab: str, ready: str | None = None, ready_seconds: int = 5) -> ProbeAnswer:
+def probe(
+    tmp_path: Path, fstab: str, ready: str | None = None, ready_seconds: int = 5, try_seconds: int = 60
+) -> ProbeAnswer:
     tmp_path.mkdir(exist_ok=True)
     script = tmp_path / "probe.sh"
     script.write_text(probe_script(TOKEN))
     (tmp_path / "fstab").write_text(fstab)
     out = tmp_path / "said"
     env = {**os.environ, "RESCUE_PROBE_FSTAB": str(tmp_path / "fstab"), "RESCUE_PROBE_OUT": str(out),
-           "RESCUE_PROBE_READY": str(tmp_path / "ready"), "RESCUE_PROBE_READY_SECONDS": str(ready_seconds)}  # fmt: skip
+           "RESCUE_PROBE_READY": str(tmp_path / "ready"), "RESCUE_PROBE_READY_SECONDS": str(ready_seconds),
+           "RESCUE_PROBE_TRY_SECONDS": str(try_seconds)}  # fmt: skip
     if ready is not None:
         (tmp_path / "ready").write_text(ready)
     subprocess.run(["sh", str(script)], env=env, cwd=tmp_path, check=True, timeout=120)
@@ -35,20 +38,23 @@ def probe(tmp_path: Path, fstab: str, ready: str | None = None, ready_seconds: i
 
 
 def test_the_probe_names_each_fstab_entry_its_boot_did_not_bring_up(tmp_path: Path) -> None:
-    fstab = "\n".join([
-        "# a comment, and a blank line",
-        "",
-        "proc /proc proc defaults 0 0",
-        f"UUID=0000-not-here {tmp_path}/secure ext4 defaults,nofail 0 2",
-        rf"LABEL=spaced {tmp_path}/with\040space xfs defaults 0 2",
-        f"/dev/never {tmp_path}/later ext4 noauto 0 0",
-        f"{tmp_path}/swapfile none swap sw 0 0",
-        "tmpfs none tmpfs defaults 0 0",
-    ]) + "\n"  # fmt: skip
+    fstab = "\n".join(
+        [
+            "# a comment, and a blank line",
+            "",
+            "proc /proc proc defaults 0 0",
+            f"UUID=0000-not-here {tmp_path}/secure ext4 defaults,nofail 0 2",
+            rf"LABEL=spaced {tmp_path}/with\040space xfs defaults 0 2",
+            f"/dev/never {tmp_path}/later ext4 noauto 0 0",
+            f"{tmp_path}/swapfile none swap sw 0 0",
+            "tmpfs none tmpfs defaults 0 0",
+            f"LABEL=last {tmp_path}/no-newline-after-me ext4 defaults 0 2",
+        ]
+    )  # no newline after the last entry: it is still read
     answer = probe(tmp_path, fstab)
     assert answer.ended
     assert answer.mounted == ["/proc"]
-    assert answer.not_mounted == [f"{tmp_path}/secure", f"{tmp_path}/with space"]
+    assert answer.not_mounted == [f"{tmp_path}/secure", f"{tmp_path}/with space", f"{tmp_path}/no-newline-after-me"]
     assert answer.swap_off == [f"{tmp_path}/swapfile"] and answer.swap_on == []
     assert answer.ready is None  # no ready command: not run
 
@@ -61,6 +67,8 @@ def test_the_ready_command_is_retried_until_it_succeeds_and_its_failure_keeps_it
     answer = probe(tmp_path / "second", "", "echo still starting; exit 3\n", ready_seconds=3)
     assert answer.ready is not None and answer.ready[0] == 3 and answer.ready[1] >= 2
     assert answer.ready_said == ["still starting"]
+    hung = probe(tmp_path / "third", "", "echo waiting; sleep 60\n", ready_seconds=1, try_seconds=1)
+    assert hung.ended and hung.ready == (124, 1) and hung.ready_said == ["waiting"]  # a hung try is cut short
 
 
 def bind_self(root: Path) -> None:

@@ -91,13 +91,31 @@ def test_a_drill_boots_the_rescue_kernel_with_the_options_of_the_images_own_grub
 
 def test_onto_disks_of_other_sizes_the_drill_expects_the_resized_geometry_and_every_identity_field() -> None:
     layout = read_layout(ROOT / "layouts/examples/raid1-lvm.json")
-    same = [TargetDisk(source=d.id, serial=guest_serial(d), size=d.size, path=Path("/d")) for d in layout.of_type(Disk)]
-    assert expected_layout(layout, same) is layout
+    same = [TargetDisk(source=d.id, serial=guest_serial(d), size=d.size, path=Path(f"/{d.id}"))
+            for d in layout.of_type(Disk)]  # fmt: skip
+    assert expected_layout(layout, same) == (layout, same)
     bigger = [dataclasses.replace(d, size=3 << 40) for d in same]
-    differences = identity_differences(layout, expected_layout(layout, bigger), {})
+    expected, mapped = expected_layout(layout, bigger)
+    assert mapped == bigger  # by serial: each layout disk onto the disk made for it
+    differences = identity_differences(layout, expected, {})
     # Only the RAID members grow, into the bigger disks; the BIOS boot partitions, every UUID, label and
     # PARTUUID stay what the layout says (the expected identity is the layout's, resized).
     assert [line.split(":")[0] for line in differences] == ["partition sda#2", "partition sdb#2"], differences
     for line in differences:
         want, got = line.split(": want ")[1].split(", got ")
         assert want.split(", ")[2:] == got.split(", ")[2:] and int(got.split(", ")[1]) > int(want.split(", ")[1])
+
+
+def test_without_serials_the_drill_expects_the_disks_where_the_recoverys_own_mapping_puts_them() -> None:
+    layout = read_layout(ROOT / "layouts/examples/raid1-lvm.json")
+    layout = dataclasses.replace(layout, items=tuple(
+        dataclasses.replace(i, serial=None, wwn=None) if isinstance(i, Disk) else i for i in layout.items))  # fmt: skip
+    made = [TargetDisk(source=d.id, serial=guest_serial(d), size=d.size, path=Path(f"/{d.id}"))
+            for d in layout.of_type(Disk)]  # fmt: skip
+    made[0] = dataclasses.replace(made[0], size=2 * made[0].size)  # --disk sda=... twice its size
+    expected, mapped = expected_layout(layout, made)
+    # No serial to go by: layout sda takes vdb (made for sdb: the same size), sdb the bigger vda (the smallest
+    # that fits); the disks stay in the order they were made, so the guest's names do not change.
+    assert [(d.path.name, d.source) for d in mapped] == [("sda", "sdb"), ("sdb", "sda")]
+    differences = identity_differences(layout, expected, {})
+    assert [line.split(":")[0] for line in differences] == ["partition sdb#2"], differences  # sdb grew
