@@ -246,8 +246,7 @@ def expected_layout(layout: Layout, disks: list[TargetDisk]) -> tuple[Layout, li
     sizes = {d.id: d.size for d in layout.of_type(Disk)}
     if all(sizes[d.source] == d.size for d in mapped):
         return layout, mapped
-    targets = {d.name: d for d in inventory.disks}
-    return resize_for_targets(layout, mapping, targets, ResizeOptions()).layout, mapped
+    return resize_for_targets(layout, mapping, inventory.by_name(), ResizeOptions()).layout, mapped
 
 
 def guest_disk_names(count: int) -> list[str]:
